@@ -1,0 +1,41 @@
+//! Model to Rust: the structs, the two passes and the impls, each from its own module.
+
+mod backward;
+mod forward;
+mod impls;
+mod names;
+mod structs;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::model::Model;
+use crate::parse::Header;
+
+/// The whole expansion of a checked network; `order` lists its neurons topologically.
+pub(crate) fn network(model: &Model, order: &[usize]) -> TokenStream {
+    let parameters = structs::parameters_and_grads(model);
+    let trace = structs::trace(model);
+    let forward = forward::method(model, order);
+    let backward = backward::method(model, order);
+    let impls = impls::impls(model, forward, backward);
+    quote! {
+        #parameters
+        #trace
+        const _: () = {
+            #impls
+        };
+    }
+}
+
+/// What is emitted beside the errors of a network that failed to check: an empty struct of
+/// the declared name, so that code using it reports no follow-on "cannot find type" errors.
+pub(crate) fn fallback(header: &Header) -> TokenStream {
+    let Header {
+        attrs, vis, name, ..
+    } = header;
+    quote! {
+        #(#attrs)*
+        #vis struct #name {}
+    }
+}

@@ -1,0 +1,60 @@
+//! The `network!` procedural macro. Use it through the `backprop-runtime` crate, which
+//! re-exports it along with everything the generated code calls.
+//!
+//! The pipeline, one module per stage:
+//! 1. [`parse`]: tokens to a syntax tree of the DSL, keeping spans;
+//! 2. [`model`]: names resolved into a graph of inputs, neurons, weights and biases;
+//! 3. [`check`]: the rules on the graph (acyclic, every neuron reaches an output, ...) and
+//!    its topological order;
+//! 4. [`generate`]: the structs, the forward and backward passes and the trait impls.
+//!
+//! Each stage records every error it finds; a stage runs only if the ones before it found
+//! none, so a typo is reported once and not again as a broken graph.
+
+mod activation;
+mod check;
+mod errors;
+mod generate;
+mod graph;
+mod loss;
+mod model;
+mod parse;
+mod suggest;
+
+#[cfg(test)]
+mod tests;
+
+use proc_macro2::TokenStream;
+
+/// Declares a neural network and generates its forward pass, backward pass and SGD update.
+///
+/// See the documentation of `backprop_runtime::network!` for the language and the
+/// generated API.
+#[proc_macro]
+pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    expand(input.into()).into()
+}
+
+/// The macro as a function on `proc_macro2` tokens, so tests can call it directly.
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let mut errors = errors::Errors::default();
+    let def = parse::parse(input, &mut errors);
+    let fallback = def.as_ref().map(|def| generate::fallback(&def.header));
+    let expansion = def
+        .filter(|_| errors.is_empty())
+        .and_then(|def| model::resolve(def, &mut errors))
+        .and_then(|model| {
+            let order = check::check(&model, &mut errors)?;
+            Some(generate::network(&model, &order))
+        });
+    match (errors.finish(()), expansion) {
+        (Ok(()), Some(expansion)) => expansion,
+        (Err(error), _) => {
+            let errors = error.to_compile_error();
+            quote::quote!(#errors #fallback)
+        }
+        // Every stage that returns nothing has recorded why; this arm only keeps the
+        // macro total.
+        (Ok(()), None) => fallback.unwrap_or_default(),
+    }
+}

@@ -1,0 +1,1 @@
+//! Unit tests of the whole macro on proc_macro2 tokens.

@@ -1,0 +1,132 @@
+//! Activation functions and the local derivatives that are not plain arithmetic.
+//!
+//! Generated code calls these for the forward pass of a neuron and, where a derivative
+//! cannot be written from the neuron's own output, for its backward pass. Derivatives that
+//! reuse the forward value (`exp' = h`, `sigmoid' = h (1 - h)`, `tanh' = 1 - h^2`) are written
+//! inline by the macro instead, so `cargo expand` shows them.
+//!
+//! Every function is generic over [`Scalar`] and `#[inline]`, so a network over `f32`
+//! computes in `f32` throughout.
+
+use crate::Scalar;
+
+/// `e^z`.
+#[inline]
+pub fn exp<T: Scalar>(z: T) -> T {
+    z.exp()
+}
+
+/// `sin z`.
+#[inline]
+pub fn sin<T: Scalar>(z: T) -> T {
+    z.sin()
+}
+
+/// `cos z`.
+#[inline]
+pub fn cos<T: Scalar>(z: T) -> T {
+    z.cos()
+}
+
+/// `tanh z`.
+#[inline]
+pub fn tanh<T: Scalar>(z: T) -> T {
+    z.tanh()
+}
+
+/// The logistic function `1 / (1 + e^-z)`, evaluated without overflow for any `z`.
+#[inline]
+pub fn sigmoid<T: Scalar>(z: T) -> T {
+    // e^-|z| never overflows; the two branches are the same function rearranged.
+    let e = (-z.abs()).exp();
+    if z >= T::zero() {
+        T::one() / (T::one() + e)
+    } else {
+        e / (T::one() + e)
+    }
+}
+
+/// `max(z, 0)`.
+#[inline]
+pub fn relu<T: Scalar>(z: T) -> T {
+    if z > T::zero() {
+        z
+    } else {
+        T::zero()
+    }
+}
+
+/// The derivative of [`relu`]: `1` for `z > 0`, else `0` (so `0` exactly at `z = 0`).
+#[inline]
+pub fn relu_derivative<T: Scalar>(z: T) -> T {
+    if z > T::zero() {
+        T::one()
+    } else {
+        T::zero()
+    }
+}
+
+/// The slope of [`leaky_relu`] for negative inputs.
+pub const LEAKY_RELU_SLOPE: f64 = 0.01;
+
+/// `z` for `z > 0`, else `0.01 z`.
+#[inline]
+pub fn leaky_relu<T: Scalar>(z: T) -> T {
+    if z > T::zero() {
+        z
+    } else {
+        T::from_f64(LEAKY_RELU_SLOPE) * z
+    }
+}
+
+/// The derivative of [`leaky_relu`]: `1` for `z > 0`, else `0.01`.
+#[inline]
+pub fn leaky_relu_derivative<T: Scalar>(z: T) -> T {
+    if z > T::zero() {
+        T::one()
+    } else {
+        T::from_f64(LEAKY_RELU_SLOPE)
+    }
+}
+
+/// `ln(1 + e^z)`, evaluated without overflow for any `z`.
+///
+/// Its derivative is [`sigmoid`].
+#[inline]
+pub fn softplus<T: Scalar>(z: T) -> T {
+    // ln(1 + e^z) = max(z, 0) + ln(1 + e^-|z|); the second term never overflows.
+    relu(z) + (-z.abs()).exp().ln_1p()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigmoid_is_finite_and_exact_at_extremes() {
+        assert_eq!(sigmoid(0.0_f64), 0.5);
+        assert_eq!(sigmoid(800.0_f64), 1.0);
+        assert_eq!(sigmoid(-800.0_f64), 0.0);
+        assert!((sigmoid(2.0_f64) - 1.0 / (1.0 + (-2.0_f64).exp())).abs() < 1e-16);
+        assert!((sigmoid(-3.0_f32) - 1.0 / (1.0 + 3.0_f32.exp())).abs() < 1e-7);
+    }
+
+    #[test]
+    fn softplus_matches_definition_and_does_not_overflow() {
+        for z in [-5.0_f64, -0.5, 0.0, 0.5, 5.0] {
+            assert!((softplus(z) - (1.0 + z.exp()).ln()).abs() < 1e-15);
+        }
+        assert_eq!(softplus(1000.0_f64), 1000.0);
+        assert_eq!(softplus(-1000.0_f64), 0.0);
+    }
+
+    #[test]
+    fn relu_family_at_zero() {
+        assert_eq!(relu(0.0_f64), 0.0);
+        assert_eq!(relu_derivative(0.0_f64), 0.0);
+        assert_eq!(relu_derivative(1e-300_f64), 1.0);
+        assert_eq!(leaky_relu(-2.0_f64), -0.02);
+        assert_eq!(leaky_relu_derivative(0.0_f64), 0.01);
+        assert_eq!(leaky_relu_derivative(3.0_f32), 1.0);
+    }
+}

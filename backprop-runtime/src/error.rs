@@ -1,0 +1,106 @@
+//! The errors of the runtime API.
+
+use core::fmt;
+
+/// What went wrong in a training step or at a slice-taking entry point.
+///
+/// A failed training step never changes the network's parameters.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The loss of the sample was NaN or infinite, so no update was made.
+    NonFiniteLoss {
+        /// The loss as computed, converted to `f64`.
+        loss: f64,
+    },
+    /// A gradient was NaN or infinite, so no update was made.
+    NonFiniteGradient {
+        /// The parameter whose gradient is not finite, as named in `network!`.
+        parameter: &'static str,
+        /// The gradient as computed, converted to `f64`.
+        value: f64,
+    },
+    /// The learning rate was negative, NaN or infinite.
+    InvalidLearningRate {
+        /// The learning rate as given, converted to `f64`.
+        learning_rate: f64,
+    },
+    /// A slice had the wrong number of elements.
+    LengthMismatch {
+        /// What the slice was meant to hold (`"input"`, `"target"`, `"parameters"`, ...).
+        what: &'static str,
+        /// The length the network needs.
+        expected: usize,
+        /// The length that was given.
+        found: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NonFiniteLoss { loss } => write!(
+                f,
+                "the loss is not finite ({loss}); the parameters were left unchanged"
+            ),
+            Error::NonFiniteGradient { parameter, value } => write!(
+                f,
+                "the gradient of `{parameter}` is not finite ({value}); the parameters were left unchanged"
+            ),
+            Error::InvalidLearningRate { learning_rate } => write!(
+                f,
+                "the learning rate must be finite and not negative, but it is {learning_rate}"
+            ),
+            Error::LengthMismatch {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "expected {expected} {what} values, but the slice has {found}"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern crate std;
+    use std::string::ToString;
+
+    #[test]
+    fn messages_say_what_happened_and_what_was_kept() {
+        assert_eq!(
+            Error::NonFiniteLoss { loss: f64::INFINITY }.to_string(),
+            "the loss is not finite (inf); the parameters were left unchanged"
+        );
+        assert_eq!(
+            Error::NonFiniteGradient {
+                parameter: "w11",
+                value: f64::NAN
+            }
+            .to_string(),
+            "the gradient of `w11` is not finite (NaN); the parameters were left unchanged"
+        );
+        assert_eq!(
+            Error::LengthMismatch {
+                what: "input",
+                expected: 2,
+                found: 3
+            }
+            .to_string(),
+            "expected 2 input values, but the slice has 3"
+        );
+        assert_eq!(
+            Error::InvalidLearningRate {
+                learning_rate: -0.5
+            }
+            .to_string(),
+            "the learning rate must be finite and not negative, but it is -0.5"
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! The floating-point types a network can be declared over.
+
+use core::fmt::{Debug, Display};
+
+use num_traits::Float;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A floating-point type a network computes in: `f32` or `f64`.
+///
+/// The trait is sealed: `network!` accepts exactly these two types, and generated code
+/// relies on them being plain IEEE floats laid out without padding.
+pub trait Scalar:
+    Float + Default + Debug + Display + Send + Sync + 'static + sealed::Sealed
+{
+    /// The type's name as written in Rust source (`"f32"` or `"f64"`).
+    const NAME: &'static str;
+
+    /// Converts from `f64`, rounding to the nearest representable value.
+    fn from_f64(value: f64) -> Self;
+
+    /// Converts to `f64` exactly.
+    fn to_f64(self) -> f64;
+}
+
+impl Scalar for f32 {
+    const NAME: &'static str = "f32";
+
+    #[inline(always)]
+    fn from_f64(value: f64) -> Self {
+        value as f32
+    }
+
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Scalar for f64 {
+    const NAME: &'static str = "f64";
+
+    #[inline(always)]
+    fn from_f64(value: f64) -> Self {
+        value
+    }
+
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+}

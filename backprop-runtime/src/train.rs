@@ -1,0 +1,65 @@
+//! One training step, generic over every network.
+
+use num_traits::{Float, Zero};
+
+use crate::{Error, Network, Parameters, Scalar};
+
+/// Plain gradient descent on flat slices: `w = w - learning_rate * dJ/dw`.
+///
+/// The slices pair up element by element; extra elements of the longer one are ignored
+/// (generated code always passes slices of the same network, so they match).
+#[inline]
+pub fn sgd_update<T: Scalar>(parameters: &mut [T], gradients: &[T], learning_rate: T) {
+    for (w, &g) in parameters.iter_mut().zip(gradients) {
+        *w = *w - learning_rate * g;
+    }
+}
+
+/// The first gradient that is NaN or infinite, as an error naming its parameter.
+///
+/// # Errors
+///
+/// [`Error::NonFiniteGradient`] for the first non-finite entry in flat order.
+pub fn check_finite<G: Parameters>(grads: &G) -> Result<(), Error> {
+    match grads.as_slice().iter().position(|g| !g.is_finite()) {
+        None => Ok(()),
+        Some(index) => Err(Error::NonFiniteGradient {
+            parameter: G::name_of(index).unwrap_or("?"),
+            value: grads.as_slice()[index].to_f64(),
+        }),
+    }
+}
+
+/// One step of stochastic gradient descent on one sample: forward, loss, backward, update.
+/// Returns the loss before the update.
+///
+/// # Errors
+///
+/// - [`Error::InvalidLearningRate`] if `learning_rate` is negative or not finite;
+/// - [`Error::NonFiniteLoss`] if the loss is NaN or infinite;
+/// - [`Error::NonFiniteGradient`] if any gradient is NaN or infinite.
+///
+/// In every error case the parameters are left exactly as they were.
+pub fn train_step<N: Network>(
+    network: &mut N,
+    input: &N::Input,
+    target: &N::Target,
+    learning_rate: N::Scalar,
+) -> Result<N::Scalar, Error> {
+    if !learning_rate.is_finite() || learning_rate < N::Scalar::zero() {
+        return Err(Error::InvalidLearningRate {
+            learning_rate: learning_rate.to_f64(),
+        });
+    }
+    let trace = network.forward(input);
+    let loss = N::loss(&trace, target);
+    if !loss.is_finite() {
+        return Err(Error::NonFiniteLoss {
+            loss: loss.to_f64(),
+        });
+    }
+    let grads = network.backward(&trace, target);
+    check_finite(&grads)?;
+    sgd_update(network.as_mut_slice(), grads.as_slice(), learning_rate);
+    Ok(loss)
+}
