@@ -34,7 +34,11 @@ fn has_an_output(model: &Model, errors: &mut Errors) {
 /// Every neuron reads at least one node through a weighted edge: a sum that is empty or
 /// only a bias is a constant, which nothing upstream can influence.
 fn every_neuron_reads_a_node(model: &Model, errors: &mut Errors) {
-    for neuron in model.neurons.iter().filter(|neuron| neuron.edges.is_empty()) {
+    for neuron in model
+        .neurons
+        .iter()
+        .filter(|neuron| neuron.edges.is_empty())
+    {
         let name = &neuron.name;
         match &neuron.bias {
             None => errors.error(
@@ -60,7 +64,10 @@ fn is_acyclic(model: &Model, graph: &Graph, errors: &mut Errors) {
             .collect();
         let first = &model.neurons[cycle[0]].name;
         let message = if cycle.len() == 1 {
-            format!("`{first}` reads itself ({}); a network must be acyclic, so remove this edge", names.join(" -> "))
+            format!(
+                "`{first}` reads itself ({}); a network must be acyclic, so remove this edge",
+                names.join(" -> ")
+            )
         } else {
             format!(
                 "`{first}` depends on itself through the cycle {}; a network must be acyclic, so remove one of these edges",

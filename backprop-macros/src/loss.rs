@@ -35,13 +35,14 @@ impl Loss {
         }
     }
 
-    /// `dJ/do` for one output `o` with target `t`, among `outputs` outputs.
+    /// `dJ/do` for one output `o` with target `t`, among `outputs` outputs, as an expression
+    /// that can stand first in a sum without parentheses.
     pub(crate) fn gradient(self, o: &TokenStream, t: &TokenStream, outputs: usize) -> TokenStream {
         match self {
-            Loss::HalfSquaredError => quote!((#o - #t)),
+            Loss::HalfSquaredError => quote!(#o - #t),
             Loss::MeanSquaredError => {
                 let outputs = proc_macro2::Literal::f64_unsuffixed(outputs as f64);
-                quote!((2.0 * (#o - #t) / #outputs))
+                quote!(2.0 * (#o - #t) / #outputs)
             }
         }
     }

@@ -14,7 +14,7 @@ use syn::{Attribute, Ident, Visibility};
 use crate::activation::Activation;
 use crate::errors::Errors;
 use crate::loss::Loss;
-use crate::parse::{NetworkDef, Role, Statement, Term};
+use crate::parse::{NetworkDef, NeuronDecl, Role, Statement, Term};
 use crate::suggest::did_you_mean;
 
 /// A resolved network, ready to be checked and generated.
@@ -115,7 +115,7 @@ fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
     let scalar = resolve_scalar(&header.scalar, errors);
 
     let mut inputs = Vec::new();
-    let mut declared: Vec<(Ident, Vec<Attribute>, Role, Ident, Span, Vec<Term>)> = Vec::new();
+    let mut declared: Vec<NeuronDecl> = Vec::new();
     let mut losses = Vec::new();
     for statement in def.statements {
         match statement {
@@ -123,14 +123,7 @@ fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
                 name,
                 docs: decl.docs.clone(),
             })),
-            Statement::Neuron(decl) => declared.push((
-                decl.name,
-                decl.docs,
-                decl.role,
-                decl.activation,
-                decl.sum_span,
-                decl.terms,
-            )),
+            Statement::Neuron(decl) => declared.push(decl),
             Statement::Loss(decl) => losses.push(decl),
         }
     }
@@ -154,15 +147,23 @@ fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
     for (index, input) in inputs.iter().enumerate() {
         bind_node(&input.name, NodeRef::Input(index), errors);
     }
-    for (index, (name, ..)) in declared.iter().enumerate() {
-        bind_node(name, NodeRef::Neuron(index), errors);
+    for (index, decl) in declared.iter().enumerate() {
+        bind_node(&decl.name, NodeRef::Neuron(index), errors);
     }
     let node_names: Vec<String> = bindings.keys().cloned().collect();
 
     let loss = resolve_loss(&header.name, &losses, errors);
 
     let mut neurons = Vec::new();
-    for (name, docs, role, activation_name, sum_span, terms) in declared {
+    for decl in declared {
+        let NeuronDecl {
+            docs,
+            role,
+            name,
+            activation: activation_name,
+            sum_span,
+            terms,
+        } = decl;
         let activation = Activation::from_name(&activation_name.to_string());
         if activation.is_none() {
             let known = Activation::ALL.iter().map(|(name, _)| *name);
@@ -194,7 +195,13 @@ fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
                         );
                         continue;
                     }
-                    if bind_parameter(&weight, Binding::Weight, &mut bindings, &name.to_string(), errors) {
+                    if bind_parameter(
+                        &weight,
+                        Binding::Weight,
+                        &mut bindings,
+                        &name.to_string(),
+                        errors,
+                    ) {
                         edges.push(Edge {
                             weight,
                             source: source_node,
@@ -216,7 +223,13 @@ fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
                         );
                         continue;
                     }
-                    if bind_parameter(&term, Binding::Bias, &mut bindings, &name.to_string(), errors) {
+                    if bind_parameter(
+                        &term,
+                        Binding::Bias,
+                        &mut bindings,
+                        &name.to_string(),
+                        errors,
+                    ) {
                         bias = Some(term);
                     }
                 }
@@ -251,7 +264,9 @@ fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
 /// `f32` and `f64` are the only scalar types.
 fn resolve_scalar(scalar: &syn::Type, errors: &mut Errors) -> Option<Scalar> {
     let name = match scalar {
-        syn::Type::Path(path) if path.qself.is_none() => path.path.get_ident().map(Ident::to_string),
+        syn::Type::Path(path) if path.qself.is_none() => {
+            path.path.get_ident().map(Ident::to_string)
+        }
         _ => None,
     };
     match name.as_deref() {
@@ -281,7 +296,10 @@ fn resolve_loss(
         return None;
     };
     for extra in &losses[1..] {
-        errors.error(extra.keyword, "a network has exactly one `loss`; remove this one");
+        errors.error(
+            extra.keyword,
+            "a network has exactly one `loss`; remove this one",
+        );
     }
     let name = first.name.to_string();
     let loss = Loss::from_name(&name);
@@ -393,10 +411,13 @@ fn describe(binding: Binding) -> &'static str {
 /// that name from it.
 fn check_reserved_names(model: &Model, errors: &mut Errors) {
     let neuron_names: Vec<String> = model.neurons.iter().map(|n| n.name.to_string()).collect();
-    let parameters = model
-        .neurons
-        .iter()
-        .flat_map(|neuron| neuron.edges.iter().map(|edge| &edge.weight).chain(&neuron.bias));
+    let parameters = model.neurons.iter().flat_map(|neuron| {
+        neuron
+            .edges
+            .iter()
+            .map(|edge| &edge.weight)
+            .chain(&neuron.bias)
+    });
     let names = model
         .inputs
         .iter()
@@ -405,7 +426,10 @@ fn check_reserved_names(model: &Model, errors: &mut Errors) {
         .chain(parameters);
     for name in names {
         let text = name.to_string();
-        if let Some(owner) = text.strip_prefix("z_").filter(|rest| neuron_names.iter().any(|n| n == rest)) {
+        if let Some(owner) = text
+            .strip_prefix("z_")
+            .filter(|rest| neuron_names.iter().any(|n| n == rest))
+        {
             errors.error(
                 name.span(),
                 format!("`{text}` is reserved: generated code uses it for the pre-activation of `{owner}`; choose another name"),

@@ -123,7 +123,8 @@ fn parse_header(input: ParseStream) -> syn::Result<(Header, TokenStream)> {
     braced!(content in input);
     let body: TokenStream = content.parse()?;
     if !input.is_empty() {
-        return Err(input.error("unexpected tokens after the network's body: `network!` declares one network"));
+        return Err(input
+            .error("unexpected tokens after the network's body: `network!` declares one network"));
     }
     Ok((
         Header {
@@ -174,7 +175,10 @@ impl Parse for Statement {
         } else if lookahead.peek(keyword::loss) {
             let keyword = input.parse::<keyword::loss>()?.span;
             if let Some(doc) = docs.first() {
-                return Err(syn::Error::new_spanned(doc, "doc comments are not allowed on `loss`"));
+                return Err(syn::Error::new_spanned(
+                    doc,
+                    "doc comments are not allowed on `loss`",
+                ));
             }
             let name = input.parse()?;
             Statement::Loss(LossDecl { keyword, name })

@@ -75,7 +75,10 @@ mod tests {
     #[test]
     fn messages_say_what_happened_and_what_was_kept() {
         assert_eq!(
-            Error::NonFiniteLoss { loss: f64::INFINITY }.to_string(),
+            Error::NonFiniteLoss {
+                loss: f64::INFINITY
+            }
+            .to_string(),
             "the loss is not finite (inf); the parameters were left unchanged"
         );
         assert_eq!(

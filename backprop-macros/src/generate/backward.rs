@@ -8,7 +8,7 @@
 //!
 //! Inputs get no gradient: nothing adjusts them.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::names;
@@ -20,7 +20,8 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     let scalar = model.scalar.tokens();
     let trace = names::trace_struct(&model.name);
     let grads = names::grads_struct(&model.name);
-    let output_count = model.outputs().count();
+    let outputs = model.outputs().count();
+    let output_count = Literal::usize_unsuffixed(outputs);
     let readers = readers(model);
     let output_position = |neuron: usize| model.outputs().position(|output| output == neuron);
 
@@ -32,10 +33,10 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
         let dj_dz = names::pre_activation_gradient(h);
 
         let loss_term = (neuron.role == Role::Output).then(|| {
-            let position = output_position(index).expect("outputs have a position");
+            let position = output_position(index).map(Literal::usize_unsuffixed);
             model
                 .loss
-                .gradient(&quote!(trace.#h), &quote!(target[#position]), output_count)
+                .gradient(&quote!(trace.#h), &quote!(target[#position]), outputs)
         });
         let fan_out = readers[index].iter().map(|(reader, weight)| {
             let dj_dz_reader = names::pre_activation_gradient(&model.neurons[*reader].name);
@@ -43,7 +44,10 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
         });
         let dj_dh_terms = loss_term.into_iter().chain(fan_out);
 
-        let link = match neuron.activation.derivative(&quote!(trace.#z), &quote!(trace.#h)) {
+        let link = match neuron
+            .activation
+            .derivative(&quote!(trace.#z), &quote!(trace.#h))
+        {
             Some(derivative) => quote!(#dj_dh * #derivative),
             None => quote!(#dj_dh),
         };
@@ -66,10 +70,12 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
         }
     });
 
-    let fields = super::structs::parameter_fields(model).into_iter().map(|(field, _)| {
-        let dj_dw = names::gradient(field);
-        quote!(#field: #dj_dw)
-    });
+    let fields = super::structs::parameter_fields(model)
+        .into_iter()
+        .map(|(field, _)| {
+            let dj_dw = names::gradient(field);
+            quote!(#field: #dj_dw)
+        });
 
     let doc = format!(
         "Computes `dJ/dw` for every parameter from a forward pass and the target of each output ({output_count} in all), by backpropagation written out link by link."

@@ -1,7 +1,7 @@
 //! The forward pass: one `let` for each pre-activation and each activation, in topological
 //! order, collected into the trace.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::names;
@@ -17,7 +17,7 @@ fn node_value(model: &Model, node: NodeRef) -> TokenStream {
 pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     let scalar = model.scalar.tokens();
     let trace = names::trace_struct(&model.name);
-    let input_count = model.inputs.len();
+    let input_count = Literal::usize_unsuffixed(model.inputs.len());
     let input_names: Vec<_> = model.inputs.iter().map(|input| &input.name).collect();
     let input_list = input_names
         .iter()

@@ -1,7 +1,7 @@
 //! Inherent methods and trait impls that tie the passes together: flat parameter access,
 //! loss, prediction, the SGD update and the runtime's `Network` trait.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::names;
@@ -13,10 +13,10 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
     let scalar = model.scalar.tokens();
     let grads = names::grads_struct(name);
     let trace = names::trace_struct(name);
-    let input_count = model.inputs.len();
-    let output_count = model.outputs().count();
+    let input_count = Literal::usize_unsuffixed(model.inputs.len());
+    let output_count = Literal::usize_unsuffixed(model.outputs().count());
     let fields = super::structs::parameter_fields(model);
-    let parameter_count = fields.len();
+    let parameter_count = Literal::usize_unsuffixed(fields.len());
     let layout = fields.iter().map(|(field, _)| {
         let field = field.to_string();
         quote!(::backprop_runtime::__private::ParameterInfo { name: #field, shape: &[] })
@@ -25,7 +25,8 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
     let loss = model.loss.function();
     let network_name = name.to_string();
     let private = quote!(::backprop_runtime::__private);
-    let flat = flat_access(&scalar);
+    let flat = flat_access(&scalar, "parameter");
+    let flat_grads = flat_access(&scalar, "gradient");
 
     quote! {
         // Sound use of `as_flat`: both structs are `#[repr(C)]` and hold only `#scalar`s.
@@ -84,7 +85,7 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
 
         #[allow(dead_code)]
         impl #grads {
-            #flat
+            #flat_grads
         }
 
         #[allow(dead_code)]
@@ -155,19 +156,23 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
     }
 }
 
-/// `as_slice` and `as_mut_slice` for a `#[repr(C)]` struct of scalars.
-fn flat_access(scalar: &TokenStream) -> TokenStream {
+/// `as_slice` and `as_mut_slice` for a `#[repr(C)]` struct of scalars, one `what` each.
+fn flat_access(scalar: &TokenStream, what: &str) -> TokenStream {
+    let doc = format!(
+        "Every {what} as one slice, without copying, in declaration order: each neuron's weights in the order of its sum, then its bias."
+    );
+    let doc_mut = format!(
+        "Every {what} as one mutable slice, without copying, in the order of [`Self::as_slice`]."
+    );
     quote! {
-        /// Every parameter as one slice, without copying, in declaration order: each
-        /// neuron's weights in the order of its sum, then its bias.
+        #[doc = #doc]
         #[must_use]
         pub fn as_slice(&self) -> &[#scalar] {
             // SAFETY: `Self` is `#[repr(C)]` and all its fields are scalars.
             unsafe { ::backprop_runtime::__private::as_flat(self) }
         }
 
-        /// Every parameter as one mutable slice, without copying, in the order of
-        /// [`Self::as_slice`].
+        #[doc = #doc_mut]
         #[must_use]
         pub fn as_mut_slice(&mut self) -> &mut [#scalar] {
             // SAFETY: as for `as_slice`.

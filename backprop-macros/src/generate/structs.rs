@@ -93,7 +93,10 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
     let neurons = model.neurons.iter().map(|neuron| {
         let field = &neuron.name;
         let z = names::pre_activation(field);
-        let z_doc = format!("`{z} = {}`, the pre-activation of `{field}`.", sum_text(model, neuron));
+        let z_doc = format!(
+            "`{z} = {}`, the pre-activation of `{field}`.",
+            sum_text(model, neuron)
+        );
         let role = match neuron.role {
             Role::Hidden => "",
             Role::Output => " (an output)",

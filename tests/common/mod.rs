@@ -1,0 +1,154 @@
+//! Helpers shared by the integration tests: deterministic pseudo-random values, gradient
+//! checks and f32/f64 twin comparisons, generic over any generated network.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use backprop_runtime::{gradcheck, Network, Parameters};
+
+/// Gradients must agree with central finite differences to this relative error (f64).
+pub const FINITE_DIFFERENCE_TOLERANCE: f64 = 1e-6;
+
+/// A small deterministic generator (SplitMix64), so tests need no RNG dependency and give
+/// the same numbers on every machine.
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    pub fn new(seed: u64) -> Self {
+        SplitMix(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[low, high)`.
+    pub fn uniform(&mut self, low: f64, high: f64) -> f64 {
+        let unit = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        low + (high - low) * unit
+    }
+
+    pub fn values(&mut self, count: usize, low: f64, high: f64) -> Vec<f64> {
+        (0..count).map(|_| self.uniform(low, high)).collect()
+    }
+}
+
+/// A network of type `N` with every parameter drawn uniformly from `[-1, 1)`.
+pub fn random_network<N: Network<Scalar = f64>>(random: &mut SplitMix) -> N {
+    let mut network = N::default();
+    let values = random.values(N::LEN, -1.0, 1.0);
+    network.copy_from_slice(&values).unwrap();
+    network
+}
+
+/// Checks backward against central finite differences at `samples` random samples and
+/// random parameters.
+pub fn assert_gradients_match<N>(seed: u64, samples: usize)
+where
+    N: Network<Scalar = f64>,
+    N::Target: for<'a> TryFrom<&'a [f64]>,
+{
+    let mut random = SplitMix::new(seed);
+    for sample in 0..samples {
+        let network: N = random_network(&mut random);
+        let input = N::input_from_slice(&random.values(N::INPUTS, -1.0, 1.0)).unwrap();
+        let target = target_of::<N>(&random.values(N::OUTPUTS, -1.0, 1.0));
+        let check = gradcheck(&network, &input, &target);
+        assert!(
+            check.worst_relative_error <= FINITE_DIFFERENCE_TOLERANCE,
+            "{} sample {sample}: {check}",
+            N::NAME
+        );
+    }
+}
+
+/// The target array from a slice of `N::OUTPUTS` values.
+pub fn target_of<N>(values: &[f64]) -> N::Target
+where
+    N: Network<Scalar = f64>,
+    N::Target: for<'a> TryFrom<&'a [f64]>,
+{
+    match N::Target::try_from(values) {
+        Ok(target) => target,
+        Err(_) => panic!("{} needs {} targets", N::NAME, N::OUTPUTS),
+    }
+}
+
+/// Runs an `f32` network and its `f64` twin (same declaration, same parameters rounded to
+/// `f32`) on random samples and asserts that outputs, loss and gradients agree to `f32`
+/// precision.
+pub fn assert_twins_agree<Wide, Narrow>(seed: u64, samples: usize)
+where
+    Wide: Network<Scalar = f64>,
+    Wide::Target: for<'a> TryFrom<&'a [f64]>,
+    Narrow: Network<Scalar = f32>,
+    Narrow::Target: for<'a> TryFrom<&'a [f32]>,
+{
+    assert_eq!(Wide::LEN, Narrow::LEN);
+    assert_eq!(Wide::LAYOUT, Narrow::LAYOUT);
+    let mut random = SplitMix::new(seed);
+    for sample in 0..samples {
+        // Values exactly representable in f32, so both twins start from the same numbers.
+        let round = |values: Vec<f64>| -> Vec<f64> {
+            values.into_iter().map(|v| f64::from(v as f32)).collect()
+        };
+        let narrow_of = |values: &[f64]| -> Vec<f32> { values.iter().map(|&v| v as f32).collect() };
+        let parameters = round(random.values(Wide::LEN, -1.0, 1.0));
+        let input = round(random.values(Wide::INPUTS, -1.0, 1.0));
+        let target = round(random.values(Wide::OUTPUTS, -1.0, 1.0));
+
+        let mut wide = Wide::default();
+        wide.copy_from_slice(&parameters).unwrap();
+        let mut narrow = Narrow::default();
+        narrow.copy_from_slice(&narrow_of(&parameters)).unwrap();
+
+        let wide_trace = wide.forward(&Wide::input_from_slice(&input).unwrap());
+        let narrow_trace = narrow.forward(&Narrow::input_from_slice(&narrow_of(&input)).unwrap());
+        let wide_target = target_of::<Wide>(&target);
+        let Ok(narrow_target) = Narrow::Target::try_from(&narrow_of(&target)[..]) else {
+            panic!("target length");
+        };
+
+        let close =
+            |narrow: f32, wide: f64| (f64::from(narrow) - wide).abs() <= 1e-4 * wide.abs().max(1.0);
+        let outputs = Wide::output(&wide_trace);
+        for (n, w) in Narrow::output(&narrow_trace)
+            .as_ref()
+            .iter()
+            .zip(outputs.as_ref())
+        {
+            assert!(
+                close(*n, *w),
+                "{} sample {sample}: output {n} vs {w}",
+                Wide::NAME
+            );
+        }
+        let (n, w) = (
+            Narrow::loss(&narrow_trace, &narrow_target),
+            Wide::loss(&wide_trace, &wide_target),
+        );
+        assert!(
+            close(n, w),
+            "{} sample {sample}: loss {n} vs {w}",
+            Wide::NAME
+        );
+        let wide_grads = wide.backward(&wide_trace, &wide_target);
+        let narrow_grads = narrow.backward(&narrow_trace, &narrow_target);
+        for (index, (n, w)) in narrow_grads
+            .as_slice()
+            .iter()
+            .zip(wide_grads.as_slice())
+            .enumerate()
+        {
+            let name = Wide::name_of(index).unwrap();
+            assert!(
+                close(*n, *w),
+                "{} sample {sample}: dJ/d{name} is {n} in f32 but {w} in f64",
+                Wide::NAME
+            );
+        }
+    }
+}
