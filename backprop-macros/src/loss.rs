@@ -40,10 +40,15 @@ impl Loss {
     pub(crate) fn gradient(self, o: &TokenStream, t: &TokenStream, outputs: usize) -> TokenStream {
         match self {
             Loss::HalfSquaredError => quote!(#o - #t),
-            Loss::MeanSquaredError => {
-                let outputs = proc_macro2::Literal::f64_unsuffixed(outputs as f64);
-                quote!(2.0 * (#o - #t) / #outputs)
-            }
+            // 2 (o - t) / N, without the factors that cancel for one or two outputs.
+            Loss::MeanSquaredError => match outputs {
+                1 => quote!(2.0 * (#o - #t)),
+                2 => quote!(#o - #t),
+                _ => {
+                    let outputs = proc_macro2::Literal::f64_unsuffixed(outputs as f64);
+                    quote!(2.0 * (#o - #t) / #outputs)
+                }
+            },
         }
     }
 }

@@ -134,6 +134,7 @@ fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
         if let Some(&(Binding::Node(previous), _)) = bindings.get(&key) {
             let what = match previous {
                 NodeRef::Input(_) => "an input",
+                NodeRef::Neuron(index) if declared[index].role == Role::Output => "an output",
                 NodeRef::Neuron(_) => "a neuron",
             };
             errors.error(
@@ -150,7 +151,12 @@ fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
     for (index, decl) in declared.iter().enumerate() {
         bind_node(&decl.name, NodeRef::Neuron(index), errors);
     }
-    let node_names: Vec<String> = bindings.keys().cloned().collect();
+    // In declaration order, so that a suggestion between equally close names is stable.
+    let node_names: Vec<String> = inputs
+        .iter()
+        .map(|input| input.name.to_string())
+        .chain(declared.iter().map(|decl| decl.name.to_string()))
+        .collect();
 
     let loss = resolve_loss(&header.name, &losses, errors);
 

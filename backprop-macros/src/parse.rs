@@ -12,6 +12,7 @@
 //! statement is reported and the rest are still parsed and checked.
 
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::{braced, parenthesized, Attribute, Ident, Token, Type, Visibility};
 
@@ -109,6 +110,11 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Option<NetworkD
 fn parse_header(input: ParseStream) -> syn::Result<(Header, TokenStream)> {
     let attrs = input.call(Attribute::parse_outer)?;
     let vis: Visibility = input.parse()?;
+    if !input.peek(Token![struct]) {
+        return Err(input.error(
+            "expected `struct`: `network!` declares a network as `pub struct Name<f64> { ... }`",
+        ));
+    }
     input.parse::<Token![struct]>()?;
     let name: Ident = input.parse()?;
     if !input.peek(Token![<]) {
@@ -207,6 +213,9 @@ fn parse_docs(input: ParseStream) -> syn::Result<Vec<Attribute>> {
 
 fn parse_input(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<InputDecl> {
     input.parse::<keyword::input>()?;
+    if !input.peek(Ident::peek_any) {
+        return Err(input.error("expected the names of the inputs, as in `input x1, x2;`"));
+    }
     let mut names = vec![input.parse::<Ident>()?];
     while input.peek(Token![,]) {
         input.parse::<Token![,]>()?;
@@ -267,6 +276,13 @@ fn parse_sum(input: ParseStream) -> syn::Result<Vec<Term>> {
 }
 
 fn parse_term(input: ParseStream) -> syn::Result<Term> {
+    if input.peek(Ident::peek_any) && !input.peek(syn::Ident) {
+        // A keyword: syn's own message names it ("expected identifier, found keyword `self`").
+        return Err(match input.parse::<Ident>() {
+            Err(error) => error,
+            Ok(ident) => syn::Error::new(ident.span(), "expected a weight or bias name"),
+        });
+    }
     if !input.peek(syn::Ident) {
         return Err(input.error(
             "expected a term: `weight * node` or a bias name (constants are not supported; every factor is a trainable weight)",
@@ -292,8 +308,14 @@ fn parse_term(input: ParseStream) -> syn::Result<Term> {
 fn expect_semicolon(input: ParseStream) -> syn::Result<()> {
     if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
-        Ok(())
-    } else {
-        Err(input.error("expected `;` at the end of the statement"))
+        return Ok(());
     }
+    let found = input
+        .cursor()
+        .token_tree()
+        .map(|(token, _)| token.to_string())
+        .unwrap_or_default();
+    Err(input.error(format!(
+        "expected `;` before `{found}`: every statement ends with `;`"
+    )))
 }

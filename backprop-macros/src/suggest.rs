@@ -1,7 +1,8 @@
 //! "Did you mean" hints for misspelled names.
 
 /// The candidate closest to `name` by edit distance, if it is close enough to be a likely
-/// typo: at most a third of the name's length, and at least one edit.
+/// typo: at most a third of the name's length (at least one edit), and not a rewrite of
+/// the whole name (`y` does not suggest `o`).
 pub(crate) fn closest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -10,7 +11,7 @@ pub(crate) fn closest<'a>(
     candidates
         .into_iter()
         .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
-        .filter(|&(distance, _)| distance <= limit)
+        .filter(|&(distance, _)| distance <= limit && distance < name.chars().count())
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, candidate)| candidate)
 }
@@ -38,5 +39,7 @@ mod tests {
         assert_eq!(closest("swish", names), None);
         assert_eq!(did_you_mean("relu6", names), "; did you mean `relu`?");
         assert_eq!(did_you_mean("mish", names), "");
+        assert_eq!(closest("y", ["o", "x", "h"]), None);
+        assert_eq!(closest("x3", ["x1", "h"]), Some("x1"));
     }
 }

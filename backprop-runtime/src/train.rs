@@ -4,13 +4,13 @@ use num_traits::{Float, Zero};
 
 use crate::{Error, Network, Parameters, Scalar};
 
-/// Plain gradient descent on flat slices: `w = w - learning_rate * dJ/dw`.
+/// Plain gradient descent: `w = w - learning_rate * dJ/dw` for every parameter.
 ///
-/// The slices pair up element by element; extra elements of the longer one are ignored
-/// (generated code always passes slices of the same network, so they match).
+/// The types pair a network with its own gradients, so the two flat views always have the
+/// same length.
 #[inline]
-pub fn sgd_update<T: Scalar>(parameters: &mut [T], gradients: &[T], learning_rate: T) {
-    for (w, &g) in parameters.iter_mut().zip(gradients) {
+pub fn sgd_update<N: Network>(network: &mut N, grads: &N::Grads, learning_rate: N::Scalar) {
+    for (w, &g) in network.as_mut_slice().iter_mut().zip(grads.as_slice()) {
         *w = *w - learning_rate * g;
     }
 }
@@ -60,6 +60,6 @@ pub fn train_step<N: Network>(
     }
     let grads = network.backward(&trace, target);
     check_finite(&grads)?;
-    sgd_update(network.as_mut_slice(), grads.as_slice(), learning_rate);
+    sgd_update(network, &grads, learning_rate);
     Ok(loss)
 }

@@ -78,7 +78,7 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
         });
 
     let doc = format!(
-        "Computes `dJ/dw` for every parameter from a forward pass and the target of each output ({output_count} in all), by backpropagation written out link by link."
+        " Computes `dJ/dw` for every parameter from a forward pass and the target of each output ({output_count} in all), by backpropagation written out link by link."
     );
     quote! {
         #[doc = #doc]

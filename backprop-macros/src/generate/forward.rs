@@ -25,7 +25,7 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
         .collect::<Vec<_>>()
         .join(", ");
     let doc = format!(
-        "Runs the forward pass on the inputs {input_list} (in this order) and returns every intermediate value."
+        " Runs the forward pass on the inputs {input_list} (in this order) and returns every intermediate value."
     );
 
     let steps = order.iter().map(|&index| {

@@ -61,7 +61,7 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
 
             /// Gradient descent: `w = w - learning_rate * dJ/dw` for every parameter.
             pub fn sgd_step(&mut self, grads: &#grads, learning_rate: #scalar) {
-                #private::sgd_update(self.as_mut_slice(), grads.as_slice(), learning_rate);
+                #private::sgd_update(self, grads, learning_rate);
             }
 
             /// One step of stochastic gradient descent on one sample: forward, loss,
@@ -159,10 +159,10 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
 /// `as_slice` and `as_mut_slice` for a `#[repr(C)]` struct of scalars, one `what` each.
 fn flat_access(scalar: &TokenStream, what: &str) -> TokenStream {
     let doc = format!(
-        "Every {what} as one slice, without copying, in declaration order: each neuron's weights in the order of its sum, then its bias."
+        " Every {what} as one slice, without copying, in declaration order: each neuron's weights in the order of its sum, then its bias."
     );
     let doc_mut = format!(
-        "Every {what} as one mutable slice, without copying, in the order of [`Self::as_slice`]."
+        " Every {what} as one mutable slice, without copying, in the order of [`Self::as_slice`]."
     );
     quote! {
         #[doc = #doc]

@@ -28,14 +28,14 @@ pub(crate) fn parameter_fields(model: &Model) -> Vec<(&proc_macro2::Ident, Strin
     for neuron in &model.neurons {
         for edge in &neuron.edges {
             let doc = format!(
-                "Weight on the edge `{} -> {}`.",
+                " Weight on the edge `{} -> {}`.",
                 model.node_name(edge.source),
                 neuron.name
             );
             fields.push((&edge.weight, doc));
         }
         if let Some(bias) = &neuron.bias {
-            fields.push((bias, format!("Bias of `{}`.", neuron.name)));
+            fields.push((bias, format!(" Bias of `{}`.", neuron.name)));
         }
     }
     fields
@@ -52,9 +52,9 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
     let fields = parameter_fields(model);
     let field_names: Vec<_> = fields.iter().map(|(field, _)| field).collect();
     let field_docs: Vec<_> = fields.iter().map(|(_, doc)| doc).collect();
-    let grad_docs = field_names.iter().map(|field| format!("`dJ/d{field}`."));
+    let grad_docs = field_names.iter().map(|field| format!(" `dJ/d{field}`."));
     let grads_doc = format!(
-        "The gradient of the loss of a [`{name}`] with respect to each of its parameters, field by field."
+        " The gradient of the loss of a [`{name}`] with respect to each of its parameters, field by field."
     );
     let derives = derives(true);
     quote! {
@@ -82,26 +82,26 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
     let scalar = model.scalar.tokens();
     let trace = names::trace_struct(name);
     let doc = format!(
-        "Every value of one forward pass of a [`{name}`]: its inputs, and each neuron's pre-activation `z` and activation. The backward pass reads them instead of recomputing."
+        " Every value of one forward pass of a [`{name}`]: its inputs, and each neuron's pre-activation `z` and activation. The backward pass reads them instead of recomputing."
     );
     let inputs = model.inputs.iter().map(|input| {
         let field = &input.name;
         let docs = &input.docs;
-        let summary = format!("Input `{field}`.");
+        let summary = format!(" Input `{field}`.");
         quote!(#[doc = #summary] #(#docs)* pub #field: #scalar,)
     });
     let neurons = model.neurons.iter().map(|neuron| {
         let field = &neuron.name;
         let z = names::pre_activation(field);
         let z_doc = format!(
-            "`{z} = {}`, the pre-activation of `{field}`.",
+            " `{z} = {}`, the pre-activation of `{field}`.",
             sum_text(model, neuron)
         );
         let role = match neuron.role {
             Role::Hidden => "",
             Role::Output => " (an output)",
         };
-        let h_doc = format!("`{field} = {}({z})`{role}.", neuron.activation.name());
+        let h_doc = format!(" `{field} = {}({z})`{role}.", neuron.activation.name());
         let docs = &neuron.docs;
         quote! {
             #[doc = #z_doc] pub #z: #scalar,

@@ -1,5 +1,6 @@
 //! Unit tests of the whole macro, called on `proc_macro2` tokens without a compiler.
 
+mod no_panic;
 mod snapshots;
 
 use proc_macro2::TokenStream;

@@ -20,3 +20,42 @@ fn seed_network() {
         }
     }));
 }
+
+#[test]
+fn two_outputs_with_biases_and_mean_squared_error() {
+    insta::assert_snapshot!(expand_pretty(quote! {
+        /// A 2-2-2 network: biases, a skip connection and two outputs.
+        pub(crate) struct TwoOutputs<f32> {
+            input x1, x2;
+            neuron h1 = tanh(a11 * x1 + a21 * x2 + b1);
+            neuron h2 = sigmoid(a12 * x1 + a22 * x2 + b2);
+            output o1 = identity(c11 * h1 + c21 * h2 + d1);
+            output o2 = softplus(c12 * h1 + c22 * h2 + skip * x2);
+            loss mean_squared_error;
+        }
+    }));
+}
+
+#[test]
+fn output_feeding_an_output_declared_out_of_order() {
+    insta::assert_snapshot!(expand_pretty(quote! {
+        struct Chained<f64> {
+            output second = relu(v * first + c);
+            /// The first output, also read by the second.
+            output first = leaky_relu(w * x);
+            input x;
+            loss half_squared_error;
+        }
+    }));
+}
+
+#[test]
+fn errors_expand_to_compile_errors_and_a_stub() {
+    insta::assert_snapshot!(expand_pretty(quote! {
+        pub struct Broken<f64> {
+            input x, x;
+            output o = tahn(w * y);
+            loss half_squared_error;
+        }
+    }));
+}

@@ -1,0 +1,96 @@
+//! Generated code is hygienic: user items named like the standard items it uses cannot
+//! break it, because it names everything by absolute path.
+
+#![allow(
+    non_camel_case_types,
+    dead_code,
+    unused_imports,
+    unused_macros,
+    clippy::float_cmp
+)]
+
+mod shadowing {
+    // Every name below would capture a relative path in generated code.
+    pub struct Result;
+    pub struct Option;
+    pub struct Box;
+    pub struct f64;
+    pub struct f32;
+    pub struct usize;
+    pub struct str;
+    pub struct Clone;
+    pub struct Copy;
+    pub struct Debug;
+    pub struct Default;
+    pub struct PartialEq;
+    pub struct Network;
+    pub struct Parameters;
+    pub struct Error;
+    pub struct Ok;
+    pub struct Err;
+    pub struct act;
+    pub mod core {}
+    pub mod std {}
+    pub mod backprop_runtime {}
+    macro_rules! assert {
+        ($($tokens:tt)*) => {
+            compile_error!("generated code used the user's `assert!`")
+        };
+    }
+    pub(crate) use assert;
+
+    ::backprop_runtime::network! {
+        /// Declared where every name above is in scope.
+        pub struct Shadowed<f64> {
+            input x;
+            neuron h = tanh(w * x + b);
+            output o = exp(u * h);
+            loss half_squared_error;
+        }
+    }
+
+    pub fn train() -> ::core::primitive::f64 {
+        let mut net = Shadowed {
+            w: 0.5,
+            b: 0.1,
+            u: -0.3,
+        };
+        let first = net.train_step(&[1.0], &[2.0], 0.1).unwrap();
+        let grads = net.backward(&net.forward(&[1.0]), &[2.0]);
+        net.sgd_step(&grads, 0.1);
+        first - net.loss(&[1.0], &[2.0])
+    }
+}
+
+#[test]
+fn shadowed_names_do_not_leak_into_generated_code() {
+    assert!(shadowing::train() > 0.0, "training lowered the loss");
+}
+
+/// Nodes named like the generated functions' parameters and helpers still work.
+mod awkward_names {
+    backprop_runtime::network! {
+        /// Node and weight names that are also names generated code uses.
+        pub struct Awkward<f64> {
+            input input, target;
+            neuron trace = sigmoid(act * input + learning_rate * target);
+            output grads = identity(self_ * trace + z);
+            loss half_squared_error;
+        }
+    }
+}
+
+#[test]
+fn node_names_that_match_generated_locals() {
+    let net = awkward_names::Awkward {
+        act: 1.0,
+        learning_rate: 2.0,
+        self_: 3.0,
+        z: 0.5,
+    };
+    let trace = net.forward(&[0.0, 0.0]);
+    assert_eq!(trace.trace, 0.5); // sigmoid(0)
+    assert_eq!(trace.grads, 2.0); // 3 * 0.5 + 0.5
+    let grads = net.backward(&trace, &[1.0]);
+    assert_eq!(grads.z, 1.0); // dJ/dz = o - t
+}

@@ -1,0 +1,11 @@
+use backprop_runtime::network;
+
+network! {
+    pub struct Net<f64> {
+        input x = sigmoid(w * y);
+        output o = identity(u * x);
+        loss half_squared_error;
+    }
+}
+
+fn main() {}

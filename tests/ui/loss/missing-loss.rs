@@ -1,0 +1,10 @@
+use backprop_runtime::network;
+
+network! {
+    pub struct Net<f64> {
+        input x;
+        output o = identity(w * x);
+    }
+}
+
+fn main() {}

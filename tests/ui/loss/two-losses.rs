@@ -1,0 +1,12 @@
+use backprop_runtime::network;
+
+network! {
+    pub struct Net<f64> {
+        input x;
+        output o = identity(w * x);
+        loss half_squared_error;
+        loss mean_squared_error;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use backprop_runtime::network;
+
+network! {
+    pub struct Net<f64> {
+        input x;
+        output o = identity(w1 * x);
+        output o = tanh(w2 * x);
+        loss half_squared_error;
+    }
+}
+
+fn main() {}

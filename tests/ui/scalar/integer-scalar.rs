@@ -1,0 +1,11 @@
+use backprop_runtime::network;
+
+network! {
+    pub struct Net<i32> {
+        input x;
+        output o = identity(w * x);
+        loss half_squared_error;
+    }
+}
+
+fn main() {}

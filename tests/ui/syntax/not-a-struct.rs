@@ -1,0 +1,9 @@
+use backprop_runtime::network;
+
+network! {
+    pub enum Net<f64> {
+        input x;
+    }
+}
+
+fn main() {}
