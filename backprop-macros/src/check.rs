@@ -15,6 +15,7 @@ pub(crate) fn check(model: &Model, errors: &mut Errors) -> Option<Vec<usize>> {
     is_acyclic(model, &graph, &mut found);
     every_neuron_reaches_an_output(model, &graph, &mut found);
     every_input_is_read(model, &mut found);
+    loss_fits_outputs(model, &mut found);
     let clean = found.is_empty();
     errors.extend(found);
     clean.then(|| graph.topological_order().ok()).flatten()
@@ -47,7 +48,7 @@ fn every_neuron_reads_a_node(model: &Model, errors: &mut Errors) {
             ),
             Some(bias) => errors.error(
                 name.span(),
-                format!("`{name}` reads no node, only its bias `{bias}`: add a weighted input such as `w * x`"),
+                format!("`{name}` reads no node, only its bias `{}`: add a weighted input such as `w * x`", bias.name),
             ),
         }
     }
@@ -110,5 +111,48 @@ fn every_input_is_read(model: &Model, errors: &mut Errors) {
                 format!("input `{name}` is never read: read it from a neuron (`w * {name}`) or remove it"),
             );
         }
+    }
+}
+
+/// A fused loss computes `dJ/dz` of the outputs itself: every output has the activation the
+/// loss assumes (identity logits for softmax, sigmoid for binary cross-entropy), no neuron
+/// reads an output, and a softmax has at least two values to choose between.
+fn loss_fits_outputs(model: &Model, errors: &mut Errors) {
+    let Some(required) = model.loss.required_output_activation() else {
+        return;
+    };
+    let loss = model.loss.name();
+    for output in model.outputs().map(|index| &model.neurons[index]) {
+        if output.activation.name != required {
+            errors.error(
+                output.activation_span,
+                format!(
+                    "`{loss}` needs `{required}` outputs, since it applies {} itself: declare `{}` as `{required}(...)`",
+                    if required == "identity" { "softmax" } else { "the loss to sigmoid's pre-activation" },
+                    output.name
+                ),
+            );
+        }
+    }
+    for neuron in &model.neurons {
+        for edge in &neuron.edges {
+            if let NodeRef::Neuron(source) = edge.source {
+                if model.neurons[source].role == Role::Output {
+                    errors.error(
+                        edge.source_span,
+                        format!(
+                            "`{}` is an output of a `{loss}` network, so no neuron can read it; read the neuron before it instead",
+                            model.neurons[source].name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if model.loss.is_categorical() && model.outputs().next().is_some() && model.output_len() < 2 {
+        errors.error(
+            model.loss_span,
+            "`softmax_cross_entropy` needs at least two output values (one per class); for a yes/no output use `binary_cross_entropy` with a `sigmoid` output",
+        );
     }
 }

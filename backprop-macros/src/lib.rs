@@ -11,9 +11,9 @@
 //! Each stage records every error it finds; a stage runs only if the ones before it found
 //! none, so a typo is reported once and not again as a broken graph.
 
-mod activation;
 mod check;
 mod errors;
+mod formula;
 mod generate;
 mod graph;
 mod loss;

@@ -1,22 +1,28 @@
-//! The built-in losses: each one's value and its gradient with respect to one output.
+//! The built-in losses: each one's value, its gradient, and what it asks of the outputs.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// A loss `J(outputs, targets)`.
+/// A loss `J(outputs, target)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Loss {
     /// `J = sum 1/2 (o - t)^2`, the notes' loss.
     HalfSquaredError,
     /// `J = 1/N sum (o - t)^2`.
     MeanSquaredError,
+    /// Softmax over the outputs (logits), then cross-entropy; `dJ/dz = p - y`.
+    SoftmaxCrossEntropy,
+    /// Cross-entropy of sigmoid outputs, from their pre-activations; `dJ/dz = o - t`.
+    BinaryCrossEntropy,
 }
 
 impl Loss {
     /// Every built-in loss with the name it is written as.
-    pub(crate) const ALL: [(&'static str, Loss); 2] = [
+    pub(crate) const ALL: [(&'static str, Loss); 4] = [
         ("half_squared_error", Loss::HalfSquaredError),
         ("mean_squared_error", Loss::MeanSquaredError),
+        ("softmax_cross_entropy", Loss::SoftmaxCrossEntropy),
+        ("binary_cross_entropy", Loss::BinaryCrossEntropy),
     ];
 
     /// The loss written as `name`, if there is one.
@@ -27,19 +33,67 @@ impl Loss {
             .map(|&(_, loss)| loss)
     }
 
-    /// The runtime function that evaluates `J` from an output array and a target array.
-    pub(crate) fn function(self) -> TokenStream {
+    /// The name the loss is written as.
+    pub(crate) fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, loss)| *loss == self)
+            .map_or("", |&(name, _)| name)
+    }
+
+    /// The activation every output must have when the loss's gradient is fused with it
+    /// (computed with respect to `z` directly, which is what makes it stable).
+    pub(crate) fn required_output_activation(self) -> Option<&'static str> {
         match self {
-            Loss::HalfSquaredError => quote!(half_squared_error),
-            Loss::MeanSquaredError => quote!(mean_squared_error),
+            Loss::HalfSquaredError | Loss::MeanSquaredError => None,
+            Loss::SoftmaxCrossEntropy => Some("identity"),
+            Loss::BinaryCrossEntropy => Some("sigmoid"),
         }
     }
 
-    /// `dJ/do` for one output `o` with target `t`, among `outputs` outputs, as an expression
-    /// that can stand first in a sum without parentheses.
-    pub(crate) fn gradient(self, o: &TokenStream, t: &TokenStream, outputs: usize) -> TokenStream {
+    /// Whether the loss is a classification loss over classes (its target is a
+    /// `ClassTarget`, and the network predicts a class).
+    pub(crate) fn is_categorical(self) -> bool {
+        self == Loss::SoftmaxCrossEntropy
+    }
+
+    /// The type of the target, for `outputs` output values.
+    pub(crate) fn target_type(self, scalar: &TokenStream, outputs: &TokenStream) -> TokenStream {
+        if self.is_categorical() {
+            quote!(::backprop_runtime::__private::ClassTarget<#scalar, #outputs>)
+        } else {
+            quote!([#scalar; #outputs])
+        }
+    }
+
+    /// The expression of `J`, given the flat outputs and (for fused losses) the flat
+    /// pre-activations of the outputs.
+    pub(crate) fn value(self, outputs: &TokenStream, logits: &TokenStream) -> TokenStream {
+        let loss = quote!(::backprop_runtime::__private::loss);
         match self {
-            Loss::HalfSquaredError => quote!(#o - #t),
+            Loss::HalfSquaredError => quote!(#loss::half_squared_error(&#outputs, target)),
+            Loss::MeanSquaredError => quote!(#loss::mean_squared_error(&#outputs, target)),
+            Loss::SoftmaxCrossEntropy => quote!(#loss::softmax_cross_entropy(&#outputs, target)),
+            Loss::BinaryCrossEntropy => {
+                quote!(#loss::binary_cross_entropy_with_logits(&#logits, target))
+            }
+        }
+    }
+
+    /// The gradient for one output value `o` with target `t`, among `outputs` values: `dJ/do`
+    /// for the squared errors, `dJ/dz` for binary cross-entropy. An expression that can
+    /// stand first in a sum without parentheses. Not for softmax cross-entropy, whose
+    /// gradient couples all outputs.
+    pub(crate) fn element_gradient(
+        self,
+        o: &TokenStream,
+        t: &TokenStream,
+        outputs: usize,
+    ) -> TokenStream {
+        match self {
+            Loss::HalfSquaredError | Loss::BinaryCrossEntropy | Loss::SoftmaxCrossEntropy => {
+                quote!(#o - #t)
+            }
             // 2 (o - t) / N, without the factors that cancel for one or two outputs.
             Loss::MeanSquaredError => match outputs {
                 1 => quote!(2.0 * (#o - #t)),

@@ -1,11 +1,15 @@
 //! Tokens to the syntax tree of the DSL, keeping every span.
 //!
 //! ```text
-//! network   := attribute* visibility "struct" Name "<" scalar ">" "{" statement* "}"
-//! statement := doc* "input" name ("," name)* ";"
-//!            | doc* ("neuron" | "output") name "=" activation "(" term ("+" term)* ")" ";"
-//!            | "loss" name ";"
-//! term      := weight "*" node | bias
+//! network    := attribute* visibility "struct" Name "<" scalar ">" "{" statement* "}"
+//! statement  := doc* "input" name width? ("," name width?)* ";"
+//!             | doc* ("neuron" | "layer" | "output") name width? "=" activation "(" sum ")" ";"
+//!             | "activation" name "(" variable ")" "=" formula ("," "derivative" "=" formula)? ";"
+//!             | "loss" name ";"
+//! width      := "[" integer "]"
+//! sum        := term ("+" term)*
+//! term       := weight shape? "*" node ("[" integer "]")? | bias shape?
+//! shape      := "[" integer ("," integer)? "]"
 //! ```
 //!
 //! The body is split at its top-level `;` before statements are parsed, so a mistake in one
@@ -14,15 +18,18 @@
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
-use syn::{braced, parenthesized, Attribute, Ident, Token, Type, Visibility};
+use syn::{braced, bracketed, parenthesized, Attribute, Ident, Token, Type, Visibility};
 
 use crate::errors::Errors;
 
 mod keyword {
     syn::custom_keyword!(input);
     syn::custom_keyword!(neuron);
+    syn::custom_keyword!(layer);
     syn::custom_keyword!(output);
     syn::custom_keyword!(loss);
+    syn::custom_keyword!(activation);
+    syn::custom_keyword!(derivative);
 }
 
 /// A whole `network!` invocation.
@@ -43,13 +50,30 @@ pub(crate) struct Header {
 pub(crate) enum Statement {
     Input(InputDecl),
     Neuron(NeuronDecl),
+    Activation(ActivationDecl),
     Loss(LossDecl),
 }
 
-/// `input x1, x2;`
+/// A size written in the source, such as the `64` of `x[64]`, with its span.
+#[derive(Clone, Copy)]
+pub(crate) struct Dim {
+    pub(crate) value: usize,
+    pub(crate) span: Span,
+}
+
+/// `input x1, x2, pixels[64];`
 pub(crate) struct InputDecl {
     pub(crate) docs: Vec<Attribute>,
-    pub(crate) names: Vec<Ident>,
+    pub(crate) names: Vec<(Ident, Option<Dim>)>,
+}
+
+/// `activation softsign(z) = z / (1.0 + abs(z));`, kept as tokens: formulas are read when
+/// the activations declared before them are known.
+pub(crate) struct ActivationDecl {
+    pub(crate) name: Ident,
+    pub(crate) variable: Ident,
+    pub(crate) forward: TokenStream,
+    pub(crate) derivative: Option<TokenStream>,
 }
 
 /// Whether a neuron is hidden or one of the network's outputs.
@@ -59,11 +83,14 @@ pub(crate) enum Role {
     Output,
 }
 
-/// `neuron h = tanh(w * x + b);` or `output o = ...;`
+/// `neuron h = tanh(w * x + b);`, `layer h[32] = ...;` or `output o = ...;`
 pub(crate) struct NeuronDecl {
     pub(crate) docs: Vec<Attribute>,
     pub(crate) role: Role,
+    /// The statement's keyword, for errors about it.
+    pub(crate) keyword: Ident,
     pub(crate) name: Ident,
+    pub(crate) width: Option<Dim>,
     pub(crate) activation: Ident,
     /// The span of the parentheses around the sum, for errors about the sum as a whole.
     pub(crate) sum_span: Span,
@@ -72,10 +99,19 @@ pub(crate) struct NeuronDecl {
 
 /// One term of a neuron's sum.
 pub(crate) enum Term {
-    /// `weight * source`: a trainable weight on the edge from `source`.
-    Weighted { weight: Ident, source: Ident },
-    /// `bias`: a trainable bias.
-    Bias(Ident),
+    /// `weight * source` or `weight * source[index]`: a trainable weight (of an optional
+    /// declared shape) on the edge from `source`, or from one element of it.
+    Weighted {
+        weight: Ident,
+        shape: Option<Vec<Dim>>,
+        source: Ident,
+        index: Option<Dim>,
+    },
+    /// `bias` or `bias[n]`: a trainable bias.
+    Bias {
+        name: Ident,
+        shape: Option<Vec<Dim>>,
+    },
 }
 
 /// `loss half_squared_error;`
@@ -172,12 +208,18 @@ impl Parse for Statement {
         let lookahead = input.lookahead1();
         let statement = if lookahead.peek(keyword::input) {
             Statement::Input(parse_input(input, docs)?)
-        } else if lookahead.peek(keyword::neuron) {
-            input.parse::<keyword::neuron>()?;
+        } else if lookahead.peek(keyword::neuron) || lookahead.peek(keyword::layer) {
             Statement::Neuron(parse_neuron(input, docs, Role::Hidden)?)
         } else if lookahead.peek(keyword::output) {
-            input.parse::<keyword::output>()?;
             Statement::Neuron(parse_neuron(input, docs, Role::Output)?)
+        } else if lookahead.peek(keyword::activation) {
+            if let Some(doc) = docs.first() {
+                return Err(syn::Error::new_spanned(
+                    doc,
+                    "doc comments are not allowed on `activation`",
+                ));
+            }
+            Statement::Activation(parse_activation(input)?)
         } else if lookahead.peek(keyword::loss) {
             let keyword = input.parse::<keyword::loss>()?.span;
             if let Some(doc) = docs.first() {
@@ -191,7 +233,7 @@ impl Parse for Statement {
         } else {
             return Err(syn::Error::new(
                 input.span(),
-                "expected a statement: `input`, `neuron`, `output` or `loss`",
+                "expected a statement: `input`, `neuron`, `layer`, `output`, `activation` or `loss`",
             ));
         };
         expect_semicolon(input)?;
@@ -216,10 +258,10 @@ fn parse_input(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<InputDec
     if !input.peek(Ident::peek_any) {
         return Err(input.error("expected the names of the inputs, as in `input x1, x2;`"));
     }
-    let mut names = vec![input.parse::<Ident>()?];
+    let mut names = vec![(input.parse::<Ident>()?, parse_width(input)?)];
     while input.peek(Token![,]) {
         input.parse::<Token![,]>()?;
-        names.push(input.parse()?);
+        names.push((input.parse()?, parse_width(input)?));
     }
     if input.peek(Token![=]) {
         return Err(input.error(
@@ -230,7 +272,9 @@ fn parse_input(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<InputDec
 }
 
 fn parse_neuron(input: ParseStream, docs: Vec<Attribute>, role: Role) -> syn::Result<NeuronDecl> {
+    let keyword = input.call(Ident::parse_any)?;
     let name: Ident = input.parse()?;
+    let width = parse_width(input)?;
     if !input.peek(Token![=]) {
         return Err(input.error(format!(
             "expected `=` and the activation of `{name}`, as in `{name} = tanh(w * x + b)`"
@@ -249,7 +293,9 @@ fn parse_neuron(input: ParseStream, docs: Vec<Attribute>, role: Role) -> syn::Re
     Ok(NeuronDecl {
         docs,
         role,
+        keyword,
         name,
+        width,
         activation,
         sum_span: parens.span.join(),
         terms,
@@ -289,8 +335,9 @@ fn parse_term(input: ParseStream) -> syn::Result<Term> {
         ));
     }
     let first: Ident = input.parse()?;
+    let shape = parse_shape(input)?;
     if !input.peek(Token![*]) {
-        return Ok(Term::Bias(first));
+        return Ok(Term::Bias { name: first, shape });
     }
     input.parse::<Token![*]>()?;
     if !input.peek(syn::Ident) {
@@ -299,10 +346,103 @@ fn parse_term(input: ParseStream) -> syn::Result<Term> {
         )));
     }
     let source = input.parse()?;
+    let index = parse_width(input)?;
     Ok(Term::Weighted {
         weight: first,
+        shape,
         source,
+        index,
     })
+}
+
+/// An optional `[n]`: the width of a node, or the index of an element.
+fn parse_width(input: ParseStream) -> syn::Result<Option<Dim>> {
+    if !input.peek(syn::token::Bracket) {
+        return Ok(None);
+    }
+    let content;
+    bracketed!(content in input);
+    let dim = parse_dim(&content)?;
+    if !content.is_empty() {
+        return Err(content.error("expected `]`: a node has one dimension, as in `x[64]`"));
+    }
+    Ok(Some(dim))
+}
+
+/// An optional `[n]` or `[n, m]`: the declared shape of a weight or bias.
+fn parse_shape(input: ParseStream) -> syn::Result<Option<Vec<Dim>>> {
+    if !input.peek(syn::token::Bracket) {
+        return Ok(None);
+    }
+    let content;
+    bracketed!(content in input);
+    let mut dims = vec![parse_dim(&content)?];
+    while content.peek(Token![,]) {
+        content.parse::<Token![,]>()?;
+        dims.push(parse_dim(&content)?);
+    }
+    if !content.is_empty() {
+        return Err(content.error("expected `,` or `]` in the shape, as in `W[32, 64]`"));
+    }
+    Ok(Some(dims))
+}
+
+fn parse_dim(input: ParseStream) -> syn::Result<Dim> {
+    if !input.peek(syn::LitInt) {
+        return Err(input.error("expected a size or index: an integer such as `64`"));
+    }
+    let literal: syn::LitInt = input.parse()?;
+    Ok(Dim {
+        value: literal.base10_parse()?,
+        span: literal.span(),
+    })
+}
+
+/// `activation name(variable) = formula (, derivative = formula)?`; the formulas stay tokens.
+fn parse_activation(input: ParseStream) -> syn::Result<ActivationDecl> {
+    input.parse::<keyword::activation>()?;
+    let name: Ident = input.parse()?;
+    if !peek_parenthesis(input) {
+        return Err(input.error(format!(
+            "expected `(` and the variable of `{name}`, as in `activation {name}(z) = z / (1.0 + abs(z));`"
+        )));
+    }
+    let content;
+    parenthesized!(content in input);
+    let variable: Ident = content.parse()?;
+    if !content.is_empty() {
+        return Err(content.error("an activation has exactly one variable"));
+    }
+    input.parse::<Token![=]>()?;
+    let forward = formula_tokens(input)?;
+    let derivative = if input.peek(Token![,]) {
+        input.parse::<Token![,]>()?;
+        input
+            .parse::<keyword::derivative>()
+            .map_err(|_| input.error("expected `derivative = ...` after the formula's `,`"))?;
+        input.parse::<Token![=]>()?;
+        Some(formula_tokens(input)?)
+    } else {
+        None
+    };
+    Ok(ActivationDecl {
+        name,
+        variable,
+        forward,
+        derivative,
+    })
+}
+
+/// The tokens of a formula: everything up to a top-level `,` or `;`.
+fn formula_tokens(input: ParseStream) -> syn::Result<TokenStream> {
+    let mut tokens = TokenStream::new();
+    while !input.is_empty() && !input.peek(Token![,]) && !input.peek(Token![;]) {
+        tokens.extend([input.parse::<TokenTree>()?]);
+    }
+    if tokens.is_empty() {
+        return Err(input.error("expected a formula, as in `z / (1.0 + abs(z))`"));
+    }
+    Ok(tokens)
 }
 
 fn expect_semicolon(input: ParseStream) -> syn::Result<()> {

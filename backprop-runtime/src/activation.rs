@@ -16,6 +16,43 @@ pub fn exp<T: Scalar>(z: T) -> T {
     z.exp()
 }
 
+/// `ln z`.
+#[inline]
+pub fn ln<T: Scalar>(z: T) -> T {
+    z.ln()
+}
+
+/// `sqrt z`.
+#[inline]
+pub fn sqrt<T: Scalar>(z: T) -> T {
+    z.sqrt()
+}
+
+/// `|z|`.
+#[inline]
+pub fn abs<T: Scalar>(z: T) -> T {
+    z.abs()
+}
+
+/// The sign of `z`: `-1`, `0` (at zero, unlike `f64::signum`) or `1`; the derivative of
+/// [`abs`].
+#[inline]
+pub fn sign<T: Scalar>(z: T) -> T {
+    if z > T::zero() {
+        T::one()
+    } else if z < T::zero() {
+        -T::one()
+    } else {
+        T::zero()
+    }
+}
+
+/// `z^n` for an integer `n`.
+#[inline]
+pub fn powi<T: Scalar>(z: T, n: i32) -> T {
+    z.powi(n)
+}
+
 /// `sin z`.
 #[inline]
 pub fn sin<T: Scalar>(z: T) -> T {

@@ -25,6 +25,17 @@ pub enum Error {
         /// The learning rate as given, converted to `f64`.
         learning_rate: f64,
     },
+    /// A class index was not below the number of classes.
+    InvalidClass {
+        /// The index given.
+        class: usize,
+        /// How many classes the network has.
+        classes: usize,
+    },
+    /// A target distribution had a negative or non-finite entry.
+    InvalidDistribution,
+    /// A batch had no samples.
+    EmptyBatch,
     /// A slice had the wrong number of elements.
     LengthMismatch {
         /// What the slice was meant to hold (`"input"`, `"target"`, `"parameters"`, ...).
@@ -51,6 +62,15 @@ impl fmt::Display for Error {
                 f,
                 "the learning rate must be finite and not negative, but it is {learning_rate}"
             ),
+            Error::InvalidClass { class, classes } => write!(
+                f,
+                "class {class} does not exist: the network has {classes} classes (0 to {})",
+                classes.saturating_sub(1)
+            ),
+            Error::InvalidDistribution => f.write_str(
+                "a target distribution must be finite and not negative in every class",
+            ),
+            Error::EmptyBatch => f.write_str("a batch needs at least one sample"),
             Error::LengthMismatch {
                 what,
                 expected,
@@ -88,6 +108,18 @@ mod tests {
             }
             .to_string(),
             "the gradient of `w11` is not finite (NaN); the parameters were left unchanged"
+        );
+        assert_eq!(
+            Error::InvalidClass {
+                class: 10,
+                classes: 10
+            }
+            .to_string(),
+            "class 10 does not exist: the network has 10 classes (0 to 9)"
+        );
+        assert_eq!(
+            Error::EmptyBatch.to_string(),
+            "a batch needs at least one sample"
         );
         assert_eq!(
             Error::LengthMismatch {

@@ -37,6 +37,8 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod activation;
+mod batch;
+pub mod dense;
 mod error;
 pub mod gradcheck;
 pub mod loss;
@@ -45,8 +47,12 @@ mod scalar;
 mod train;
 
 pub use backprop_macros::network;
+pub use batch::{batch_gradient, train_batch};
+#[cfg(feature = "rayon")]
+pub use batch::{batch_gradient_parallel, train_batch_parallel};
 pub use error::Error;
 pub use gradcheck::{gradcheck, GradCheck};
+pub use loss::ClassTarget;
 pub use network::{Network, ParameterInfo, Parameters};
 pub use scalar::Scalar;
 pub use train::{check_finite, sgd_update, train_step};
@@ -56,8 +62,11 @@ pub use train::{check_finite, sgd_update, train_step};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::activation as act;
+    pub use crate::dense;
     pub use crate::loss;
-    pub use crate::{sgd_update, train_step, Error, Network, ParameterInfo, Parameters};
+    pub use crate::{
+        sgd_update, train_batch, train_step, ClassTarget, Error, Network, ParameterInfo, Parameters,
+    };
     pub use core::{
         clone::Clone, default::Default, fmt::Debug, marker::Copy, mem::size_of, result::Result,
     };

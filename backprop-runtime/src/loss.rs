@@ -41,3 +41,202 @@ mod tests {
         assert_eq!(mean_squared_error(&[1.0_f32, 2.0], &[0.0, 4.0]), 2.5);
     }
 }
+
+/// The target of a classifier: a class index, or a distribution over the classes (one-hot
+/// or soft labels).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClassTarget<T, const N: usize> {
+    /// The index of the true class, below `N`.
+    Index(usize),
+    /// A probability for each class; the entries should sum to 1.
+    Distribution([T; N]),
+}
+
+impl<T, const N: usize> From<usize> for ClassTarget<T, N> {
+    fn from(class: usize) -> Self {
+        ClassTarget::Index(class)
+    }
+}
+
+impl<T, const N: usize> From<[T; N]> for ClassTarget<T, N> {
+    fn from(distribution: [T; N]) -> Self {
+        ClassTarget::Distribution(distribution)
+    }
+}
+
+impl<T: Scalar, const N: usize> ClassTarget<T, N> {
+    /// Checks that an index names a class and that a distribution is finite and not
+    /// negative.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidClass`] or [`crate::Error::InvalidDistribution`].
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        match self {
+            ClassTarget::Index(class) if *class >= N => Err(crate::Error::InvalidClass {
+                class: *class,
+                classes: N,
+            }),
+            ClassTarget::Distribution(p)
+                if p.iter().any(|&p| !(p >= T::zero() && p.is_finite())) =>
+            {
+                Err(crate::Error::InvalidDistribution)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The probability the target gives class `k` (1 or 0 for an index).
+    #[inline]
+    fn probability(&self, k: usize) -> T {
+        match self {
+            ClassTarget::Index(class) => {
+                if *class == k {
+                    T::one()
+                } else {
+                    T::zero()
+                }
+            }
+            ClassTarget::Distribution(p) => p[k],
+        }
+    }
+
+    /// The total probability: 1 for an index.
+    #[inline]
+    fn total(&self) -> T {
+        match self {
+            ClassTarget::Index(_) => T::one(),
+            ClassTarget::Distribution(p) => p.iter().fold(T::zero(), |sum, &p| sum + p),
+        }
+    }
+}
+
+/// `ln sum e^z`, shifted by the largest logit so that no exponential overflows.
+#[inline]
+fn log_sum_exp<T: Scalar, const N: usize>(logits: &[T; N]) -> T {
+    let max = logits.iter().fold(T::neg_infinity(), |max, &z| max.max(z));
+    let sum = logits
+        .iter()
+        .fold(T::zero(), |sum, &z| sum + (z - max).exp());
+    max + sum.ln()
+}
+
+/// `softmax(z)_k = e^z_k / sum e^z`, computed without overflow.
+#[inline]
+pub fn softmax<T: Scalar, const N: usize>(logits: &[T; N]) -> [T; N] {
+    let log_sum = log_sum_exp(logits);
+    core::array::from_fn(|k| (logits[k] - log_sum).exp())
+}
+
+/// Softmax cross-entropy on logits: `J = sum_k y_k (lse(z) - z_k)`, which for a class index
+/// `c` is `lse(z) - z_c`. Stable for logits of any magnitude. An index out of range gives
+/// NaN (a training step reports it as [`crate::Error::InvalidClass`] first).
+#[inline]
+pub fn softmax_cross_entropy<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    target: &ClassTarget<T, N>,
+) -> T {
+    let log_sum = log_sum_exp(logits);
+    match target {
+        ClassTarget::Index(class) => logits.get(*class).map_or(T::nan(), |&z| log_sum - z),
+        ClassTarget::Distribution(p) => logits
+            .iter()
+            .zip(p)
+            .fold(T::zero(), |sum, (&z, &p)| sum + p * (log_sum - z)),
+    }
+}
+
+/// The fused gradient of [`softmax_cross_entropy`] with respect to the logits:
+/// `softmax(z) * sum(y) - y`, which is `p - y` for a target that sums to 1.
+#[inline]
+pub fn softmax_cross_entropy_gradient<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    target: &ClassTarget<T, N>,
+) -> [T; N] {
+    if let ClassTarget::Index(class) = target {
+        if *class >= N {
+            return [T::nan(); N];
+        }
+    }
+    let p = softmax(logits);
+    let total = target.total();
+    core::array::from_fn(|k| p[k] * total - target.probability(k))
+}
+
+/// Binary cross-entropy of sigmoid outputs, from their pre-activations `z`:
+/// `J = sum max(z, 0) - z t + ln(1 + e^-|z|)`, the stable form of
+/// `-t ln o - (1 - t) ln(1 - o)` with `o = sigmoid(z)`. Its gradient is `dJ/dz = o - t`.
+#[inline]
+pub fn binary_cross_entropy_with_logits<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    targets: &[T; N],
+) -> T {
+    logits.iter().zip(targets).fold(T::zero(), |sum, (&z, &t)| {
+        sum + z.max(T::zero()) - z * t + (-z.abs()).exp().ln_1p()
+    })
+}
+
+/// The index of the largest value (the first one on ties; NaN never wins). `0` for an
+/// array whose values are all NaN.
+#[inline]
+pub fn argmax<T: Scalar, const N: usize>(values: &[T; N]) -> usize {
+    let mut best = 0;
+    for (k, &value) in values.iter().enumerate() {
+        if value > values[best] || (values[best].is_nan() && !value.is_nan()) {
+            best = k;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod classification_tests {
+    use super::*;
+
+    #[test]
+    fn softmax_cross_entropy_of_an_index_and_its_one_hot_agree() {
+        let logits = [1.0_f64, 2.0, 0.5];
+        let by_index = softmax_cross_entropy(&logits, &ClassTarget::Index(1));
+        let one_hot = softmax_cross_entropy(&logits, &ClassTarget::Distribution([0.0, 1.0, 0.0]));
+        let expected = (1.0_f64.exp() + 2.0_f64.exp() + 0.5_f64.exp()).ln() - 2.0;
+        assert!((by_index - expected).abs() < 1e-15);
+        assert!((one_hot - expected).abs() < 1e-15);
+    }
+
+    #[test]
+    fn huge_logits_stay_finite() {
+        let logits = [50.0_f32, -50.0, 1000.0];
+        let loss = softmax_cross_entropy(&logits, &ClassTarget::Index(0));
+        assert_eq!(loss, 950.0);
+        let gradient = softmax_cross_entropy_gradient(&logits, &ClassTarget::Index(0));
+        assert_eq!(gradient, [-1.0, 0.0, 1.0]);
+        let bce = binary_cross_entropy_with_logits(&[800.0_f64, -800.0], &[0.0, 0.0]);
+        assert_eq!(bce, 800.0);
+    }
+
+    #[test]
+    fn invalid_targets_are_reported_not_panicked_on() {
+        let logits = [0.0_f64; 3];
+        assert!(softmax_cross_entropy(&logits, &ClassTarget::Index(3)).is_nan());
+        assert!(softmax_cross_entropy_gradient(&logits, &ClassTarget::Index(7))[0].is_nan());
+        assert_eq!(
+            ClassTarget::<f64, 3>::Index(3).validate(),
+            Err(crate::Error::InvalidClass {
+                class: 3,
+                classes: 3
+            })
+        );
+        assert_eq!(
+            ClassTarget::Distribution([0.5, f64::NAN, 0.5]).validate(),
+            Err(crate::Error::InvalidDistribution)
+        );
+        assert_eq!(ClassTarget::<f64, 3>::from(2).validate(), Ok(()));
+    }
+
+    #[test]
+    fn argmax_prefers_the_first_maximum_and_skips_nan() {
+        assert_eq!(argmax(&[1.0_f64, 3.0, 3.0, 2.0]), 1);
+        assert_eq!(argmax(&[f64::NAN, 1.0, 0.0]), 1);
+        assert_eq!(argmax(&[f64::NAN; 2]), 0);
+    }
+}

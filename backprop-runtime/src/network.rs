@@ -122,8 +122,32 @@ pub trait Network: Parameters + Clone + Default {
     /// The loss `J` of a forward pass against its target.
     fn loss(trace: &Self::Trace, target: &Self::Target) -> Self::Scalar;
 
+    /// Adds `dJ/dparameter` for every parameter, from a forward pass and its target, to
+    /// `grads`: the building block of mini-batches, which sum gradients without copying.
+    fn backward_accumulate(
+        &self,
+        trace: &Self::Trace,
+        target: &Self::Target,
+        grads: &mut Self::Grads,
+    );
+
     /// `dJ/dparameter` for every parameter, from a forward pass and its target.
-    fn backward(&self, trace: &Self::Trace, target: &Self::Target) -> Self::Grads;
+    fn backward(&self, trace: &Self::Trace, target: &Self::Target) -> Self::Grads {
+        let mut grads = Self::Grads::default();
+        self.backward_accumulate(trace, target, &mut grads);
+        grads
+    }
+
+    /// Checks a target before training on it: a classifier's class index must exist. The
+    /// default accepts every target (a non-finite one shows up as a non-finite loss).
+    ///
+    /// # Errors
+    ///
+    /// The error that describes what is wrong with the target.
+    fn validate_target(target: &Self::Target) -> Result<(), Error> {
+        let _ = target;
+        Ok(())
+    }
 
     /// The outputs for an input.
     fn predict(&self, input: &Self::Input) -> Self::Output {

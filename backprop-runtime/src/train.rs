@@ -1,6 +1,6 @@
 //! One training step, generic over every network.
 
-use num_traits::{Float, Zero};
+use num_traits::Float;
 
 use crate::{Error, Network, Parameters, Scalar};
 
@@ -30,12 +30,25 @@ pub fn check_finite<G: Parameters>(grads: &G) -> Result<(), Error> {
     }
 }
 
+/// A learning rate must be finite and not negative.
+pub(crate) fn check_learning_rate<T: Scalar>(learning_rate: T) -> Result<(), Error> {
+    if learning_rate.is_finite() && learning_rate >= T::zero() {
+        Ok(())
+    } else {
+        Err(Error::InvalidLearningRate {
+            learning_rate: learning_rate.to_f64(),
+        })
+    }
+}
+
 /// One step of stochastic gradient descent on one sample: forward, loss, backward, update.
 /// Returns the loss before the update.
 ///
 /// # Errors
 ///
 /// - [`Error::InvalidLearningRate`] if `learning_rate` is negative or not finite;
+/// - the error of [`Network::validate_target`] for an invalid target (a class that does
+///   not exist);
 /// - [`Error::NonFiniteLoss`] if the loss is NaN or infinite;
 /// - [`Error::NonFiniteGradient`] if any gradient is NaN or infinite.
 ///
@@ -46,11 +59,8 @@ pub fn train_step<N: Network>(
     target: &N::Target,
     learning_rate: N::Scalar,
 ) -> Result<N::Scalar, Error> {
-    if !learning_rate.is_finite() || learning_rate < N::Scalar::zero() {
-        return Err(Error::InvalidLearningRate {
-            learning_rate: learning_rate.to_f64(),
-        });
-    }
+    check_learning_rate(learning_rate)?;
+    N::validate_target(target)?;
     let trace = network.forward(input);
     let loss = N::loss(&trace, target);
     if !loss.is_finite() {

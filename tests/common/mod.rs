@@ -45,17 +45,30 @@ pub fn random_network<N: Network<Scalar = f64>>(random: &mut SplitMix) -> N {
 }
 
 /// Checks backward against central finite differences at `samples` random samples and
-/// random parameters.
+/// random parameters, with regression targets in `[-1, 1)`.
 pub fn assert_gradients_match<N>(seed: u64, samples: usize)
 where
     N: Network<Scalar = f64>,
     N::Target: for<'a> TryFrom<&'a [f64]>,
 {
+    assert_gradients_match_with::<N>(seed, samples, |random| {
+        target_of::<N>(&random.values(N::OUTPUTS, -1.0, 1.0))
+    });
+}
+
+/// As [`assert_gradients_match`], with targets drawn by `target`.
+pub fn assert_gradients_match_with<N>(
+    seed: u64,
+    samples: usize,
+    mut target: impl FnMut(&mut SplitMix) -> N::Target,
+) where
+    N: Network<Scalar = f64>,
+{
     let mut random = SplitMix::new(seed);
     for sample in 0..samples {
         let network: N = random_network(&mut random);
         let input = N::input_from_slice(&random.values(N::INPUTS, -1.0, 1.0)).unwrap();
-        let target = target_of::<N>(&random.values(N::OUTPUTS, -1.0, 1.0));
+        let target = target(&mut random);
         let check = gradcheck(&network, &input, &target);
         assert!(
             check.worst_relative_error <= FINITE_DIFFERENCE_TOLERANCE,

@@ -1,51 +1,37 @@
 //! The forward pass: one `let` for each pre-activation and each activation, in topological
-//! order, collected into the trace.
+//! order, collected into the trace. Single neurons are written out term by term; layers
+//! are one call of a dense kernel per edge and one element-wise activation.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::names;
-use crate::model::{Model, NodeRef};
-
-/// The value of a node inside the forward pass: a local named after the node.
-fn node_value(model: &Model, node: NodeRef) -> TokenStream {
-    let name = model.node_name(node);
-    quote!(#name)
-}
+use super::types::{array_type, flat_element, node_shape, offsets};
+use crate::formula::{emit, Formula};
+use crate::model::{Edge, Model, Neuron};
 
 /// `pub fn forward(&self, input: &[T; N]) -> NetTrace`.
 pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     let scalar = model.scalar.tokens();
     let trace = names::trace_struct(&model.name);
-    let input_count = Literal::usize_unsuffixed(model.inputs.len());
-    let input_names: Vec<_> = model.inputs.iter().map(|input| &input.name).collect();
-    let input_list = input_names
+    let input_len = Literal::usize_unsuffixed(model.input_len());
+    let input_list = model
+        .inputs
         .iter()
-        .map(|name| format!("`{name}`"))
+        .map(|input| match input.width {
+            Some(width) => format!("`{}` ({width} values)", input.name),
+            None => format!("`{}`", input.name),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let doc = format!(
-        " Runs the forward pass on the inputs {input_list} (in this order) and returns every intermediate value."
+        " Runs the forward pass on the inputs {input_list}, concatenated in this order, and returns every intermediate value."
     );
-
-    let steps = order.iter().map(|&index| {
-        let neuron = &model.neurons[index];
-        let h = &neuron.name;
-        let z = names::pre_activation(h);
-        let edges = neuron.edges.iter().map(|edge| {
-            let weight = &edge.weight;
-            let source = node_value(model, edge.source);
-            quote!(self.#weight * #source)
-        });
-        let bias = neuron.bias.iter().map(|bias| quote!(self.#bias));
-        let terms = edges.chain(bias);
-        let activation = neuron.activation.apply(&quote!(#z));
-        quote! {
-            let #z = #(#terms)+*;
-            let #h = #activation;
-        }
-    });
-
+    let read_inputs = read_inputs(model, &scalar);
+    let steps = order
+        .iter()
+        .map(|&index| neuron_step(model, &model.neurons[index], &scalar));
+    let input_names = model.inputs.iter().map(|input| &input.name);
     let fields = model.neurons.iter().map(|neuron| {
         let h = &neuron.name;
         let z = names::pre_activation(h);
@@ -56,12 +42,113 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
         #[doc = #doc]
         #[must_use]
         #[allow(non_snake_case)]
-        pub fn forward(&self, input: &[#scalar; #input_count]) -> #trace {
-            #[allow(unused_imports)] // not every network calls a runtime activation
-            use ::backprop_runtime::__private::act;
-            let [#(#input_names),*] = *input;
+        pub fn forward(&self, input: &[#scalar; #input_len]) -> #trace {
+            #[allow(unused_imports)] // not every network calls every runtime module
+            use ::backprop_runtime::__private::{act, dense};
+            #read_inputs
             #(#steps)*
             #trace { #(#input_names,)* #(#fields,)* }
         }
+    }
+}
+
+/// Binds each input to a local of its name, out of the flat input array.
+fn read_inputs(model: &Model, scalar: &TokenStream) -> TokenStream {
+    let names: Vec<_> = model.inputs.iter().map(|input| &input.name).collect();
+    if model.inputs.iter().all(|input| input.width.is_none()) {
+        return quote!(let [#(#names),*] = *input;);
+    }
+    if let [only] = model.inputs.as_slice() {
+        let name = &only.name;
+        return quote!(let #name = *input;);
+    }
+    let offsets = offsets(model.inputs.iter().map(|input| input.width));
+    let bindings = model.inputs.iter().zip(offsets).map(|(input, offset)| {
+        let name = &input.name;
+        match input.width {
+            None => {
+                let value = flat_element(&quote!(input), offset, None);
+                quote!(let #name = #value;)
+            }
+            Some(width) => {
+                let ty = array_type(scalar, &[width]);
+                let value = flat_element(&quote!(input), offset, Some(&quote!(i)));
+                quote!(let #name: #ty = ::core::array::from_fn(|i| #value);)
+            }
+        }
+    });
+    quote!(#(#bindings)*)
+}
+
+/// The value an edge reads: the source's local, or one element of it.
+fn read(model: &Model, edge: &Edge) -> TokenStream {
+    let source = model.node_name(edge.source);
+    match edge.index {
+        Some(index) => {
+            let index = Literal::usize_unsuffixed(index);
+            quote!(#source[#index])
+        }
+        None => quote!(#source),
+    }
+}
+
+/// Whether an edge reads a whole array (rather than one value).
+fn reads_array(model: &Model, edge: &Edge) -> bool {
+    edge.index.is_none() && model.node_width(edge.source).is_some()
+}
+
+/// `let z_h = ...; let h = f(z_h);` for one neuron or layer.
+fn neuron_step(model: &Model, neuron: &Neuron, scalar: &TokenStream) -> TokenStream {
+    let h = &neuron.name;
+    let z = names::pre_activation(h);
+    let Some(width) = neuron.width else {
+        let edges = neuron.edges.iter().map(|edge| {
+            let weight = &edge.weight.name;
+            let value = read(model, edge);
+            if reads_array(model, edge) {
+                quote!(dense::dot(&self.#weight, &#value))
+            } else {
+                quote!(self.#weight * #value)
+            }
+        });
+        let bias = neuron.bias.iter().map(|bias| {
+            let bias = &bias.name;
+            quote!(self.#bias)
+        });
+        let terms = edges.chain(bias);
+        let activation = emit(&neuron.activation.forward, &quote!(#z), &quote!(#h));
+        return quote! {
+            let #z = #(#terms)+*;
+            let #h = #activation;
+        };
+    };
+
+    let ty = array_type(scalar, &node_shape(Some(width)));
+    let init = match &neuron.bias {
+        Some(bias) => {
+            let bias = &bias.name;
+            quote!(self.#bias)
+        }
+        None => super::types::zeros(&[width]),
+    };
+    let edges = neuron.edges.iter().map(|edge| {
+        let weight = &edge.weight.name;
+        let value = read(model, edge);
+        if reads_array(model, edge) {
+            quote!(dense::matvec_acc(&mut #z, &self.#weight, &#value);)
+        } else {
+            quote!(dense::axpy(&mut #z, &self.#weight, #value);)
+        }
+    });
+    let activation = if neuron.activation.forward == Formula::Var {
+        quote!(#z)
+    } else {
+        let element = emit(&neuron.activation.forward, &quote!(#z[j]), &quote!(#h[j]));
+        quote!(::core::array::from_fn(|j| #element))
+    };
+    quote! {
+        let mut #z: #ty = #init;
+        #(#edges)*
+        let #h: #ty = #activation;
     }
 }

@@ -1,10 +1,11 @@
 //! Inherent methods and trait impls that tie the passes together: flat parameter access,
-//! loss, prediction, the SGD update and the runtime's `Network` trait.
+//! loss, prediction, the SGD updates and the runtime's `Network` trait.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::names;
+use super::types::concat;
 use crate::model::Model;
 
 /// The impl blocks of the network, its gradients and its trace.
@@ -13,20 +14,49 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
     let scalar = model.scalar.tokens();
     let grads = names::grads_struct(name);
     let trace = names::trace_struct(name);
-    let input_count = Literal::usize_unsuffixed(model.inputs.len());
-    let output_count = Literal::usize_unsuffixed(model.outputs().count());
-    let fields = super::structs::parameter_fields(model);
-    let parameter_count = Literal::usize_unsuffixed(fields.len());
-    let layout = fields.iter().map(|(field, _)| {
-        let field = field.to_string();
-        quote!(::backprop_runtime::__private::ParameterInfo { name: #field, shape: &[] })
+    let input_len = Literal::usize_unsuffixed(model.input_len());
+    let output_len = Literal::usize_unsuffixed(model.output_len());
+    let target = model.loss.target_type(&scalar, &quote!(#output_len));
+    let parameter_count = Literal::usize_unsuffixed(model.parameters().map(|p| p.len()).sum());
+    let layout = model.parameters().map(|parameter| {
+        let field = parameter.name.to_string();
+        let shape = parameter
+            .shape
+            .iter()
+            .map(|&size| Literal::usize_unsuffixed(size));
+        quote!(::backprop_runtime::__private::ParameterInfo { name: #field, shape: &[#(#shape),*] })
     });
-    let outputs = model.outputs().map(|index| &model.neurons[index].name);
-    let loss = model.loss.function();
+    let outputs_of = |prefix: fn(&proc_macro2::Ident) -> TokenStream| {
+        let parts: Vec<_> = model
+            .outputs()
+            .map(|index| {
+                let neuron = &model.neurons[index];
+                (prefix(&neuron.name), neuron.width)
+            })
+            .collect();
+        concat(&parts, model.output_len())
+    };
+    let outputs = outputs_of(|name| quote!(self.#name));
+    let logits = outputs_of(|name| {
+        let z = names::pre_activation(name);
+        quote!(self.#z)
+    });
+    let loss_value = model.loss.value(&quote!(self.output()), &quote!(#logits));
     let network_name = name.to_string();
     let private = quote!(::backprop_runtime::__private);
     let flat = flat_access(&scalar, "parameter");
     let flat_grads = flat_access(&scalar, "gradient");
+    let classification = model
+        .loss
+        .is_categorical()
+        .then(|| classification(&scalar, &input_len));
+    let validate_target = model.loss.is_categorical().then(|| {
+        quote! {
+            fn validate_target(target: &Self::Target) -> #private::Result<(), #private::Error> {
+                target.validate()
+            }
+        }
+    });
 
     quote! {
         // Sound use of `as_flat`: both structs are `#[repr(C)]` and hold only `#scalar`s.
@@ -36,26 +66,34 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
 
         #[allow(dead_code)] // a network need not use every generated method
         impl #name {
-            /// How many input values the network reads.
-            pub const INPUTS: ::core::primitive::usize = #input_count;
-            /// How many output values the network produces.
-            pub const OUTPUTS: ::core::primitive::usize = #output_count;
-            /// How many trainable parameters (weights and biases) the network has.
+            /// How many input values the network reads: the length of its input array.
+            pub const INPUTS: ::core::primitive::usize = #input_len;
+            /// How many output values the network produces: the length of its output array.
+            pub const OUTPUTS: ::core::primitive::usize = #output_len;
+            /// How many trainable scalars (weights and biases) the network has.
             pub const PARAMS: ::core::primitive::usize = #parameter_count;
 
             #forward
 
             #backward
 
+            /// `dJ/dw` for every parameter, from a forward pass and its target.
+            #[must_use]
+            pub fn backward(&self, trace: &#trace, target: &#target) -> #grads {
+                let mut grads = <#grads as ::core::default::Default>::default();
+                self.backward_accumulate(trace, target, &mut grads);
+                grads
+            }
+
             /// The outputs for an input: the forward pass without the intermediate values.
             #[must_use]
-            pub fn predict(&self, input: &[#scalar; #input_count]) -> [#scalar; #output_count] {
+            pub fn predict(&self, input: &[#scalar; #input_len]) -> [#scalar; #output_len] {
                 self.forward(input).output()
             }
 
             /// The loss `J` of the network on one sample.
             #[must_use]
-            pub fn loss(&self, input: &[#scalar; #input_count], target: &[#scalar; #output_count]) -> #scalar {
+            pub fn loss(&self, input: &[#scalar; #input_len], target: &#target) -> #scalar {
                 self.forward(input).loss(target)
             }
 
@@ -69,16 +107,35 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             ///
             /// # Errors
             ///
-            /// If the learning rate is negative or not finite, or the loss or any gradient
-            /// is NaN or infinite; the parameters are then left unchanged.
+            /// If the learning rate is negative or not finite, the target is invalid, or
+            /// the loss or any gradient is NaN or infinite; the parameters are then left
+            /// unchanged.
             pub fn train_step(
                 &mut self,
-                input: &[#scalar; #input_count],
-                target: &[#scalar; #output_count],
+                input: &[#scalar; #input_len],
+                target: &#target,
                 learning_rate: #scalar,
             ) -> #private::Result<#scalar, #private::Error> {
                 #private::train_step(self, input, target, learning_rate)
             }
+
+            /// One step of mini-batch gradient descent: the mean gradient over the batch,
+            /// then one update. Returns the mean loss before the update. Allocates nothing.
+            ///
+            /// # Errors
+            ///
+            /// As [`Self::train_step`], and if the batch is empty or `targets` and
+            /// `inputs` differ in length; the parameters are then left unchanged.
+            pub fn train_batch(
+                &mut self,
+                inputs: &[[#scalar; #input_len]],
+                targets: &[#target],
+                learning_rate: #scalar,
+            ) -> #private::Result<#scalar, #private::Error> {
+                #private::train_batch(self, inputs, targets, learning_rate)
+            }
+
+            #classification
 
             #flat
         }
@@ -90,16 +147,16 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
 
         #[allow(dead_code)]
         impl #trace {
-            /// The outputs of this forward pass, in declaration order.
+            /// The outputs of this forward pass, concatenated in declaration order.
             #[must_use]
-            pub fn output(&self) -> [#scalar; #output_count] {
-                [#(self.#outputs),*]
+            pub fn output(&self) -> [#scalar; #output_len] {
+                #outputs
             }
 
-            /// The loss `J` of this forward pass against the target of each output.
+            /// The loss `J` of this forward pass against its target.
             #[must_use]
-            pub fn loss(&self, target: &[#scalar; #output_count]) -> #scalar {
-                #private::loss::#loss(&self.output(), target)
+            pub fn loss(&self, target: &#target) -> #scalar {
+                #loss_value
             }
         }
 
@@ -134,12 +191,12 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
         impl #private::Network for #name {
             type Grads = #grads;
             type Trace = #trace;
-            type Input = [#scalar; #input_count];
-            type Output = [#scalar; #output_count];
-            type Target = [#scalar; #output_count];
+            type Input = [#scalar; #input_len];
+            type Output = [#scalar; #output_len];
+            type Target = #target;
             const NAME: &'static ::core::primitive::str = #network_name;
-            const INPUTS: ::core::primitive::usize = #input_count;
-            const OUTPUTS: ::core::primitive::usize = #output_count;
+            const INPUTS: ::core::primitive::usize = #input_len;
+            const OUTPUTS: ::core::primitive::usize = #output_len;
             fn forward(&self, input: &Self::Input) -> #trace {
                 #name::forward(self, input)
             }
@@ -149,9 +206,27 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             fn loss(trace: &#trace, target: &Self::Target) -> #scalar {
                 trace.loss(target)
             }
-            fn backward(&self, trace: &#trace, target: &Self::Target) -> #grads {
-                #name::backward(self, trace, target)
+            fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) {
+                #name::backward_accumulate(self, trace, target, grads);
             }
+            #validate_target
+        }
+    }
+}
+
+/// `predict_class` and `probabilities` for a softmax classifier.
+fn classification(scalar: &TokenStream, input_len: &Literal) -> TokenStream {
+    quote! {
+        /// The most probable class for an input: the index of the largest output.
+        #[must_use]
+        pub fn predict_class(&self, input: &[#scalar; #input_len]) -> ::core::primitive::usize {
+            ::backprop_runtime::__private::loss::argmax(&self.predict(input))
+        }
+
+        /// The probability of each class for an input: the softmax of the outputs.
+        #[must_use]
+        pub fn probabilities(&self, input: &[#scalar; #input_len]) -> [#scalar; Self::OUTPUTS] {
+            ::backprop_runtime::__private::loss::softmax(&self.predict(input))
         }
     }
 }
@@ -159,7 +234,7 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
 /// `as_slice` and `as_mut_slice` for a `#[repr(C)]` struct of scalars, one `what` each.
 fn flat_access(scalar: &TokenStream, what: &str) -> TokenStream {
     let doc = format!(
-        " Every {what} as one slice, without copying, in declaration order: each neuron's weights in the order of its sum, then its bias."
+        " Every {what} as one slice, without copying, in declaration order: each neuron's weights in the order of its sum, then its bias; matrices row by row."
     );
     let doc_mut = format!(
         " Every {what} as one mutable slice, without copying, in the order of [`Self::as_slice`]."
@@ -168,7 +243,7 @@ fn flat_access(scalar: &TokenStream, what: &str) -> TokenStream {
         #[doc = #doc]
         #[must_use]
         pub fn as_slice(&self) -> &[#scalar] {
-            // SAFETY: `Self` is `#[repr(C)]` and all its fields are scalars.
+            // SAFETY: `Self` is `#[repr(C)]` and all its fields are scalars or arrays of them.
             unsafe { ::backprop_runtime::__private::as_flat(self) }
         }
 

@@ -5,6 +5,7 @@ mod forward;
 mod impls;
 mod names;
 mod structs;
+mod types;
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -1,78 +1,138 @@
 //! The three structs of a network: parameters, gradients and the forward trace.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::names;
-use crate::model::{Model, Neuron};
+use super::types::{array_type, node_shape, zeros};
+use crate::model::{Model, Neuron, Parameter};
 use crate::parse::Role;
 
-/// The derives every generated struct gets, by absolute path.
-fn derives(default: bool) -> TokenStream {
-    let default = default.then(|| quote!(::core::default::Default,));
+/// The derives every generated struct gets, by absolute path. `Default` is written by hand:
+/// the standard library implements it only for arrays of up to 32 elements.
+fn derives() -> TokenStream {
     quote! {
         #[derive(
             ::core::clone::Clone,
             ::core::marker::Copy,
             ::core::fmt::Debug,
-            #default
             ::core::cmp::PartialEq,
         )]
     }
 }
 
-/// One `(name, doc)` pair per parameter, in flat order: each neuron's weights in the order
-/// of its sum, then its bias.
-pub(crate) fn parameter_fields(model: &Model) -> Vec<(&proc_macro2::Ident, String)> {
-    let mut fields = Vec::new();
-    for neuron in &model.neurons {
-        for edge in &neuron.edges {
-            let doc = format!(
-                " Weight on the edge `{} -> {}`.",
-                model.node_name(edge.source),
-                neuron.name
-            );
-            fields.push((&edge.weight, doc));
-        }
-        if let Some(bias) = &neuron.bias {
-            fields.push((bias, format!(" Bias of `{}`.", neuron.name)));
-        }
+/// The doc of a parameter field: which edge it weighs, or whose bias it is.
+fn parameter_doc(model: &Model, neuron: &Neuron, parameter: &Parameter) -> String {
+    let is_bias = neuron
+        .bias
+        .as_ref()
+        .is_some_and(|bias| bias.name == parameter.name);
+    let shape = match parameter.shape.as_slice() {
+        [] => String::new(),
+        [n] => format!(" ({n} values)"),
+        [n, m] => format!(" ({n} x {m}: row `j` feeds element `j`)"),
+        _ => String::new(),
+    };
+    if is_bias {
+        return format!(" Bias of `{}`{shape}.", neuron.name);
     }
-    fields
+    let edge = neuron
+        .edges
+        .iter()
+        .find(|edge| edge.weight.name == parameter.name);
+    let source = edge.map(|edge| {
+        let name = model.node_name(edge.source);
+        match edge.index {
+            Some(index) => format!("{name}[{index}]"),
+            None => name.to_string(),
+        }
+    });
+    format!(
+        " Weight on the edge `{} -> {}`{shape}.",
+        source.unwrap_or_default(),
+        neuron.name
+    )
 }
 
-/// `pub struct Net { pub w11: f64, ... }`, carrying the user's attributes, and its twin
-/// `NetGrads` holding `dJ/dw` for every field.
+/// `(field, type, doc)` for every parameter, in flat order.
+fn parameter_fields(model: &Model) -> Vec<(&Ident, TokenStream, String)> {
+    let scalar = model.scalar.tokens();
+    model
+        .neurons
+        .iter()
+        .flat_map(|neuron| {
+            neuron
+                .edges
+                .iter()
+                .map(|edge| &edge.weight)
+                .chain(&neuron.bias)
+                .map(move |parameter| (neuron, parameter))
+        })
+        .map(|(neuron, parameter)| {
+            (
+                &parameter.name,
+                array_type(&scalar, &parameter.shape),
+                parameter_doc(model, neuron, parameter),
+            )
+        })
+        .collect()
+}
+
+/// `impl Default` with every field zero.
+fn zero_default(name: &Ident, model: &Model) -> TokenStream {
+    let fields = model.parameters().map(|parameter| {
+        let field = &parameter.name;
+        let zero = zeros(&parameter.shape);
+        quote!(#field: #zero)
+    });
+    quote! {
+        #[automatically_derived]
+        impl ::core::default::Default for #name {
+            fn default() -> Self {
+                Self { #(#fields,)* }
+            }
+        }
+    }
+}
+
+/// `pub struct Net { pub w11: f64, pub W1: [[f64; 64]; 32], ... }`, carrying the user's
+/// attributes, and its twin `NetGrads` holding `dJ/dw` for every field. `Default` is zero.
 pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
     let Model {
         attrs, vis, name, ..
     } = model;
-    let scalar = model.scalar.tokens();
     let grads = names::grads_struct(name);
     let fields = parameter_fields(model);
-    let field_names: Vec<_> = fields.iter().map(|(field, _)| field).collect();
-    let field_docs: Vec<_> = fields.iter().map(|(_, doc)| doc).collect();
+    let field_names: Vec<_> = fields.iter().map(|(field, ..)| field).collect();
+    let field_types: Vec<_> = fields.iter().map(|(_, ty, _)| ty).collect();
+    let field_docs = fields.iter().map(|(.., doc)| doc);
     let grad_docs = field_names.iter().map(|field| format!(" `dJ/d{field}`."));
     let grads_doc = format!(
         " The gradient of the loss of a [`{name}`] with respect to each of its parameters, field by field."
     );
-    let derives = derives(true);
+    let derives = derives();
+    let net_default = zero_default(name, model);
+    let grads_default = zero_default(&grads, model);
     quote! {
         #(#attrs)*
         #derives
         #[repr(C)]
         #[allow(non_snake_case)] // field names follow the user's notation, e.g. `W1`
         #vis struct #name {
-            #(#[doc = #field_docs] pub #field_names: #scalar,)*
+            #(#[doc = #field_docs] pub #field_names: #field_types,)*
         }
+
+        #net_default
 
         #[doc = #grads_doc]
         #derives
         #[repr(C)]
         #[allow(non_snake_case)]
         #vis struct #grads {
-            #(#[doc = #grad_docs] pub #field_names: #scalar,)*
+            #(#[doc = #grad_docs] pub #field_names: #field_types,)*
         }
+
+        #grads_default
     }
 }
 
@@ -86,12 +146,14 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
     );
     let inputs = model.inputs.iter().map(|input| {
         let field = &input.name;
+        let ty = array_type(&scalar, &node_shape(input.width));
         let docs = &input.docs;
         let summary = format!(" Input `{field}`.");
-        quote!(#[doc = #summary] #(#docs)* pub #field: #scalar,)
+        quote!(#[doc = #summary] #(#docs)* pub #field: #ty,)
     });
     let neurons = model.neurons.iter().map(|neuron| {
         let field = &neuron.name;
+        let ty = array_type(&scalar, &node_shape(neuron.width));
         let z = names::pre_activation(field);
         let z_doc = format!(
             " `{z} = {}`, the pre-activation of `{field}`.",
@@ -101,14 +163,14 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
             Role::Hidden => "",
             Role::Output => " (an output)",
         };
-        let h_doc = format!(" `{field} = {}({z})`{role}.", neuron.activation.name());
+        let h_doc = format!(" `{field} = {}({z})`{role}.", neuron.activation.name);
         let docs = &neuron.docs;
         quote! {
-            #[doc = #z_doc] pub #z: #scalar,
-            #[doc = #h_doc] #(#docs)* pub #field: #scalar,
+            #[doc = #z_doc] pub #z: #ty,
+            #[doc = #h_doc] #(#docs)* pub #field: #ty,
         }
     });
-    let derives = derives(false);
+    let derives = derives();
     quote! {
         #[doc = #doc]
         #derives
@@ -121,11 +183,14 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
 }
 
 /// The sum of a neuron as the notes write it: `w11 x1 + w21 x2 + b1`.
-pub(crate) fn sum_text(model: &Model, neuron: &Neuron) -> String {
-    let edges = neuron
-        .edges
-        .iter()
-        .map(|edge| format!("{} {}", edge.weight, model.node_name(edge.source)));
-    let bias = neuron.bias.iter().map(ToString::to_string);
+fn sum_text(model: &Model, neuron: &Neuron) -> String {
+    let edges = neuron.edges.iter().map(|edge| {
+        let source = model.node_name(edge.source);
+        match edge.index {
+            Some(index) => format!("{} {source}[{index}]", edge.weight.name),
+            None => format!("{} {source}", edge.weight.name),
+        }
+    });
+    let bias = neuron.bias.iter().map(|bias| bias.name.to_string());
     edges.chain(bias).collect::<Vec<_>>().join(" + ")
 }

@@ -59,3 +59,38 @@ fn errors_expand_to_compile_errors_and_a_stub() {
         }
     }));
 }
+
+#[test]
+fn digits_classifier_with_dense_layers() {
+    let expansion = expand_pretty(quote! {
+        /// The 64-32-10 digits classifier.
+        pub struct Digits<f32> {
+            input pixels[64];
+            layer hidden[32] = tanh(W1 * pixels + b1);
+            output logits[10] = identity(W2 * hidden + b2);
+            loss softmax_cross_entropy;
+        }
+    });
+    // Dense blocks are loops in the runtime, not one line per edge: 2,410 parameters
+    // expand to a few hundred lines.
+    let lines = expansion.lines().count();
+    assert!(lines < 400, "{lines} lines");
+    insta::assert_snapshot!(expansion);
+}
+
+#[test]
+fn mixed_layers_neurons_and_custom_activations() {
+    insta::assert_snapshot!(expand_pretty(quote! {
+        struct Mixed<f64> {
+            activation softsign(z) = z / (1.0 + abs(z));
+            input x[4], extra;
+            layer a[3] = softsign(A * x + ab);
+            neuron n = tanh(v * a + s * extra);
+            neuron pick = sigmoid(p * a[2]);
+            layer b[2] = relu(B * a + c * n + d * pick + e * x[1]);
+            output o = identity(w * b + m * n);
+            output r[2] = sin(R * b + rb);
+            loss mean_squared_error;
+        }
+    }));
+}

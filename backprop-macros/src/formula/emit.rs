@@ -1,0 +1,79 @@
+//! Formulas to Rust expressions, with only the parentheses that precedence needs.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::Formula;
+
+/// Binding strength: a sub-expression weaker than its context is parenthesised.
+fn precedence(formula: &Formula) -> u8 {
+    match formula {
+        Formula::Add(..) | Formula::Sub(..) => 1,
+        Formula::Mul(..) | Formula::Div(..) => 2,
+        Formula::Neg(_) => 3,
+        Formula::Const(c) if *c < 0.0 => 3,
+        _ => 4,
+    }
+}
+
+/// The expression for `formula`, with `z` and `h` standing for the variable and the
+/// activation's value. Runtime functions are reached through `act`.
+pub(crate) fn emit(formula: &Formula, z: &TokenStream, h: &TokenStream) -> TokenStream {
+    emit_at(formula, z, h, 0)
+}
+
+/// As [`emit`], parenthesised as needed to stand as a factor of a product.
+pub(crate) fn emit_factor(formula: &Formula, z: &TokenStream, h: &TokenStream) -> TokenStream {
+    emit_at(formula, z, h, 2)
+}
+
+fn emit_at(formula: &Formula, z: &TokenStream, h: &TokenStream, context: u8) -> TokenStream {
+    let operand = |formula: &Formula, context: u8| emit_at(formula, z, h, context);
+    let tokens = match formula {
+        Formula::Const(c) => {
+            let literal = Literal::f64_unsuffixed(c.abs());
+            if *c < 0.0 {
+                quote!(-#literal)
+            } else {
+                quote!(#literal)
+            }
+        }
+        Formula::Var => z.clone(),
+        Formula::Output => h.clone(),
+        Formula::Neg(a) => {
+            let a = operand(a, 3);
+            quote!(-#a)
+        }
+        Formula::Add(a, b) => {
+            let (a, b) = (operand(a, 1), operand(b, 1));
+            quote!(#a + #b)
+        }
+        Formula::Sub(a, b) => {
+            let (a, b) = (operand(a, 1), operand(b, 2));
+            quote!(#a - #b)
+        }
+        Formula::Mul(a, b) => {
+            let (a, b) = (operand(a, 2), operand(b, 2));
+            quote!(#a * #b)
+        }
+        Formula::Div(a, b) => {
+            let (a, b) = (operand(a, 2), operand(b, 3));
+            quote!(#a / #b)
+        }
+        Formula::Powi(a, n) => {
+            let a = operand(a, 0);
+            let n = Literal::i32_unsuffixed(*n);
+            quote!(act::powi(#a, #n))
+        }
+        Formula::Call(primitive, a) => {
+            let a = operand(a, 0);
+            let function = format_ident!("{}", primitive.runtime_name());
+            quote!(act::#function(#a))
+        }
+    };
+    if precedence(formula) < context {
+        quote!((#tokens))
+    } else {
+        tokens
+    }
+}

@@ -1,0 +1,124 @@
+//! Activation formulas: a small expression language over one variable `z` (and, in a
+//! derivative, the activation's own value `h`), differentiated symbolically at compile time.
+//!
+//! Built-in activations are formulas too, so a user-defined activation and `tanh` go through
+//! the same code: parse -> differentiate -> simplify -> emit.
+
+mod builtin;
+mod derive;
+mod emit;
+mod parse;
+mod simplify;
+
+#[cfg(test)]
+mod tests;
+
+pub(crate) use builtin::builtins;
+pub(crate) use parse::{parse_formula, Scope};
+
+/// A primitive function the runtime provides (`act::exp`, `act::sigmoid`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Primitive {
+    Exp,
+    Ln,
+    Sin,
+    Cos,
+    Tanh,
+    Sqrt,
+    Abs,
+    /// -1, 0 or 1: the derivative of `abs`.
+    Sign,
+    Sigmoid,
+    Relu,
+    /// The derivative of `relu`: 1 for z > 0, else 0.
+    ReluDerivative,
+    LeakyRelu,
+    /// The derivative of `leaky_relu`: 1 for z > 0, else 0.01.
+    LeakyReluDerivative,
+    Softplus,
+}
+
+impl Primitive {
+    /// The primitives a formula may call by name, beside the activations.
+    pub(crate) const CALLABLE: [(&'static str, Primitive); 4] = [
+        ("ln", Primitive::Ln),
+        ("sqrt", Primitive::Sqrt),
+        ("abs", Primitive::Abs),
+        ("sign", Primitive::Sign),
+    ];
+
+    /// The runtime function's name in `backprop_runtime::activation`.
+    pub(crate) fn runtime_name(self) -> &'static str {
+        match self {
+            Primitive::Exp => "exp",
+            Primitive::Ln => "ln",
+            Primitive::Sin => "sin",
+            Primitive::Cos => "cos",
+            Primitive::Tanh => "tanh",
+            Primitive::Sqrt => "sqrt",
+            Primitive::Abs => "abs",
+            Primitive::Sign => "sign",
+            Primitive::Sigmoid => "sigmoid",
+            Primitive::Relu => "relu",
+            Primitive::ReluDerivative => "relu_derivative",
+            Primitive::LeakyRelu => "leaky_relu",
+            Primitive::LeakyReluDerivative => "leaky_relu_derivative",
+            Primitive::Softplus => "softplus",
+        }
+    }
+}
+
+/// An expression in the activation's variable.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Formula {
+    Const(f64),
+    /// The activation's argument, `z`.
+    Var,
+    /// The activation's value, `h = f(z)`: only in derivatives, where it saves recomputing.
+    Output,
+    Neg(Box<Formula>),
+    Add(Box<Formula>, Box<Formula>),
+    Sub(Box<Formula>, Box<Formula>),
+    Mul(Box<Formula>, Box<Formula>),
+    Div(Box<Formula>, Box<Formula>),
+    Powi(Box<Formula>, i32),
+    Call(Primitive, Box<Formula>),
+}
+
+/// An activation: `h = forward(z)` and `dh/dz = derivative(z, h)`.
+#[derive(Clone, Debug)]
+pub(crate) struct ActivationDef {
+    pub(crate) name: String,
+    pub(crate) forward: Formula,
+    pub(crate) derivative: Formula,
+}
+
+impl Formula {
+    /// `self` with `Var` replaced by `value` and `Output` by `output`.
+    pub(crate) fn substitute(&self, value: &Formula, output: &Formula) -> Formula {
+        let recurse = |formula: &Formula| Box::new(formula.substitute(value, output));
+        match self {
+            Formula::Const(c) => Formula::Const(*c),
+            Formula::Var => value.clone(),
+            Formula::Output => output.clone(),
+            Formula::Neg(a) => Formula::Neg(recurse(a)),
+            Formula::Add(a, b) => Formula::Add(recurse(a), recurse(b)),
+            Formula::Sub(a, b) => Formula::Sub(recurse(a), recurse(b)),
+            Formula::Mul(a, b) => Formula::Mul(recurse(a), recurse(b)),
+            Formula::Div(a, b) => Formula::Div(recurse(a), recurse(b)),
+            Formula::Powi(a, n) => Formula::Powi(recurse(a), *n),
+            Formula::Call(f, a) => Formula::Call(*f, recurse(a)),
+        }
+    }
+}
+
+impl ActivationDef {
+    /// The activation applied to `argument`: its forward formula with `z := argument`.
+    pub(crate) fn apply_to(&self, argument: &Formula) -> Formula {
+        self.forward.substitute(argument, &Formula::Output)
+    }
+}
+
+pub(crate) use derive::derivative;
+pub(crate) use emit::{emit, emit_factor};
+pub(crate) use simplify::simplify;

@@ -1,0 +1,87 @@
+//! Rust types and values of the shapes in a network: scalars, arrays, matrices, and flat
+//! arrays concatenated from several nodes.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+/// `T`, `[T; n]` or `[[T; m]; n]` for a shape `[]`, `[n]` or `[n, m]`.
+pub(crate) fn array_type(scalar: &TokenStream, shape: &[usize]) -> TokenStream {
+    shape.iter().rev().fold(scalar.clone(), |inner, &size| {
+        let size = Literal::usize_unsuffixed(size);
+        quote!([#inner; #size])
+    })
+}
+
+/// The zero of a shape: `0.0`, `[0.0; n]` or `[[0.0; m]; n]`.
+pub(crate) fn zeros(shape: &[usize]) -> TokenStream {
+    shape.iter().rev().fold(quote!(0.0), |inner, &size| {
+        let size = Literal::usize_unsuffixed(size);
+        quote!([#inner; #size])
+    })
+}
+
+/// A node's width as a shape: `[]` for a single value.
+pub(crate) fn node_shape(width: Option<usize>) -> Vec<usize> {
+    width.into_iter().collect()
+}
+
+/// One flat array `[T; len]` from the values of several nodes (`parts`, each a place
+/// expression and its width), in order.
+pub(crate) fn concat(parts: &[(TokenStream, Option<usize>)], len: usize) -> TokenStream {
+    match parts {
+        [(whole, Some(width))] if *width == len => whole.clone(),
+        _ if parts.iter().all(|(_, width)| width.is_none()) => {
+            let values = parts.iter().map(|(value, _)| value);
+            quote!([#(#values),*])
+        }
+        _ => {
+            let mut offset = 0;
+            let copies = parts.iter().map(|(value, width)| {
+                let start = Literal::usize_unsuffixed(offset);
+                match width {
+                    None => {
+                        offset += 1;
+                        quote!(flat[#start] = #value;)
+                    }
+                    Some(width) => {
+                        offset += width;
+                        let end = Literal::usize_unsuffixed(offset);
+                        quote!(flat[#start..#end].copy_from_slice(&#value);)
+                    }
+                }
+            });
+            let len = Literal::usize_unsuffixed(len);
+            quote!({
+                let mut flat = [0.0; #len];
+                #(#copies)*
+                flat
+            })
+        }
+    }
+}
+
+/// For each part of a flat array of `widths`, its offset in the array.
+pub(crate) fn offsets(widths: impl Iterator<Item = Option<usize>>) -> Vec<usize> {
+    widths
+        .scan(0, |offset, width| {
+            let start = *offset;
+            *offset += width.unwrap_or(1);
+            Some(start)
+        })
+        .collect()
+}
+
+/// The element of a flat array that holds element `element` (a closure variable, for
+/// arrays) of the part at `offset`: `flat[3]` or `flat[3 + j]`.
+pub(crate) fn flat_element(
+    flat: &TokenStream,
+    offset: usize,
+    element: Option<&TokenStream>,
+) -> TokenStream {
+    let offset_literal = Literal::usize_unsuffixed(offset);
+    match element {
+        None => quote!(#flat[#offset_literal]),
+        Some(element) if offset == 0 => quote!(#flat[#element]),
+        Some(element) => quote!(#flat[#offset_literal + #element]),
+    }
+}

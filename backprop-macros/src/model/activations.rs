@@ -1,0 +1,74 @@
+//! User-defined activations: formulas read in declaration order (each may call the built-ins
+//! and the ones declared before it) and differentiated unless a derivative is given.
+
+use syn::parse::Parser;
+
+use crate::errors::Errors;
+use crate::formula::{self, builtins, parse_formula, ActivationDef, Formula};
+use crate::parse::ActivationDecl;
+
+/// The built-in activations followed by the user's, in declaration order. A user activation
+/// with an error is reported and left out.
+pub(crate) fn resolve_activations(
+    decls: Vec<ActivationDecl>,
+    errors: &mut Errors,
+) -> Vec<ActivationDef> {
+    let mut activations = builtins();
+    let builtin_count = activations.len();
+    for decl in decls {
+        let name = decl.name.to_string();
+        if let Some(index) = activations.iter().position(|a| a.name == name) {
+            let what = if index < builtin_count {
+                "a built-in activation"
+            } else {
+                "an activation declared above"
+            };
+            errors.error(
+                decl.name.span(),
+                format!("`{name}` is already {what}; give this activation another name"),
+            );
+            continue;
+        }
+        if decl.variable == "h" && decl.derivative.is_some() {
+            errors.error(
+                decl.variable.span(),
+                "the variable cannot be named `h`: in `derivative`, `h` stands for the activation's value",
+            );
+            continue;
+        }
+        match read_activation(&decl, &activations) {
+            Ok(activation) => activations.push(activation),
+            Err(error) => errors.push(error),
+        }
+    }
+    activations
+}
+
+fn read_activation(decl: &ActivationDecl, known: &[ActivationDef]) -> syn::Result<ActivationDef> {
+    let read = |tokens: &proc_macro2::TokenStream, output_allowed: bool| -> syn::Result<Formula> {
+        let scope = formula::Scope {
+            variable: &decl.variable,
+            output_allowed,
+            activations: known,
+        };
+        (|input: syn::parse::ParseStream| {
+            let formula = parse_formula(input, &scope)?;
+            if !input.is_empty() {
+                return Err(input
+                    .error("expected an operator (`+`, `-`, `*`, `/`) or the end of the formula"));
+            }
+            Ok(formula)
+        })
+        .parse2(tokens.clone())
+    };
+    let forward = formula::simplify(&read(&decl.forward, false)?);
+    let derivative = match &decl.derivative {
+        Some(tokens) => formula::simplify(&read(tokens, true)?),
+        None => formula::simplify(&formula::derivative(&forward)),
+    };
+    Ok(ActivationDef {
+        name: decl.name.to_string(),
+        forward,
+        derivative,
+    })
+}

@@ -1,0 +1,452 @@
+//! Name resolution: every node, weight, bias, activation and loss name resolved, or an
+//! error that says how to fix it.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+use syn::Ident;
+
+use super::activations::resolve_activations;
+use super::shapes::{check_declared_shape, check_index, check_width, describe, weight_shape};
+use super::{Edge, Input, Model, Neuron, NodeRef, Parameter, Scalar};
+use crate::errors::Errors;
+use crate::formula::ActivationDef;
+use crate::loss::Loss;
+use crate::parse::{LossDecl, NetworkDef, NeuronDecl, Role, Statement, Term};
+use crate::suggest::did_you_mean;
+
+/// What a name stands for, remembered to report a second use of it.
+#[derive(Clone, Copy)]
+enum Binding {
+    Node(NodeRef),
+    Weight,
+    Bias,
+}
+
+/// Every name of the network and what it is bound to.
+struct Names {
+    bindings: HashMap<String, Binding>,
+    /// Node names in declaration order, so that a suggestion between equally close names
+    /// is stable.
+    nodes: Vec<String>,
+}
+
+impl Names {
+    fn node(&self, name: &Ident) -> Option<NodeRef> {
+        match self.bindings.get(&name.to_string()) {
+            Some(&Binding::Node(node)) => Some(node),
+            _ => None,
+        }
+    }
+}
+
+pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
+    let header = def.header;
+    let scalar = resolve_scalar(&header.scalar, errors);
+
+    let mut inputs = Vec::new();
+    let mut declared: Vec<NeuronDecl> = Vec::new();
+    let mut activation_decls = Vec::new();
+    let mut losses = Vec::new();
+    for statement in def.statements {
+        match statement {
+            Statement::Input(decl) => {
+                for (name, width) in decl.names {
+                    let width = check_width(&name, width, errors);
+                    let docs = decl.docs.clone();
+                    inputs.push(Input { name, docs, width });
+                }
+            }
+            Statement::Neuron(decl) => declared.push(decl),
+            Statement::Activation(decl) => activation_decls.push(decl),
+            Statement::Loss(decl) => losses.push(decl),
+        }
+    }
+
+    let mut names = Names {
+        bindings: HashMap::new(),
+        nodes: Vec::new(),
+    };
+    let nodes = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| (&input.name, NodeRef::Input(index)))
+        .chain(
+            declared
+                .iter()
+                .enumerate()
+                .map(|(index, decl)| (&decl.name, NodeRef::Neuron(index))),
+        );
+    for (name, node) in nodes {
+        let key = name.to_string();
+        if let Some(&Binding::Node(previous)) = names.bindings.get(&key) {
+            let what = match previous {
+                NodeRef::Input(_) => "an input",
+                NodeRef::Neuron(index) if declared[index].role == Role::Output => "an output",
+                NodeRef::Neuron(_) => "a neuron",
+            };
+            errors.error(
+                name.span(),
+                format!("`{name}` is already declared as {what}; every node needs its own name"),
+            );
+        } else {
+            names.bindings.insert(key.clone(), Binding::Node(node));
+            names.nodes.push(key);
+        }
+    }
+
+    let activations = resolve_activations(activation_decls, errors);
+    let loss = resolve_loss(&header.name, &losses, errors);
+
+    let widths: Vec<Option<usize>> = inputs
+        .iter()
+        .map(|input| input.width)
+        .chain(declared.iter().map(|decl| decl.width.map(|dim| dim.value)))
+        .collect();
+    let width_of = |node: NodeRef| match node {
+        NodeRef::Input(index) => widths[index],
+        NodeRef::Neuron(index) => widths[inputs.len() + index],
+    };
+
+    let mut neurons = Vec::new();
+    for decl in declared {
+        let width = check_neuron_width(&decl, errors);
+        let activation = find_activation(&activations, &decl.activation, errors);
+        let mut edges: Vec<Edge> = Vec::new();
+        let mut bias: Option<Parameter> = None;
+        for term in decl.terms {
+            match term {
+                Term::Weighted {
+                    weight,
+                    shape,
+                    source,
+                    index,
+                } => {
+                    let Some(source_node) = resolve_source(&weight, &source, &names, errors) else {
+                        continue;
+                    };
+                    let source_width = width_of(source_node);
+                    let index = match index {
+                        Some(index) => match check_index(&source, source_width, index, errors) {
+                            Some(index) => Some(index),
+                            None => continue,
+                        },
+                        None => None,
+                    };
+                    let duplicate = edges
+                        .iter()
+                        .find(|edge| edge.source == source_node && edge.index == index);
+                    if let Some(previous) = duplicate {
+                        errors.error(
+                            source.span(),
+                            format!(
+                                "`{}` already reads `{source}` through `{}`; one weight per edge is enough",
+                                decl.name, previous.weight.name
+                            ),
+                        );
+                        continue;
+                    }
+                    let read_width = if index.is_some() { None } else { source_width };
+                    let implied = weight_shape(width, read_width);
+                    let context = format!(
+                        "it carries {} into {}",
+                        describe(&source, read_width),
+                        describe(&decl.name, width)
+                    );
+                    let shape_ok =
+                        check_declared_shape(&weight, shape.as_deref(), &implied, &context, errors);
+                    if bind_parameter(&weight, Binding::Weight, &mut names, &decl.name, errors)
+                        && shape_ok
+                    {
+                        edges.push(Edge {
+                            weight: Parameter {
+                                name: weight,
+                                shape: implied,
+                            },
+                            source: source_node,
+                            source_span: source.span(),
+                            index,
+                        });
+                    }
+                }
+                Term::Bias { name: term, shape } => {
+                    if names.node(&term).is_some() {
+                        errors.error(
+                            term.span(),
+                            format!("`{term}` is a node, and an edge needs a weight: write `w * {term}` with a new weight name"),
+                        );
+                        continue;
+                    }
+                    if let Some(existing) = &bias {
+                        errors.error(
+                            term.span(),
+                            format!(
+                                "`{}` already has the bias `{}`; a neuron has at most one bias",
+                                decl.name, existing.name
+                            ),
+                        );
+                        continue;
+                    }
+                    let implied: Vec<usize> = width.into_iter().collect();
+                    let context = format!("it is the bias of {}", describe(&decl.name, width));
+                    let shape_ok =
+                        check_declared_shape(&term, shape.as_deref(), &implied, &context, errors);
+                    if bind_parameter(&term, Binding::Bias, &mut names, &decl.name, errors)
+                        && shape_ok
+                    {
+                        bias = Some(Parameter {
+                            name: term,
+                            shape: implied,
+                        });
+                    }
+                }
+            }
+        }
+        neurons.push(Neuron {
+            name: decl.name,
+            docs: decl.docs,
+            role: decl.role,
+            activation_span: decl.activation.span(),
+            // The placeholder keeps neuron indices aligned; an unknown activation was
+            // reported, so this model is never generated.
+            activation: activation.unwrap_or_else(|| activations[0].clone()),
+            width,
+            edges,
+            bias,
+            sum_span: decl.sum_span,
+        });
+    }
+
+    let (loss, loss_span) = loss?;
+    let model = Model {
+        attrs: header.attrs,
+        vis: header.vis,
+        name: header.name,
+        scalar: scalar?,
+        inputs,
+        neurons,
+        loss,
+        loss_span,
+    };
+    check_reserved_names(&model, errors);
+    Some(model)
+}
+
+/// `neuron` and `output` may hold one value or (with a width) an array; `layer` always
+/// holds an array.
+fn check_neuron_width(decl: &NeuronDecl, errors: &mut Errors) -> Option<usize> {
+    let name = &decl.name;
+    match (decl.keyword.to_string().as_str(), decl.width) {
+        ("layer", None) => {
+            errors.error(
+                name.span(),
+                format!("a `layer` needs a width: `layer {name}[32] = ...`; for a single neuron write `neuron {name} = ...`"),
+            );
+            None
+        }
+        ("neuron", Some(width)) => {
+            errors.error(
+                width.span,
+                format!("a `neuron` is a single value; for an array of neurons write `layer {name}[{}] = ...`", width.value),
+            );
+            None
+        }
+        _ => check_width(name, decl.width, errors),
+    }
+}
+
+fn find_activation(
+    activations: &[ActivationDef],
+    name: &Ident,
+    errors: &mut Errors,
+) -> Option<ActivationDef> {
+    let text = name.to_string();
+    let found = activations
+        .iter()
+        .find(|activation| activation.name == text)
+        .cloned();
+    if found.is_none() {
+        let known = activations
+            .iter()
+            .map(|activation| activation.name.as_str());
+        let hint = did_you_mean(&text, known.clone());
+        let message = if hint.is_empty() {
+            format!(
+                "unknown activation `{text}`{}, or declare it with `activation {text}(z) = ...;`",
+                hint_or_list(&text, known)
+            )
+        } else {
+            format!("unknown activation `{text}`{hint}")
+        };
+        errors.error(name.span(), message);
+    }
+    found
+}
+
+/// `f32` and `f64` are the only scalar types.
+fn resolve_scalar(scalar: &syn::Type, errors: &mut Errors) -> Option<Scalar> {
+    // A type passed in through a `macro_rules!` `$t:ty` arrives wrapped in an invisible group.
+    let mut unwrapped = scalar;
+    while let syn::Type::Group(syn::TypeGroup { elem, .. })
+    | syn::Type::Paren(syn::TypeParen { elem, .. }) = unwrapped
+    {
+        unwrapped = elem;
+    }
+    let name = match unwrapped {
+        syn::Type::Path(path) if path.qself.is_none() => {
+            path.path.get_ident().map(Ident::to_string)
+        }
+        _ => None,
+    };
+    match name.as_deref() {
+        Some("f32") => Some(Scalar::F32),
+        Some("f64") => Some(Scalar::F64),
+        _ => {
+            errors.push(syn::Error::new_spanned(
+                scalar,
+                "the scalar type of a network must be `f32` or `f64`",
+            ));
+            None
+        }
+    }
+}
+
+/// Exactly one `loss` statement, naming a known loss.
+fn resolve_loss(network: &Ident, losses: &[LossDecl], errors: &mut Errors) -> Option<(Loss, Span)> {
+    let Some(first) = losses.first() else {
+        errors.error(
+            network.span(),
+            format!("`{network}` has no loss: add a statement such as `loss half_squared_error;`"),
+        );
+        return None;
+    };
+    for extra in &losses[1..] {
+        errors.error(
+            extra.keyword,
+            "a network has exactly one `loss`; remove this one",
+        );
+    }
+    let name = first.name.to_string();
+    let loss = Loss::from_name(&name);
+    if loss.is_none() {
+        let known = Loss::ALL.iter().map(|(name, _)| *name);
+        errors.error(
+            first.name.span(),
+            format!("unknown loss `{name}`{}", hint_or_list(&name, known)),
+        );
+    }
+    loss.map(|loss| (loss, first.name.span()))
+}
+
+/// A close match as "did you mean", otherwise the list of what is known.
+fn hint_or_list<'a>(name: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
+    let hint = did_you_mean(name, known.clone());
+    if hint.is_empty() {
+        let list: Vec<String> = known.map(|name| format!("`{name}`")).collect();
+        format!("; expected one of {}", list.join(", "))
+    } else {
+        hint
+    }
+}
+
+/// The node that `weight * source` reads, or an error that says how to fix the term.
+fn resolve_source(
+    weight: &Ident,
+    source: &Ident,
+    names: &Names,
+    errors: &mut Errors,
+) -> Option<NodeRef> {
+    match (names.node(weight), names.node(source)) {
+        (None, Some(node)) => Some(node),
+        (Some(_), None) => {
+            errors.error(
+                weight.span(),
+                format!("`{weight}` is a node, so it cannot weigh an edge; the weight comes first: `{source} * {weight}`"),
+            );
+            None
+        }
+        (Some(_), Some(_)) => {
+            errors.error(
+                weight.span(),
+                format!("`{weight}` is a node, so it cannot also name a weight; choose a new name for the weight on `{source}`"),
+            );
+            None
+        }
+        (None, None) => {
+            errors.error(
+                source.span(),
+                format!(
+                    "cannot find node `{source}` in this network{}",
+                    did_you_mean(&source.to_string(), names.nodes.iter().map(String::as_str))
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Records a weight or bias name; a name used before (by a node, weight or bias) is an error.
+fn bind_parameter(
+    name: &Ident,
+    binding: Binding,
+    names: &mut Names,
+    consumer: &Ident,
+    errors: &mut Errors,
+) -> bool {
+    let key = name.to_string();
+    let Some(&previous) = names.bindings.get(&key) else {
+        names.bindings.insert(key, binding);
+        return true;
+    };
+    let message = match (previous, binding) {
+        (Binding::Node(_), _) => format!(
+            "`{name}` is a node, so it cannot also name a {}",
+            binding_kind(binding)
+        ),
+        (Binding::Weight, Binding::Weight) => format!(
+            "weight `{name}` is already used on another edge; every edge needs its own weight (weights cannot be shared), so rename this one"
+        ),
+        (Binding::Bias, Binding::Bias) => format!(
+            "bias `{name}` is already the bias of another neuron; give `{consumer}` its own bias name"
+        ),
+        (previous, _) => format!(
+            "`{name}` already names a {}, so it cannot also name a {}",
+            binding_kind(previous),
+            binding_kind(binding)
+        ),
+    };
+    errors.error(name.span(), message);
+    false
+}
+
+fn binding_kind(binding: Binding) -> &'static str {
+    match binding {
+        Binding::Node(_) => "node",
+        Binding::Weight => "weight",
+        Binding::Bias => "bias",
+    }
+}
+
+/// Generated code names the pre-activation of node `h` `z_h`; no declared name may take
+/// that name from it.
+fn check_reserved_names(model: &Model, errors: &mut Errors) {
+    let neuron_names: Vec<String> = model.neurons.iter().map(|n| n.name.to_string()).collect();
+    let names = model
+        .inputs
+        .iter()
+        .map(|input| &input.name)
+        .chain(model.neurons.iter().map(|neuron| &neuron.name))
+        .chain(model.parameters().map(|parameter| &parameter.name));
+    for name in names {
+        let text = name.to_string();
+        if let Some(owner) = text
+            .strip_prefix("z_")
+            .filter(|rest| neuron_names.iter().any(|n| n == rest))
+        {
+            errors.error(
+                name.span(),
+                format!("`{text}` is reserved: generated code uses it for the pre-activation of `{owner}`; choose another name"),
+            );
+        }
+    }
+}

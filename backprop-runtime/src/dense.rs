@@ -1,0 +1,96 @@
+//! The array kernels of dense layers: generated code calls these for every edge between
+//! array-valued nodes, so `cargo expand` shows one line per edge (`z_h += W1 x`) and the
+//! loops live here, written once.
+//!
+//! A weight matrix `W` from a node of `M` elements into one of `N` elements is `[[T; M]; N]`:
+//! row `j` holds the weights into element `j` (the layout of PyTorch's `Linear.weight`).
+
+use crate::Scalar;
+
+/// `a . b`.
+#[inline]
+pub fn dot<T: Scalar, const M: usize>(a: &[T; M], b: &[T; M]) -> T {
+    a.iter().zip(b).fold(T::zero(), |sum, (&a, &b)| sum + a * b)
+}
+
+/// `z += W x`: the forward pass of a dense edge.
+#[inline]
+pub fn matvec_acc<T: Scalar, const M: usize, const N: usize>(
+    z: &mut [T; N],
+    w: &[[T; M]; N],
+    x: &[T; M],
+) {
+    for (z, row) in z.iter_mut().zip(w) {
+        *z = *z + dot(row, x);
+    }
+}
+
+/// `dx += W^T dz`: the gradient that a dense edge sends back to its source.
+#[inline]
+pub fn matvec_transpose_acc<T: Scalar, const M: usize, const N: usize>(
+    dx: &mut [T; M],
+    w: &[[T; M]; N],
+    dz: &[T; N],
+) {
+    for (row, &dz) in w.iter().zip(dz) {
+        axpy(dx, row, dz);
+    }
+}
+
+/// `g += dz x^T`: the gradient of a dense edge's weight matrix.
+#[inline]
+pub fn outer_acc<T: Scalar, const M: usize, const N: usize>(
+    g: &mut [[T; M]; N],
+    dz: &[T; N],
+    x: &[T; M],
+) {
+    for (row, &dz) in g.iter_mut().zip(dz) {
+        axpy(row, x, dz);
+    }
+}
+
+/// `y += a * s`, element by element.
+#[inline]
+pub fn axpy<T: Scalar, const N: usize>(y: &mut [T; N], a: &[T; N], s: T) {
+    for (y, &a) in y.iter_mut().zip(a) {
+        *y = *y + a * s;
+    }
+}
+
+/// `y += a`, element by element.
+#[inline]
+pub fn add_assign<T: Scalar, const N: usize>(y: &mut [T; N], a: &[T; N]) {
+    for (y, &a) in y.iter_mut().zip(a) {
+        *y = *y + a;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const W: [[f64; 3]; 2] = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+
+    #[test]
+    fn kernels_match_the_textbook_definitions() {
+        assert_eq!(dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
+
+        let mut z = [1.0, -1.0];
+        matvec_acc(&mut z, &W, &[1.0, 0.0, -1.0]);
+        assert_eq!(z, [1.0 - 2.0, -1.0 - 2.0]);
+
+        let mut dx = [0.0; 3];
+        matvec_transpose_acc(&mut dx, &W, &[1.0, 2.0]);
+        assert_eq!(dx, [9.0, 12.0, 15.0]);
+
+        let mut g = [[0.0; 3]; 2];
+        outer_acc(&mut g, &[1.0, 2.0], &[3.0, 4.0, 5.0]);
+        assert_eq!(g, [[3.0, 4.0, 5.0], [6.0, 8.0, 10.0]]);
+
+        let mut y = [1.0, 1.0];
+        axpy(&mut y, &[2.0, 3.0], 2.0);
+        assert_eq!(y, [5.0, 7.0]);
+        add_assign(&mut y, &[1.0, -7.0]);
+        assert_eq!(y, [6.0, 0.0]);
+    }
+}

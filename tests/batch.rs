@@ -1,0 +1,113 @@
+//! Mini-batches: the mean of the per-sample gradients, one update, no change on error, and
+//! the parallel split agreeing with the sequential sum.
+
+mod common;
+
+use backprop_runtime::{
+    batch_gradient, batch_gradient_parallel, network, train_batch_parallel, Error, Network,
+};
+use common::{random_network, SplitMix};
+
+network! {
+    /// A small regressor.
+    pub struct Regressor<f64> {
+        input x[4];
+        layer h[5] = tanh(W1 * x + b1);
+        output o[2] = identity(W2 * h + b2);
+        loss half_squared_error;
+    }
+}
+
+fn batch(random: &mut SplitMix, size: usize) -> (Vec<[f64; 4]>, Vec<[f64; 2]>) {
+    let inputs = (0..size)
+        .map(|_| Regressor::input_from_slice(&random.values(4, -1.0, 1.0)).unwrap())
+        .collect();
+    let targets = (0..size)
+        .map(|_| {
+            let t = random.values(2, -1.0, 1.0);
+            [t[0], t[1]]
+        })
+        .collect();
+    (inputs, targets)
+}
+
+#[test]
+fn batch_gradient_is_the_mean_of_sample_gradients() {
+    let mut random = SplitMix::new(11);
+    let net: Regressor = random_network(&mut random);
+    let (inputs, targets) = batch(&mut random, 7);
+
+    let mut expected = vec![0.0; Regressor::PARAMS];
+    let mut expected_loss = 0.0;
+    for (x, t) in inputs.iter().zip(&targets) {
+        let trace = net.forward(x);
+        expected_loss += trace.loss(t) / 7.0;
+        for (e, g) in expected.iter_mut().zip(net.backward(&trace, t).as_slice()) {
+            *e += g / 7.0;
+        }
+    }
+    let mut grads = RegressorGrads::default();
+    let loss = batch_gradient(&net, &inputs, &targets, &mut grads).unwrap();
+    assert!((loss - expected_loss).abs() < 1e-14);
+    for (g, e) in grads.as_slice().iter().zip(&expected) {
+        assert!((g - e).abs() < 1e-14, "{g} vs {e}");
+    }
+
+    // One update with the mean gradient.
+    let mut trained = net;
+    trained.train_batch(&inputs, &targets, 0.5).unwrap();
+    for ((after, before), g) in trained.as_slice().iter().zip(net.as_slice()).zip(&expected) {
+        assert!((after - (before - 0.5 * g)).abs() < 1e-14);
+    }
+}
+
+#[test]
+fn bad_batches_are_errors_and_change_nothing() {
+    let mut random = SplitMix::new(12);
+    let mut net: Regressor = random_network(&mut random);
+    let before = net;
+    let (inputs, targets) = batch(&mut random, 3);
+    assert_eq!(
+        net.train_batch(&inputs, &targets[..2], 0.1),
+        Err(Error::LengthMismatch {
+            what: "target",
+            expected: 3,
+            found: 2
+        })
+    );
+    assert_eq!(net.train_batch(&[], &[], 0.1), Err(Error::EmptyBatch));
+    let mut poisoned = targets.clone();
+    poisoned[1][0] = f64::NAN;
+    assert!(matches!(
+        net.train_batch(&inputs, &poisoned, 0.1),
+        Err(Error::NonFiniteLoss { .. })
+    ));
+    assert!(matches!(
+        net.train_batch(&inputs, &targets, -1.0),
+        Err(Error::InvalidLearningRate { .. })
+    ));
+    assert_eq!(net, before);
+}
+
+#[test]
+fn parallel_batches_equal_sequential_ones() {
+    let mut random = SplitMix::new(13);
+    let net: Regressor = random_network(&mut random);
+    let (inputs, targets) = batch(&mut random, 101);
+    let mut sequential = RegressorGrads::default();
+    let mut parallel = RegressorGrads::default();
+    let loss = batch_gradient(&net, &inputs, &targets, &mut sequential).unwrap();
+    let parallel_loss = batch_gradient_parallel(&net, &inputs, &targets, &mut parallel).unwrap();
+    assert!((loss - parallel_loss).abs() <= 1e-12 * loss.abs());
+    for (s, p) in sequential.as_slice().iter().zip(parallel.as_slice()) {
+        assert!((s - p).abs() <= 1e-12 * s.abs().max(1e-300), "{s} vs {p}");
+    }
+
+    let mut a = net;
+    let mut b = net;
+    a.train_batch(&inputs, &targets, 0.1).unwrap();
+    train_batch_parallel(&mut b, &inputs, &targets, 0.1).unwrap();
+    for (a, b) in a.as_slice().iter().zip(b.as_slice()) {
+        assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0));
+    }
+}
