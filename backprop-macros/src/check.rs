@@ -127,8 +127,12 @@ fn loss_fits_outputs(model: &Model, errors: &mut Errors) {
             errors.error(
                 output.activation_span,
                 format!(
-                    "`{loss}` needs `{required}` outputs, since it applies {} itself: declare `{}` as `{required}(...)`",
-                    if required == "identity" { "softmax" } else { "the loss to sigmoid's pre-activation" },
+                    "`{loss}` needs `{required}` outputs, since {}: declare `{}` as `{required}(...)`",
+                    if required == "identity" {
+                        "it applies softmax to them itself"
+                    } else {
+                        "it is computed from the sigmoid's pre-activation, which keeps it finite"
+                    },
                     output.name
                 ),
             );

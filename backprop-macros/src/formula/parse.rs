@@ -15,6 +15,8 @@ pub(crate) struct Scope<'a> {
     pub(crate) output_allowed: bool,
     /// The activations that may be called: built-ins and those declared before.
     pub(crate) activations: &'a [ActivationDef],
+    /// Activations declared after this one, which it cannot call.
+    pub(crate) declared_later: &'a [String],
 }
 
 /// Parses a whole formula from `input`, up to a `,` or `;` or the end.
@@ -129,6 +131,9 @@ fn call(name: &Ident, input: ParseStream, scope: &Scope) -> syn::Result<Formula>
         if negative {
             content.parse::<Token![-]>()?;
         }
+        if !content.peek(syn::LitInt) {
+            return Err(content.error("`powi` needs an integer power, as in `powi(z, 3)`"));
+        }
         let power: syn::LitInt = content.parse()?;
         let power: i32 = power.base10_parse()?;
         expect_end(&content)?;
@@ -143,6 +148,12 @@ fn call(name: &Ident, input: ParseStream, scope: &Scope) -> syn::Result<Formula>
     }
     if let Some(&(_, primitive)) = Primitive::CALLABLE.iter().find(|(n, _)| *n == text) {
         return Ok(Formula::Call(primitive, Box::new(argument)));
+    }
+    if scope.declared_later.contains(&text) {
+        return Err(syn::Error::new(
+            name.span(),
+            format!("`{text}` is declared below this activation; declare it first, since an activation can call only those declared before it"),
+        ));
     }
     let mut known: Vec<&str> = scope.activations.iter().map(|a| a.name.as_str()).collect();
     known.extend(Primitive::CALLABLE.iter().map(|(name, _)| *name));

@@ -32,6 +32,7 @@ fn parse(source: &str, output_allowed: bool) -> syn::Result<Formula> {
         variable: &variable,
         output_allowed,
         activations: &builtins,
+        declared_later: &[],
     };
     (|input: syn::parse::ParseStream| parse_formula(input, &scope)).parse_str(source)
 }
@@ -204,6 +205,10 @@ fn errors_point_at_the_offending_token() {
     assert_eq!(
         message("powi(z)", false),
         "`powi` takes a base and an integer power: `powi(z, 3)`"
+    );
+    assert_eq!(
+        message("powi(z, 0.5)", false),
+        "`powi` needs an integer power, as in `powi(z, 3)`"
     );
     assert_eq!(
         message("1e400 * z", false),

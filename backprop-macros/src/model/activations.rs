@@ -15,7 +15,8 @@ pub(crate) fn resolve_activations(
 ) -> Vec<ActivationDef> {
     let mut activations = builtins();
     let builtin_count = activations.len();
-    for decl in decls {
+    let names: Vec<String> = decls.iter().map(|decl| decl.name.to_string()).collect();
+    for (position, decl) in decls.into_iter().enumerate() {
         let name = decl.name.to_string();
         if let Some(index) = activations.iter().position(|a| a.name == name) {
             let what = if index < builtin_count {
@@ -36,7 +37,7 @@ pub(crate) fn resolve_activations(
             );
             continue;
         }
-        match read_activation(&decl, &activations) {
+        match read_activation(&decl, &activations, &names[position + 1..]) {
             Ok(activation) => activations.push(activation),
             Err(error) => errors.push(error),
         }
@@ -44,12 +45,17 @@ pub(crate) fn resolve_activations(
     activations
 }
 
-fn read_activation(decl: &ActivationDecl, known: &[ActivationDef]) -> syn::Result<ActivationDef> {
+fn read_activation(
+    decl: &ActivationDecl,
+    known: &[ActivationDef],
+    declared_later: &[String],
+) -> syn::Result<ActivationDef> {
     let read = |tokens: &proc_macro2::TokenStream, output_allowed: bool| -> syn::Result<Formula> {
         let scope = formula::Scope {
             variable: &decl.variable,
             output_allowed,
             activations: known,
+            declared_later,
         };
         (|input: syn::parse::ParseStream| {
             let formula = parse_formula(input, &scope)?;
