@@ -1,3 +1,9 @@
-//! Shared fixtures of the workspace's integration tests, examples and benchmarks.
+//! Shared fixtures of the workspace's integration tests, examples and benchmarks: a small
+//! deterministic random generator and the digits data set shipped in `data/`.
 //!
 //! This package is not published; users depend on `backprop-runtime`.
+
+pub mod digits;
+mod random;
+
+pub use random::SplitMix;

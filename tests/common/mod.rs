@@ -8,33 +8,7 @@ use backprop_runtime::{gradcheck, Network, Parameters};
 /// Gradients must agree with central finite differences to this relative error (f64).
 pub const FINITE_DIFFERENCE_TOLERANCE: f64 = 1e-6;
 
-/// A small deterministic generator (SplitMix64), so tests need no RNG dependency and give
-/// the same numbers on every machine.
-pub struct SplitMix(u64);
-
-impl SplitMix {
-    pub fn new(seed: u64) -> Self {
-        SplitMix(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[low, high)`.
-    pub fn uniform(&mut self, low: f64, high: f64) -> f64 {
-        let unit = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        low + (high - low) * unit
-    }
-
-    pub fn values(&mut self, count: usize, low: f64, high: f64) -> Vec<f64> {
-        (0..count).map(|_| self.uniform(low, high)).collect()
-    }
-}
+pub use backprop_tests::SplitMix;
 
 /// A network of type `N` with every parameter drawn uniformly from `[-1, 1)`.
 pub fn random_network<N: Network<Scalar = f64>>(random: &mut SplitMix) -> N {

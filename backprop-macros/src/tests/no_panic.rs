@@ -47,6 +47,9 @@ const VOCABULARY: &[&str] = &[
     "[inline]", "()", "(w * x)", "(w * x + b)", "(x * w)", "( * )", "(w *)", "(+)", "{}",
     "{ input x; output o = identity(w * x); loss half_squared_error; }",
     "{ input x; neuron h = tanh(w * x + r * h); output o = identity(u * h); loss half_squared_error; }",
+    "layer", "activation", "derivative", "[3]", "[0]", "[2, 3]", "[]", "softmax_cross_entropy",
+    "binary_cross_entropy", "abs", "powi", "(z)", "(z) = z / (1.0 + abs(z))",
+    "{ input x[3]; layer h[2] = tanh(W * x + b); output o[2] = identity(V * h); loss softmax_cross_entropy; }",
 ];
 
 fn random_source() -> impl Strategy<Value = String> {
@@ -66,6 +69,10 @@ const VALID: &[&str] = &[
      loss mean_squared_error ; }",
     "pub ( crate ) struct Two < f64 > { output o2 = relu ( v * o1 + q * x ) ; \
      output o1 = leaky_relu ( w * x + b ) ; input x ; loss half_squared_error ; }",
+    "struct Dense < f32 > { activation soft ( z ) = z / ( 1.0 + abs ( z ) ) , derivative = \
+     powi ( 1.0 + abs ( z ) , -2 ) ; input x [ 4 ] , e ; layer h [ 3 ] = soft ( W [ 3 , 4 ] * x + b [ 3 ] ) ; \
+     neuron n = tanh ( v * h + s * e + u * h [ 1 ] ) ; output o [ 2 ] = identity ( V * h + c * n ) ; \
+     loss softmax_cross_entropy ; }",
 ];
 
 /// Names to splice in: existing ones, new ones, reserved ones, keywords, activations.
@@ -98,7 +105,7 @@ fn mutate(source: &str, mutations: &[Mutation]) -> String {
     let mut tokens: Vec<String> = source.split_whitespace().map(str::to_owned).collect();
     for mutation in mutations {
         let movable: Vec<usize> = (0..tokens.len())
-            .filter(|&i| !matches!(tokens[i].as_str(), "(" | ")" | "{" | "}"))
+            .filter(|&i| !matches!(tokens[i].as_str(), "(" | ")" | "{" | "}" | "[" | "]"))
             .collect();
         if movable.is_empty() {
             break;
@@ -125,11 +132,19 @@ fn mutate(source: &str, mutations: &[Mutation]) -> String {
     tokens.join(" ")
 }
 
-/// One neuron of a random graph: its activation, whether it is declared an output even
-/// if something reads it, the nodes it reads, and whether it has a bias. A read is
-/// `(anywhere, index)`: mostly an earlier node (a DAG), sometimes any node (cycles,
-/// self-loops).
-type RandomNeuron = (&'static str, bool, Vec<(bool, usize)>, bool);
+/// One neuron of a random graph.
+#[derive(Debug, Clone)]
+struct RandomNeuron {
+    activation: &'static str,
+    /// Declared an output even if something reads it.
+    output: bool,
+    /// A layer of this many neurons, or a single neuron.
+    width: Option<usize>,
+    /// `(anywhere, index, element)`: mostly an earlier node (a DAG), sometimes any node
+    /// (cycles, self-loops); of an array node, sometimes one element.
+    reads: Vec<(bool, usize, Option<usize>)>,
+    bias: bool,
+}
 
 const ACTIVATIONS: &[&str] = &[
     "identity",
@@ -144,78 +159,122 @@ const ACTIVATIONS: &[&str] = &[
     "relu",
     "leaky_relu",
     "softplus",
+    "softsign",
 ];
 
-/// Syntactically valid networks over random graphs, so that resolution, the graph checks
-/// and generation all run: cycles, unreachable neurons, unread inputs, unknown names, and
-/// (when no rule fails) a generated network.
+/// Syntactically valid networks over random graphs of neurons, layers and inputs of random
+/// widths, so that resolution, the graph checks and generation all run: cycles,
+/// unreachable neurons, unread inputs, unknown names, and (when no rule fails) a generated
+/// network.
 fn random_graph() -> impl Strategy<Value = String> {
     let activation = prop_oneof![
         20 => prop::sample::select(ACTIVATIONS),
         1 => Just("swish"),
     ];
-    let read = (prop::bool::weighted(0.03), 0..64_usize);
+    let width = prop_oneof![3 => Just(None), 1 => (1..5_usize).prop_map(Some)];
+    let read = (
+        prop::bool::weighted(0.03),
+        0..64_usize,
+        prop::option::weighted(0.2, 0..5_usize),
+    );
     let neuron = (
         activation,
         prop::bool::weighted(0.2),
+        width.clone(),
         prop::collection::vec(read, 0..4),
         any::<bool>(),
-    );
+    )
+        .prop_map(|(activation, output, width, reads, bias)| RandomNeuron {
+            activation,
+            output,
+            width,
+            reads,
+            bias,
+        });
     let loss = prop_oneof![
         20 => prop::sample::select(&["half_squared_error", "mean_squared_error"][..]),
         1 => Just("hinge"),
     ];
-    (1..4_usize, prop::collection::vec(neuron, 0..9), loss)
-        .prop_map(|(inputs, neurons, loss)| render_graph(inputs, &neurons, loss))
+    (
+        prop::collection::vec(width, 1..4),
+        prop::collection::vec(neuron, 0..9),
+        loss,
+    )
+        .prop_map(|(inputs, neurons, loss)| render_graph(&inputs, &neurons, loss))
 }
 
-fn render_graph(inputs: usize, neurons: &[RandomNeuron], loss: &str) -> String {
+fn render_graph(inputs: &[Option<usize>], neurons: &[RandomNeuron], loss: &str) -> String {
+    let count = inputs.len();
     let node = |index: usize| {
-        if index < inputs {
+        if index < count {
             format!("x{index}")
         } else {
-            format!("n{}", index - inputs)
+            format!("n{}", index - count)
         }
     };
-    let total = inputs + neurons.len();
-    let reads: Vec<Vec<usize>> = neurons
+    let width_of = |index: usize| {
+        if index < count {
+            inputs[index]
+        } else {
+            neurons[index - count].width
+        }
+    };
+    let total = count + neurons.len();
+    let reads: Vec<Vec<(usize, Option<usize>)>> = neurons
         .iter()
         .enumerate()
-        .map(|(index, (_, _, reads, _))| {
-            reads
+        .map(|(index, neuron)| {
+            neuron
+                .reads
                 .iter()
-                .map(|&(anywhere, source)| {
-                    if anywhere {
+                .map(|&(anywhere, source, element)| {
+                    let source = if anywhere {
                         source % total
                     } else {
-                        source % (inputs + index)
-                    }
+                        source % (count + index)
+                    };
+                    // An element of an array node (sometimes out of range, an error).
+                    let element = element.filter(|_| width_of(source).is_some());
+                    (source, element)
                 })
                 .collect()
         })
         .collect();
-    let names: Vec<String> = (0..inputs).map(node).collect();
-    let mut body = format!("input {};\n", names.join(", "));
-    for (index, (activation, output, _, bias)) in neurons.iter().enumerate() {
+    let declared: Vec<String> = (0..count)
+        .map(|index| match inputs[index] {
+            Some(width) => format!("{}[{width}]", node(index)),
+            None => node(index),
+        })
+        .collect();
+    let mut body = format!(
+        "activation softsign(z) = z / (1.0 + abs(z));\ninput {};\n",
+        declared.join(", ")
+    );
+    for (index, neuron) in neurons.iter().enumerate() {
         let read_later = reads
             .iter()
             .flatten()
-            .any(|&source| source == inputs + index);
-        let keyword = if *output || !read_later {
-            "output"
-        } else {
-            "neuron"
+            .any(|&(source, _)| source == count + index);
+        let keyword = match (neuron.output || !read_later, neuron.width) {
+            (true, _) => "output",
+            (false, Some(_)) => "layer",
+            (false, None) => "neuron",
         };
+        let width = neuron.width.map(|w| format!("[{w}]")).unwrap_or_default();
         let mut terms: Vec<String> = reads[index]
             .iter()
             .enumerate()
-            .map(|(term, &source)| format!("w_{index}_{term} * {}", node(source)))
+            .map(|(term, &(source, element))| match element {
+                Some(element) => format!("w_{index}_{term} * {}[{element}]", node(source)),
+                None => format!("w_{index}_{term} * {}", node(source)),
+            })
             .collect();
-        if *bias {
+        if neuron.bias {
             terms.push(format!("b_{index}"));
         }
         body += &format!(
-            "{keyword} n{index} = {activation}({});\n",
+            "{keyword} n{index}{width} = {}({});\n",
+            neuron.activation,
             terms.join(" + ")
         );
     }
