@@ -97,6 +97,25 @@ pub fn train_batch<N: Network>(
     Ok(loss)
 }
 
+/// One step of mini-batch training with any optimizer: the mean gradient of the batch,
+/// then `optimizer.step`. Returns the mean loss before the update.
+///
+/// # Errors
+///
+/// As [`batch_gradient`]; on any error neither the parameters nor the optimizer's state
+/// change.
+pub fn train_batch_with<N: Network, O: crate::optim::Optimizer<N>>(
+    network: &mut N,
+    optimizer: &mut O,
+    inputs: &[N::Input],
+    targets: &[N::Target],
+) -> Result<N::Scalar, Error> {
+    let mut grads = N::Grads::default();
+    let loss = batch_gradient(network, inputs, targets, &mut grads)?;
+    optimizer.step(network, &grads);
+    Ok(loss)
+}
+
 /// [`batch_gradient`] with the batch split across rayon's threads: each thread sums the
 /// gradients of its share, and the shares are added up. The result equals the sequential
 /// one up to the order of the floating-point additions.

@@ -43,11 +43,12 @@ mod error;
 pub mod gradcheck;
 pub mod loss;
 mod network;
+pub mod optim;
 mod scalar;
 mod train;
 
 pub use backprop_macros::network;
-pub use batch::{batch_gradient, train_batch};
+pub use batch::{batch_gradient, train_batch, train_batch_with};
 #[cfg(feature = "rayon")]
 pub use batch::{batch_gradient_parallel, train_batch_parallel};
 pub use error::Error;
@@ -55,7 +56,7 @@ pub use gradcheck::{gradcheck, GradCheck};
 pub use loss::ClassTarget;
 pub use network::{Network, ParameterInfo, Parameters};
 pub use scalar::Scalar;
-pub use train::{check_finite, sgd_update, train_step};
+pub use train::{check_finite, sgd_update, train_step, train_step_with};
 
 /// What generated code names, behind one door so that user items of the same names cannot
 /// shadow them. Not a public API: it may change in any release.

@@ -73,3 +73,30 @@ pub fn train_step<N: Network>(
     sgd_update(network, &grads, learning_rate);
     Ok(loss)
 }
+
+/// One step on one sample with any optimizer: forward, loss, backward, then
+/// `optimizer.step`. Returns the loss before the update.
+///
+/// # Errors
+///
+/// As [`train_step`] (but the learning rate is the optimizer's own); on any error neither
+/// the parameters nor the optimizer's state change.
+pub fn train_step_with<N: Network, O: crate::optim::Optimizer<N>>(
+    network: &mut N,
+    optimizer: &mut O,
+    input: &N::Input,
+    target: &N::Target,
+) -> Result<N::Scalar, Error> {
+    N::validate_target(target)?;
+    let trace = network.forward(input);
+    let loss = N::loss(&trace, target);
+    if !loss.is_finite() {
+        return Err(Error::NonFiniteLoss {
+            loss: loss.to_f64(),
+        });
+    }
+    let grads = network.backward(&trace, target);
+    check_finite(&grads)?;
+    optimizer.step(network, &grads);
+    Ok(loss)
+}
