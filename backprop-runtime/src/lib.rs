@@ -41,6 +41,7 @@ mod batch;
 pub mod dense;
 mod error;
 pub mod gradcheck;
+pub mod init;
 pub mod loss;
 mod network;
 pub mod optim;
@@ -54,7 +55,7 @@ pub use batch::{batch_gradient_parallel, train_batch_parallel};
 pub use error::Error;
 pub use gradcheck::{gradcheck, GradCheck};
 pub use loss::ClassTarget;
-pub use network::{Network, ParameterInfo, Parameters};
+pub use network::{Network, ParameterInfo, ParameterKind, Parameters};
 pub use scalar::Scalar;
 pub use train::{check_finite, sgd_update, train_step, train_step_with};
 
@@ -66,7 +67,8 @@ pub mod __private {
     pub use crate::dense;
     pub use crate::loss;
     pub use crate::{
-        sgd_update, train_batch, train_step, ClassTarget, Error, Network, ParameterInfo, Parameters,
+        sgd_update, train_batch, train_step, ClassTarget, Error, Network, ParameterInfo,
+        ParameterKind, Parameters,
     };
     pub use core::{
         clone::Clone, default::Default, fmt::Debug, marker::Copy, mem::size_of, result::Result,

@@ -7,8 +7,25 @@ use crate::{Error, Scalar};
 pub struct ParameterInfo {
     /// The name written in `network!` (`w11`, `b1`, ...).
     pub name: &'static str,
-    /// The tensor's shape: `[]` for a scalar weight or bias.
+    /// The tensor's shape: `[]` for a single value, `[n]`, or `[n, m]` for a matrix whose
+    /// row `j` feeds element `j` of the neuron it weighs.
     pub shape: &'static [usize],
+    /// Whether it is a weight or a bias.
+    pub kind: ParameterKind,
+    /// How many values the neuron it belongs to sums (over all its edges): the fan-in that
+    /// initialisation scales by.
+    pub fan_in: usize,
+    /// How many values that neuron produces (1, or the width of a layer).
+    pub fan_out: usize,
+}
+
+/// Whether a parameter weighs an edge or is a bias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParameterKind {
+    /// A weight on an edge.
+    Weight,
+    /// A bias.
+    Bias,
 }
 
 impl ParameterInfo {

@@ -18,13 +18,32 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
     let output_len = Literal::usize_unsuffixed(model.output_len());
     let target = model.loss.target_type(&scalar, &quote!(#output_len));
     let parameter_count = Literal::usize_unsuffixed(model.parameters().map(|p| p.len()).sum());
-    let layout = model.parameters().map(|parameter| {
-        let field = parameter.name.to_string();
-        let shape = parameter
-            .shape
+    let layout = model.neurons.iter().flat_map(|neuron| {
+        let fan_in: usize = neuron
+            .edges
             .iter()
-            .map(|&size| Literal::usize_unsuffixed(size));
-        quote!(::backprop_runtime::__private::ParameterInfo { name: #field, shape: &[#(#shape),*] })
+            .map(|edge| match edge.index {
+                Some(_) => 1,
+                None => model.node_width(edge.source).unwrap_or(1),
+            })
+            .sum();
+        let fan_in = Literal::usize_unsuffixed(fan_in);
+        let fan_out = Literal::usize_unsuffixed(neuron.width.unwrap_or(1));
+        let weights = neuron.edges.iter().map(|edge| (&edge.weight, quote!(Weight)));
+        let bias = neuron.bias.iter().map(|bias| (bias, quote!(Bias)));
+        weights.chain(bias).map(move |(parameter, kind)| {
+            let field = parameter.name.to_string();
+            let shape = parameter.shape.iter().map(|&size| Literal::usize_unsuffixed(size));
+            quote! {
+                ::backprop_runtime::__private::ParameterInfo {
+                    name: #field,
+                    shape: &[#(#shape),*],
+                    kind: ::backprop_runtime::__private::ParameterKind::#kind,
+                    fan_in: #fan_in,
+                    fan_out: #fan_out,
+                }
+            }
+        })
     });
     let outputs_of = |prefix: fn(&proc_macro2::Ident) -> TokenStream| {
         let parts: Vec<_> = model
