@@ -86,6 +86,9 @@ fn glorot_uniform_is_seeded_and_scaled() {
 fn he_uniform_is_seeded_and_scaled() {
     let mut net = Net::default();
     init::he_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(7));
-    assert_eq!(net.as_slice(), expected(7, |fan_in, _| (6.0 / fan_in as f64).sqrt()));
+    assert_eq!(
+        net.as_slice(),
+        expected(7, |fan_in, _| (6.0 / fan_in as f64).sqrt())
+    );
     assert_eq!(net.c, 0.0);
 }

@@ -25,15 +25,28 @@ fn gradient(w: f64, b: f64) -> [f64; 2] {
 
 /// Runs three steps of `optimizer` and of `rule`, a scalar re-statement of the published
 /// update applied to `[w, b]`, and compares after each step.
-fn assert_follows_rule<O: Optimizer<Line>>(mut optimizer: O, mut rule: impl FnMut(usize, &mut [f64; 2], [f64; 2])) {
+fn assert_follows_rule<O: Optimizer<Line>>(
+    mut optimizer: O,
+    mut rule: impl FnMut(usize, &mut [f64; 2], [f64; 2]),
+) {
     let mut net = START;
     let mut expected = [START.w, START.b];
     for step in 1..=3 {
         train_step_with(&mut net, &mut optimizer, &[X], &[T]).unwrap();
         let g = gradient(expected[0], expected[1]);
         rule(step, &mut expected, g);
-        assert!((net.w - expected[0]).abs() < 1e-15, "step {step}: w {} vs {}", net.w, expected[0]);
-        assert!((net.b - expected[1]).abs() < 1e-15, "step {step}: b {} vs {}", net.b, expected[1]);
+        assert!(
+            (net.w - expected[0]).abs() < 1e-15,
+            "step {step}: w {} vs {}",
+            net.w,
+            expected[0]
+        );
+        assert!(
+            (net.b - expected[1]).abs() < 1e-15,
+            "step {step}: b {} vs {}",
+            net.b,
+            expected[1]
+        );
     }
 }
 
@@ -150,7 +163,10 @@ fn train_per_sample<O: Optimizer<Xor>>(mut optimizer: O, epochs: usize) -> Xor {
 #[test]
 fn every_optimizer_learns_xor() {
     assert_solves_xor(&train_per_sample(Sgd::new(0.5), 10_000), "SGD");
-    assert_solves_xor(&train_per_sample(Momentum::new(0.1, 0.9), 3_000), "momentum");
+    assert_solves_xor(
+        &train_per_sample(Momentum::new(0.1, 0.9), 3_000),
+        "momentum",
+    );
     assert_solves_xor(&train_per_sample(Adam::new(0.05), 2_000), "Adam");
 
     // From this start, FANN's default first step of 0.1 leads RPROP into XOR's well-known

@@ -5,9 +5,9 @@
 //! with exact arithmetic, so a generator with a fixed, portable stream (such as
 //! `rand_chacha::ChaCha8Rng::seed_from_u64(seed)`) gives the same weights on every machine.
 
-use num_traits::Zero;
-
-use crate::{Parameters, Scalar};
+use crate::Parameters;
+#[cfg(feature = "rand")]
+use {crate::Scalar, num_traits::Zero};
 
 /// Sets every parameter, weights and biases, to `value` (`0` gives the same as `Default`).
 pub fn constant<P: Parameters>(parameters: &mut P, value: P::Scalar) {
@@ -15,6 +15,7 @@ pub fn constant<P: Parameters>(parameters: &mut P, value: P::Scalar) {
 }
 
 /// Calls `draw(info)` for each weight value, in flat order, and sets every bias to zero.
+#[cfg(feature = "rand")]
 fn for_each_weight<P: Parameters>(
     parameters: &mut P,
     mut draw: impl FnMut(&crate::ParameterInfo) -> P::Scalar,

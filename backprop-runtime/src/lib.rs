@@ -36,6 +36,9 @@
 //! the [`activation`] and [`loss`] functions, [`train_step`] and [`gradcheck`].
 #![cfg_attr(not(feature = "std"), no_std)]
 
+#[cfg(feature = "serde")]
+extern crate alloc;
+
 pub mod activation;
 mod batch;
 pub mod dense;
@@ -45,7 +48,11 @@ pub mod init;
 pub mod loss;
 mod network;
 pub mod optim;
+#[cfg(feature = "safetensors")]
+pub mod safetensors;
 mod scalar;
+#[cfg(feature = "serde")]
+mod serde_support;
 mod train;
 
 pub use backprop_macros::network;
@@ -59,6 +66,14 @@ pub use network::{Network, ParameterInfo, ParameterKind, Parameters};
 pub use scalar::Scalar;
 pub use train::{check_finite, sgd_update, train_step, train_step_with};
 
+/// Without the `serde` feature, generated structs get no serde impls.
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_serde {
+    ($name:ident) => {};
+}
+
 /// What generated code names, behind one door so that user items of the same names cannot
 /// shadow them. Not a public API: it may change in any release.
 #[doc(hidden)]
@@ -66,6 +81,8 @@ pub mod __private {
     pub use crate::activation as act;
     pub use crate::dense;
     pub use crate::loss;
+    #[cfg(feature = "serde")]
+    pub use crate::serde_support::{deserialize_parameters, serialize_parameters};
     pub use crate::{
         sgd_update, train_batch, train_step, ClassTarget, Error, Network, ParameterInfo,
         ParameterKind, Parameters,
@@ -73,6 +90,8 @@ pub mod __private {
     pub use core::{
         clone::Clone, default::Default, fmt::Debug, marker::Copy, mem::size_of, result::Result,
     };
+    #[cfg(feature = "serde")]
+    pub use serde;
 
     /// Views a parameter struct as one flat slice of its scalars.
     ///

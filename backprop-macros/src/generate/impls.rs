@@ -29,11 +29,17 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             .sum();
         let fan_in = Literal::usize_unsuffixed(fan_in);
         let fan_out = Literal::usize_unsuffixed(neuron.width.unwrap_or(1));
-        let weights = neuron.edges.iter().map(|edge| (&edge.weight, quote!(Weight)));
+        let weights = neuron
+            .edges
+            .iter()
+            .map(|edge| (&edge.weight, quote!(Weight)));
         let bias = neuron.bias.iter().map(|bias| (bias, quote!(Bias)));
         weights.chain(bias).map(move |(parameter, kind)| {
             let field = parameter.name.to_string();
-            let shape = parameter.shape.iter().map(|&size| Literal::usize_unsuffixed(size));
+            let shape = parameter
+                .shape
+                .iter()
+                .map(|&size| Literal::usize_unsuffixed(size));
             quote! {
                 ::backprop_runtime::__private::ParameterInfo {
                     name: #field,
@@ -178,6 +184,9 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
                 #loss_value
             }
         }
+
+        ::backprop_runtime::__impl_serde!(#name);
+        ::backprop_runtime::__impl_serde!(#grads);
 
         #[automatically_derived]
         impl #private::Parameters for #name {

@@ -1,0 +1,200 @@
+//! Saving and loading parameters in the safetensors format (feature `safetensors`), so
+//! weights move to and from PyTorch, candle or burn.
+//!
+//! Each parameter is one tensor named as in `network!`, with its shape (`[]` for a single
+//! value, `[n]`, and `[n, m]` for a matrix in PyTorch's `Linear.weight` layout) and the
+//! network's dtype (`F32` or `F64`), little-endian.
+//!
+//! ```
+//! use backprop_runtime::{network, safetensors};
+//!
+//! network! {
+//!     /// 3 -> 2 tanh -> 1.
+//!     pub struct Net<f32> {
+//!         input x[3];
+//!         layer h[2] = tanh(W * x + b);
+//!         output o = identity(u * h);
+//!         loss half_squared_error;
+//!     }
+//! }
+//!
+//! let net = Net { W: [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], b: [0.5, -0.5], u: [1.0, -1.0] };
+//! let bytes = safetensors::to_bytes(&net)?;
+//! let loaded: Net = safetensors::from_bytes(&bytes)?;
+//! assert_eq!(loaded, net);
+//! # Ok::<(), safetensors::LoadError>(())
+//! ```
+
+use std::fmt;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use ::safetensors::tensor::TensorView;
+use ::safetensors::{Dtype, SafeTensors};
+
+use crate::{Parameters, Scalar};
+
+/// Why parameters could not be saved or loaded. Loading reports the first mismatch, in the
+/// network's parameter order, then any tensor the network does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The bytes are not a valid safetensors file (or could not be written as one).
+    Format(String),
+    /// The file has no tensor for this parameter.
+    Missing {
+        /// The parameter's name.
+        name: &'static str,
+    },
+    /// The file has a tensor the network has no parameter for.
+    Unexpected {
+        /// The tensor's name.
+        name: String,
+    },
+    /// A tensor's shape differs from its parameter's.
+    Shape {
+        /// The parameter's name.
+        name: &'static str,
+        /// The parameter's shape.
+        expected: Vec<usize>,
+        /// The tensor's shape.
+        found: Vec<usize>,
+    },
+    /// A tensor's dtype differs from the network's scalar type.
+    Dtype {
+        /// The parameter's name.
+        name: &'static str,
+        /// The network's dtype (`F32` or `F64`).
+        expected: String,
+        /// The tensor's dtype.
+        found: String,
+    },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Format(message) => write!(f, "not a valid safetensors file: {message}"),
+            LoadError::Missing { name } => write!(f, "the file has no tensor `{name}`"),
+            LoadError::Unexpected { name } => {
+                write!(f, "the file has a tensor `{name}` that the network does not have")
+            }
+            LoadError::Shape {
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "tensor `{name}` has shape {found:?}, but the network's `{name}` has shape {expected:?}"
+            ),
+            LoadError::Dtype {
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "tensor `{name}` is {found}, but the network computes in {expected}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+fn dtype<T: Scalar>() -> Dtype {
+    if T::NAME == "f32" {
+        Dtype::F32
+    } else {
+        Dtype::F64
+    }
+}
+
+/// The parameters as a safetensors file.
+///
+/// # Errors
+///
+/// [`LoadError::Format`] if the safetensors writer fails (it does not for valid layouts).
+pub fn to_bytes<P: Parameters>(parameters: &P) -> Result<Vec<u8>, LoadError> {
+    let width = core::mem::size_of::<P::Scalar>();
+    let mut start = 0;
+    let mut encoded = Vec::with_capacity(P::LAYOUT.len());
+    for info in P::LAYOUT {
+        let end = start + info.len();
+        let mut bytes = Vec::with_capacity(info.len() * width);
+        for &value in &parameters.as_slice()[start..end] {
+            if width == 4 {
+                bytes.extend_from_slice(&(value.to_f64() as f32).to_le_bytes());
+            } else {
+                bytes.extend_from_slice(&value.to_f64().to_le_bytes());
+            }
+        }
+        encoded.push((info, bytes));
+        start = end;
+    }
+    let views = encoded
+        .iter()
+        .map(|(info, bytes)| {
+            TensorView::new(dtype::<P::Scalar>(), info.shape.to_vec(), bytes)
+                .map(|view| (info.name, view))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| LoadError::Format(error.to_string()))?;
+    ::safetensors::serialize(views, None).map_err(|error| LoadError::Format(error.to_string()))
+}
+
+/// Parameters read from a safetensors file, which must hold exactly the network's tensors
+/// with their shapes and dtype.
+///
+/// # Errors
+///
+/// The first mismatch, as a [`LoadError`]; nothing is returned half-loaded.
+pub fn from_bytes<P: Parameters + Default>(bytes: &[u8]) -> Result<P, LoadError> {
+    let file =
+        SafeTensors::deserialize(bytes).map_err(|error| LoadError::Format(error.to_string()))?;
+    let mut parameters = P::default();
+    let mut start = 0;
+    for info in P::LAYOUT {
+        let end = start + info.len();
+        let tensor = file
+            .tensor(info.name)
+            .map_err(|_| LoadError::Missing { name: info.name })?;
+        if tensor.shape() != info.shape {
+            return Err(LoadError::Shape {
+                name: info.name,
+                expected: info.shape.to_vec(),
+                found: tensor.shape().to_vec(),
+            });
+        }
+        if tensor.dtype() != dtype::<P::Scalar>() {
+            return Err(LoadError::Dtype {
+                name: info.name,
+                expected: dtype::<P::Scalar>().to_string(),
+                found: tensor.dtype().to_string(),
+            });
+        }
+        let target = &mut parameters.as_mut_slice()[start..end];
+        let width = core::mem::size_of::<P::Scalar>();
+        for (value, chunk) in target.iter_mut().zip(tensor.data().chunks_exact(width)) {
+            // `chunks_exact` makes every chunk exactly `width` bytes long.
+            let decoded = if width == 4 {
+                f64::from(f32::from_le_bytes(chunk.try_into().unwrap_or_default()))
+            } else {
+                f64::from_le_bytes(chunk.try_into().unwrap_or_default())
+            };
+            *value = P::Scalar::from_f64(decoded);
+        }
+        start = end;
+    }
+    let mut unexpected: Vec<&str> = file
+        .names()
+        .into_iter()
+        .filter(|name| P::LAYOUT.iter().all(|info| info.name != *name))
+        .collect();
+    unexpected.sort_unstable();
+    if let Some(name) = unexpected.first() {
+        return Err(LoadError::Unexpected {
+            name: (*name).to_string(),
+        });
+    }
+    Ok(parameters)
+}

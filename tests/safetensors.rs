@@ -1,0 +1,137 @@
+//! Parameters round-trip through safetensors, and a file that does not match the network
+//! is an error naming the first mismatch: missing, extra, mis-shaped or of another dtype.
+
+use backprop_runtime::safetensors::{from_bytes, to_bytes, LoadError};
+use backprop_runtime::{network, Parameters};
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, SafeTensors};
+
+network! {
+    /// A matrix, two vectors and a single value.
+    pub struct Net<f32> {
+        input x[3];
+        layer h[2] = tanh(W * x + b);
+        output o = identity(u * h + c);
+        loss half_squared_error;
+    }
+}
+
+network! {
+    /// The same in f64.
+    pub struct Net64<f64> {
+        input x[3];
+        layer h[2] = tanh(W * x + b);
+        output o = identity(u * h + c);
+        loss half_squared_error;
+    }
+}
+
+fn sample() -> Net {
+    Net {
+        W: [[0.5, -1.0, 2.0], [0.25, 0.0, -0.125]],
+        b: [1.0, -1.0],
+        u: [3.0, 4.0],
+        c: -0.5,
+    }
+}
+
+#[test]
+fn round_trip_keeps_names_shapes_and_values() {
+    let bytes = to_bytes(&sample()).unwrap();
+    let file = SafeTensors::deserialize(&bytes).unwrap();
+    let mut names = file.names();
+    names.sort_unstable();
+    assert_eq!(names, ["W", "b", "c", "u"]);
+    let w = file.tensor("W").unwrap();
+    assert_eq!((w.dtype(), w.shape()), (Dtype::F32, &[2, 3][..]));
+    assert_eq!(&w.data()[..4], &0.5_f32.to_le_bytes());
+    assert_eq!(file.tensor("c").unwrap().shape(), &[] as &[usize]);
+    assert_eq!(from_bytes::<Net>(&bytes).unwrap(), sample());
+
+    let mut wide = Net64::default();
+    wide.copy_from_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0])
+        .unwrap();
+    assert_eq!(
+        from_bytes::<Net64>(&to_bytes(&wide).unwrap()).unwrap(),
+        wide
+    );
+}
+
+/// A file written tensor by tensor, as another framework would.
+fn file(tensors: &[(&str, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
+    let bytes: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|(_, _, values)| values.iter().flat_map(|v| v.to_le_bytes()).collect())
+        .collect();
+    let views = tensors.iter().zip(&bytes).map(|((name, shape, _), bytes)| {
+        (
+            *name,
+            TensorView::new(Dtype::F32, shape.clone(), bytes).unwrap(),
+        )
+    });
+    safetensors::serialize(views, None).unwrap()
+}
+
+fn complete() -> Vec<(&'static str, Vec<usize>, Vec<f32>)> {
+    vec![
+        ("W", vec![2, 3], vec![0.0; 6]),
+        ("b", vec![2], vec![0.0; 2]),
+        ("u", vec![2], vec![0.0; 2]),
+        ("c", vec![], vec![0.0]),
+    ]
+}
+
+#[test]
+fn mismatches_are_errors_naming_the_tensor() {
+    assert!(from_bytes::<Net>(&file(&complete())).is_ok());
+
+    let mut missing = complete();
+    missing.remove(1);
+    let error = from_bytes::<Net>(&file(&missing)).unwrap_err();
+    assert_eq!(error, LoadError::Missing { name: "b" });
+    assert_eq!(error.to_string(), "the file has no tensor `b`");
+
+    let mut extra = complete();
+    extra.push(("W_extra", vec![1], vec![0.0]));
+    assert_eq!(
+        from_bytes::<Net>(&file(&extra)).unwrap_err().to_string(),
+        "the file has a tensor `W_extra` that the network does not have"
+    );
+
+    let mut misshaped = complete();
+    misshaped[0] = ("W", vec![3, 2], vec![0.0; 6]);
+    assert_eq!(
+        from_bytes::<Net>(&file(&misshaped))
+            .unwrap_err()
+            .to_string(),
+        "tensor `W` has shape [3, 2], but the network's `W` has shape [2, 3]"
+    );
+
+    assert_eq!(
+        from_bytes::<Net64>(&file(&complete()))
+            .unwrap_err()
+            .to_string(),
+        "tensor `W` is F32, but the network computes in F64"
+    );
+
+    assert!(matches!(
+        from_bytes::<Net>(b"not a safetensors file"),
+        Err(LoadError::Format(_))
+    ));
+}
+
+#[test]
+fn a_missing_an_extra_and_a_misshaped_tensor_report_the_first_in_network_order() {
+    let mut bad = complete();
+    bad.remove(3); // c missing
+    bad[0] = ("W", vec![6], vec![0.0; 6]); // W mis-shaped
+    bad.push(("zzz", vec![1], vec![0.0])); // extra
+    assert_eq!(
+        from_bytes::<Net>(&file(&bad)).unwrap_err(),
+        LoadError::Shape {
+            name: "W",
+            expected: vec![2, 3],
+            found: vec![6]
+        }
+    );
+}

@@ -1,0 +1,66 @@
+//! Parameters round-trip through serde (JSON here), and a file that does not match the
+//! network is an error naming the first mismatch.
+
+use backprop_runtime::network;
+
+network! {
+    /// Single values, a vector and a matrix.
+    pub struct Net<f64> {
+        input x[3];
+        layer h[2] = tanh(W * x + b);
+        output o = identity(u * h + c);
+        loss half_squared_error;
+    }
+}
+
+fn sample() -> Net {
+    Net {
+        W: [[0.5, -1.0, 2.0], [0.25, 0.0, -0.125]],
+        b: [1.0, -1.0],
+        u: [3.0, 4.0],
+        c: -0.5,
+    }
+}
+
+#[test]
+fn json_reads_like_the_network() {
+    let json = serde_json::to_string(&sample()).unwrap();
+    assert_eq!(
+        json,
+        r#"{"W":[[0.5,-1.0,2.0],[0.25,0.0,-0.125]],"b":[1.0,-1.0],"u":[3.0,4.0],"c":-0.5}"#
+    );
+    let back: Net = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, sample());
+}
+
+#[test]
+fn gradients_serialize_too() {
+    let net = sample();
+    let grads = net.backward(&net.forward(&[1.0, 2.0, 3.0]), &[0.0]);
+    let json = serde_json::to_string(&grads).unwrap();
+    let back: NetGrads = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, grads);
+}
+
+#[test]
+fn mismatched_files_are_errors_naming_the_parameter() {
+    let error = |json: &str| serde_json::from_str::<Net>(json).unwrap_err().to_string();
+    assert!(error(r#"{"W":[[0,0,0],[0,0,0]],"b":[0,0],"u":[0,0]}"#)
+        .starts_with("missing parameter `c`"));
+    assert!(
+        error(r#"{"W":[[0,0,0],[0,0,0]],"b":[0,0],"u":[0,0],"c":0,"d":1}"#)
+            .starts_with("unknown parameter `d`")
+    );
+    assert!(error(r#"{"W":[[0,0,0],[0,0]],"b":[0,0],"u":[0,0],"c":0}"#)
+        .starts_with("parameter `W`: expected 3 entries, found 2"));
+    assert!(
+        error(r#"{"W":[[0,0,0],[0,0,0],[0,0,0]],"b":[0,0],"u":[0,0],"c":0}"#)
+            .starts_with("parameter `W`: expected 2 entries, found more")
+    );
+    assert!(error(r#"{"c":0,"c":1}"#).starts_with("parameter `c` appears twice"));
+    assert!(
+        error(r#"{"W":[[0,0,0],[0,0,0]],"b":[0,0],"u":3,"c":0}"#).starts_with(
+            "invalid type: integer `3`, expected parameter `u` as a sequence of 2 entries"
+        )
+    );
+}
