@@ -2,11 +2,11 @@
 //! re-exports it along with everything the generated code calls.
 //!
 //! The pipeline, one module per stage:
-//! 1. [`parse`]: tokens to a syntax tree of the DSL, keeping spans;
-//! 2. [`model`]: names resolved into a graph of inputs, neurons, weights and biases;
-//! 3. [`check`]: the rules on the graph (acyclic, every neuron reaches an output, ...) and
+//! 1. `parse`: tokens to a syntax tree of the DSL, keeping spans;
+//! 2. `model`: names, sizes and activation formulas resolved into a graph;
+//! 3. `check`: the rules on the graph (acyclic, every neuron reaches an output, ...) and
 //!    its topological order;
-//! 4. [`generate`]: the structs, the forward and backward passes and the trait impls.
+//! 4. `generate`: the structs, the forward and backward passes and the trait impls.
 //!
 //! Each stage records every error it finds; a stage runs only if the ones before it found
 //! none, so a typo is reported once and not again as a broken graph.
@@ -26,10 +26,9 @@ mod tests;
 
 use proc_macro2::TokenStream;
 
-/// Declares a neural network and generates its forward pass, backward pass and SGD update.
-///
-/// See the documentation of `backprop_runtime::network!` for the language and the
-/// generated API.
+/// The implementation of `backprop_runtime::network!`, documented there: depend on
+/// `backprop-runtime`, which re-exports this macro with everything the generated code
+/// calls.
 #[proc_macro]
 pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     expand(input.into()).into()

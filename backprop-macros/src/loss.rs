@@ -80,6 +80,15 @@ impl Loss {
         }
     }
 
+    /// [`Self::element_gradient`] as text, with `o` and `t` written as given.
+    pub(crate) fn element_gradient_text(self, o: &str, t: &str, outputs: usize) -> String {
+        match self {
+            Loss::MeanSquaredError if outputs == 1 => format!("2 ({o} - {t})"),
+            Loss::MeanSquaredError if outputs > 2 => format!("2 ({o} - {t}) / {outputs}"),
+            _ => format!("{o} - {t}"),
+        }
+    }
+
     /// The gradient for one output value `o` with target `t`, among `outputs` values: `dJ/do`
     /// for the squared errors, `dJ/dz` for binary cross-entropy. An expression that can
     /// stand first in a sum without parentheses. Not for softmax cross-entropy, whose

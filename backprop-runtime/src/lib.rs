@@ -2,8 +2,8 @@
 //!
 //! The [`network!`] macro turns a declarative description of a small neural network into
 //! plain Rust: a struct with one named field per weight and bias, a forward pass and a
-//! backward pass written out edge by edge, and an SGD update. There is no runtime graph, no
-//! tape and no allocation in a training step.
+//! backward pass written out edge by edge, and gradient descent. There is no runtime graph,
+//! no tape and no allocation in a training step.
 //!
 //! ```
 //! use backprop_runtime::network;
@@ -21,20 +21,41 @@
 //!     }
 //! }
 //!
-//! let mut net = SeedNet { w11: 0.1, w21: 0.2, u1: 0.5, ..SeedNet::default() };
-//! let trace = net.forward(&[1.0, 2.0]);
+//! let mut net = SeedNet { w11: 0.1, v11: 0.5, v12: -0.6, u1: 0.8, u2: 0.9, ..SeedNet::default() };
+//! let trace = net.forward(&[1.0, 0.0]);
 //! let grads = net.backward(&trace, &[0.5]);
-//! // h1 feeds h3 and h4, but v12 = 0, so only the path through h3 carries gradient:
-//! // dJ/dw11 = (o - t) cos(z_o) u1 * 2 * v11 * x1, and v11 = 0 too.
-//! assert_eq!(grads.w11, 0.0);
-//! let loss = net.train_step(&[1.0, 2.0], &[0.5], 0.1)?;
-//! assert!(loss > 0.0);
+//! // h1 reaches o through h3 and through h4: dJ/dw11 sums both paths (the notes' formula).
+//! let dj_dz_o = (trace.o - 0.5) * trace.z_o.cos();
+//! let both_paths = dj_dz_o * (0.8 * 2.0 * 0.5 + 0.9 * trace.h4 * -0.6) * 1.0;
+//! assert!((grads.w11 - both_paths).abs() < 1e-15);
+//! let loss = net.train_step(&[1.0, 0.0], &[0.5], 0.1)?;
+//! assert!(loss > net.loss(&[1.0, 0.0], &[0.5]));
 //! # Ok::<(), backprop_runtime::Error>(())
 //! ```
 //!
-//! Everything generated code needs lives here: the [`Network`] and [`Parameters`] traits,
-//! the [`activation`] and [`loss`] functions, [`train_step`] and [`gradcheck`].
+//! # What is here
+//!
+//! - [`network!`], with the language and the generated API documented on it;
+//! - the traits every generated network implements: [`Network`] and [`Parameters`] (the
+//!   flat, zero-copy view of parameters and gradients that everything below works on);
+//! - training: [`train_step`], [`train_batch`], [`batch_gradient`], and with any
+//!   [`optim::Optimizer`] (SGD, momentum, Adam, RPROP) [`train_step_with`] and
+//!   [`train_batch_with`];
+//! - [`init`]ialisation, [`mod@gradcheck`] (backward against finite differences),
+//!   [`activation`], [`loss`] and [`dense`] kernels that generated code calls.
+//!
+//! # Features
+//!
+//! | feature | what |
+//! | --- | --- |
+//! | `std` (default) | the standard library's float functions; without it, `libm` and `#![no_std]` without `alloc` |
+//! | `rand` | seeded `init::glorot_uniform` and `init::he_uniform` |
+//! | `serde` | `Serialize` and `Deserialize` for generated parameter and gradient structs (needs `alloc`) |
+//! | `safetensors` | `safetensors::to_bytes` and `safetensors::from_bytes` (needs `std`) |
+//! | `rayon` | `batch_gradient_parallel` and `train_batch_parallel` (needs `std`) |
+//! | `explain` | a generated `explain` method that writes the backward pass of one sample with its numbers |
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "serde")]
 extern crate alloc;
@@ -55,6 +76,62 @@ mod scalar;
 mod serde_support;
 mod train;
 
+/// Declares a neural network and generates its forward pass, backward pass and training.
+///
+/// ```text
+/// network! {
+///     /// docs, carried over to the struct
+///     <visibility> struct <Name><f32 | f64> {
+///         activation <name>(z) = <formula> [, derivative = <formula in z and h>];
+///         input <name>, <name>[<width>], ...;
+///         neuron <name> = <activation>(<term> + <term> + ...);
+///         layer <name>[<width>] = <activation>(<term> + ...);
+///         output <name> = ...;    output <name>[<width>] = ...;
+///         loss <half_squared_error | mean_squared_error | softmax_cross_entropy | binary_cross_entropy>;
+///     }
+/// }
+/// ```
+///
+/// A term `w * node` is a trainable weight on the edge from `node` (or `w * node[i]`, from
+/// one element of an array node); a bare name is the neuron's bias. Topology is what the
+/// sums say: any DAG, declared in any order. Weight shapes follow from what they connect
+/// (`[[T; m]; n]` from `m` values into `n`), and may be written out to be checked
+/// (`W[32, 64] * x`). Every mistake is a compile error at the token that causes it.
+///
+/// For `struct Net<f64>` the macro generates `Net` (one `pub` field per parameter,
+/// `#[repr(C)]`, `Default` = zeros), `NetGrads` (the same fields, holding `dJ/dw`) and
+/// `NetTrace` (every input, pre-activation `z_<name>` and activation), with
+/// `forward`, `predict`, `loss`, `backward`, `backward_accumulate`, `sgd_step`,
+/// `train_step`, `train_batch`, `as_slice`/`as_mut_slice`, the consts `INPUTS`,
+/// `OUTPUTS`, `PARAMS` and `DOT`, and impls of [`Network`] and [`Parameters`].
+///
+/// A classifier with dense layers and a user-defined activation:
+///
+/// ```
+/// use backprop_runtime::{network, ClassTarget};
+///
+/// network! {
+///     /// 4 features -> 8 softsign -> 3 classes.
+///     pub struct Iris<f32> {
+///         activation softsign(z) = z / (1.0 + abs(z));
+///         input features[4];
+///         layer hidden[8] = softsign(W1 * features + b1);
+///         output logits[3] = identity(W2 * hidden + b2);
+///         loss softmax_cross_entropy;
+///     }
+/// }
+///
+/// let mut net = Iris::default();
+/// net.W1[0] = [0.5, -0.5, 0.25, 0.0];
+/// net.W2[2][0] = 1.0;
+/// let flower = [5.1, 3.5, 1.4, 0.2];
+/// for _ in 0..20 {
+///     net.train_step(&flower, &ClassTarget::Index(2), 0.1)?;
+/// }
+/// assert_eq!(net.predict_class(&flower), 2);
+/// assert_eq!(Iris::PARAMS, 4 * 8 + 8 + 8 * 3 + 3);
+/// # Ok::<(), backprop_runtime::Error>(())
+/// ```
 pub use backprop_macros::network;
 pub use batch::{batch_gradient, train_batch, train_batch_with};
 #[cfg(feature = "rayon")]
@@ -72,6 +149,22 @@ pub use train::{check_finite, sgd_update, train_step, train_step_with};
 #[macro_export]
 macro_rules! __impl_serde {
     ($name:ident) => {};
+}
+
+/// With the `explain` feature, keeps the `explain` method generated code wraps in it.
+#[cfg(feature = "explain")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_explain {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+/// Without the `explain` feature, drops the `explain` method before it is type checked.
+#[cfg(not(feature = "explain"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_explain {
+    ($($tokens:tt)*) => {};
 }
 
 /// What generated code names, behind one door so that user items of the same names cannot

@@ -130,6 +130,11 @@ pub trait Network: Parameters + Clone + Default {
     /// How many output values the network produces.
     const OUTPUTS: usize;
 
+    /// The network as a Graphviz graph: inputs as boxes, neurons as ellipses labelled with
+    /// their activation and bias, outputs doubly circled, edges labelled with their weights.
+    /// Render it with `dot -Tsvg`.
+    const DOT: &'static str;
+
     /// Runs the forward pass and keeps every intermediate value.
     fn forward(&self, input: &Self::Input) -> Self::Trace;
 

@@ -7,6 +7,7 @@ use quote::quote;
 
 use super::names;
 use super::types::{array_type, flat_element, node_shape, offsets};
+use super::Step;
 use crate::formula::{emit, Formula};
 use crate::model::{Edge, Model, Neuron};
 
@@ -28,16 +29,8 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
         " Runs the forward pass on the inputs {input_list}, concatenated in this order, and returns every intermediate value."
     );
     let read_inputs = read_inputs(model, &scalar);
-    let steps = order
-        .iter()
-        .map(|&index| neuron_step(model, &model.neurons[index], &scalar));
-    let input_names = model.inputs.iter().map(|input| &input.name);
-    let fields = model.neurons.iter().map(|neuron| {
-        let h = &neuron.name;
-        let z = names::pre_activation(h);
-        quote!(#z, #h)
-    });
-
+    let steps = steps(model, order).into_iter().map(|step| step.code);
+    let build_trace = build_trace(model);
     quote! {
         #[doc = #doc]
         #[must_use]
@@ -47,13 +40,25 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
             use ::backprop_runtime::__private::{act, dense};
             #read_inputs
             #(#steps)*
-            #trace { #(#input_names,)* #(#fields,)* }
+            #build_trace
         }
     }
 }
 
+/// The trace built from the locals of the forward pass.
+pub(crate) fn build_trace(model: &Model) -> TokenStream {
+    let trace = names::trace_struct(&model.name);
+    let input_names = model.inputs.iter().map(|input| &input.name);
+    let fields = model.neurons.iter().map(|neuron| {
+        let h = &neuron.name;
+        let z = names::pre_activation(h);
+        quote!(#z, #h)
+    });
+    quote!(#trace { #(#input_names,)* #(#fields,)* })
+}
+
 /// Binds each input to a local of its name, out of the flat input array.
-fn read_inputs(model: &Model, scalar: &TokenStream) -> TokenStream {
+pub(crate) fn read_inputs(model: &Model, scalar: &TokenStream) -> TokenStream {
     let names: Vec<_> = model.inputs.iter().map(|input| &input.name).collect();
     if model.inputs.iter().all(|input| input.width.is_none()) {
         return quote!(let [#(#names),*] = *input;);
@@ -80,6 +85,15 @@ fn read_inputs(model: &Model, scalar: &TokenStream) -> TokenStream {
     quote!(#(#bindings)*)
 }
 
+/// The steps of the forward pass, in topological order.
+pub(crate) fn steps(model: &Model, order: &[usize]) -> Vec<Step> {
+    let scalar = model.scalar.tokens();
+    order
+        .iter()
+        .flat_map(|&index| neuron_steps(model, &model.neurons[index], &scalar))
+        .collect()
+}
+
 /// The value an edge reads: the source's local, or one element of it.
 fn read(model: &Model, edge: &Edge) -> TokenStream {
     let source = model.node_name(edge.source);
@@ -92,35 +106,71 @@ fn read(model: &Model, edge: &Edge) -> TokenStream {
     }
 }
 
+/// How an edge's source reads in an explanation: `x1` or `x[3]`.
+fn read_text(model: &Model, edge: &Edge) -> String {
+    let source = model.node_name(edge.source);
+    match edge.index {
+        Some(index) => format!("{source}[{index}]"),
+        None => source.to_string(),
+    }
+}
+
 /// Whether an edge reads a whole array (rather than one value).
 fn reads_array(model: &Model, edge: &Edge) -> bool {
     edge.index.is_none() && model.node_width(edge.source).is_some()
 }
 
-/// `let z_h = ...; let h = f(z_h);` for one neuron or layer.
-fn neuron_step(model: &Model, neuron: &Neuron, scalar: &TokenStream) -> TokenStream {
+/// `let z_h = ...;` and `let h = f(z_h);` for one neuron or layer.
+fn neuron_steps(model: &Model, neuron: &Neuron, scalar: &TokenStream) -> [Step; 2] {
     let h = &neuron.name;
     let z = names::pre_activation(h);
+    let activation = &neuron.activation.name;
+    let sum_text: Vec<String> = neuron
+        .edges
+        .iter()
+        .map(|edge| format!("{} {}", edge.weight.name, read_text(model, edge)))
+        .chain(neuron.bias.iter().map(|bias| bias.name.to_string()))
+        .collect();
+    let sum_text = sum_text.join(" + ");
+
     let Some(width) = neuron.width else {
-        let edges = neuron.edges.iter().map(|edge| {
+        let mut terms = Vec::new();
+        let mut numbers = Vec::new();
+        let mut args = Vec::new();
+        for edge in &neuron.edges {
             let weight = &edge.weight.name;
             let value = read(model, edge);
             if reads_array(model, edge) {
-                quote!(dense::dot(&self.#weight, &#value))
+                let dot = quote!(dense::dot(&self.#weight, &#value));
+                numbers.push("{:.6}");
+                args.push(dot.clone());
+                terms.push(dot);
             } else {
-                quote!(self.#weight * #value)
+                numbers.push("{:.6} * {:.6}");
+                args.extend([quote!(self.#weight), value.clone()]);
+                terms.push(quote!(self.#weight * #value));
             }
-        });
-        let bias = neuron.bias.iter().map(|bias| {
+        }
+        if let Some(bias) = &neuron.bias {
             let bias = &bias.name;
-            quote!(self.#bias)
-        });
-        let terms = edges.chain(bias);
-        let activation = emit(&neuron.activation.forward, &quote!(#z), &quote!(#h));
-        return quote! {
-            let #z = #(#terms)+*;
-            let #h = #activation;
-        };
+            numbers.push("{:.6}");
+            args.push(quote!(self.#bias));
+            terms.push(quote!(self.#bias));
+        }
+        args.push(quote!(#z));
+        let value = emit(&neuron.activation.forward, &quote!(#z), &quote!(#h));
+        return [
+            Step::new(
+                quote!(let #z = #(#terms)+*;),
+                &format!("{z} = {sum_text} = {} = {{:.6}}", numbers.join(" + ")),
+                &args,
+            ),
+            Step::new(
+                quote!(let #h = #value;),
+                &format!("{h} = {activation}({z}) = {{:.6}}"),
+                &[quote!(#h)],
+            ),
+        ];
     };
 
     let ty = array_type(scalar, &node_shape(Some(width)));
@@ -140,15 +190,25 @@ fn neuron_step(model: &Model, neuron: &Neuron, scalar: &TokenStream) -> TokenStr
             quote!(dense::axpy(&mut #z, &self.#weight, #value);)
         }
     });
-    let activation = if neuron.activation.forward == Formula::Var {
+    let value = if neuron.activation.forward == Formula::Var {
         quote!(#z)
     } else {
         let element = emit(&neuron.activation.forward, &quote!(#z[j]), &quote!(#h[j]));
         quote!(::core::array::from_fn(|j| #element))
     };
-    quote! {
-        let mut #z: #ty = #init;
-        #(#edges)*
-        let #h: #ty = #activation;
-    }
+    [
+        Step::new(
+            quote! {
+                let mut #z: #ty = #init;
+                #(#edges)*
+            },
+            &format!("{z} = {sum_text} = {{:.4?}}"),
+            &[quote!(#z)],
+        ),
+        Step::new(
+            quote!(let #h: #ty = #value;),
+            &format!("{h} = {activation}({z}) = {{:.4?}}"),
+            &[quote!(#h)],
+        ),
+    ]
 }

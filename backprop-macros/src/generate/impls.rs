@@ -68,6 +68,7 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
     });
     let loss_value = model.loss.value(&quote!(self.output()), &quote!(#logits));
     let network_name = name.to_string();
+    let dot = super::dot::dot(model);
     let private = quote!(::backprop_runtime::__private);
     let flat = flat_access(&scalar, "parameter");
     let flat_grads = flat_access(&scalar, "gradient");
@@ -97,6 +98,8 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             pub const OUTPUTS: ::core::primitive::usize = #output_len;
             /// How many trainable scalars (weights and biases) the network has.
             pub const PARAMS: ::core::primitive::usize = #parameter_count;
+            /// The network as a Graphviz graph: render it with `dot -Tsvg`.
+            pub const DOT: &'static ::core::primitive::str = #dot;
 
             #forward
 
@@ -225,6 +228,7 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             const NAME: &'static ::core::primitive::str = #network_name;
             const INPUTS: ::core::primitive::usize = #input_len;
             const OUTPUTS: ::core::primitive::usize = #output_len;
+            const DOT: &'static ::core::primitive::str = #dot;
             fn forward(&self, input: &Self::Input) -> #trace {
                 #name::forward(self, input)
             }

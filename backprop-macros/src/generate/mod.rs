@@ -1,6 +1,8 @@
 //! Model to Rust: the structs, the two passes and the impls, each from its own module.
 
 mod backward;
+mod dot;
+mod explain;
 mod forward;
 mod impls;
 mod names;
@@ -9,6 +11,24 @@ mod types;
 
 use proc_macro2::TokenStream;
 use quote::quote;
+
+/// One step of a pass: the code that computes it, and (for `explain`) the code that writes
+/// it out with its numbers.
+pub(crate) struct Step {
+    pub(crate) code: TokenStream,
+    pub(crate) explain: TokenStream,
+}
+
+impl Step {
+    /// A step whose explanation is one line: `format` filled with `args`.
+    pub(crate) fn new(code: TokenStream, format: &str, args: &[TokenStream]) -> Self {
+        let format = format!("  {format}");
+        Step {
+            code,
+            explain: quote!(::core::writeln!(__backprop_out, #format #(, #args)*)?;),
+        }
+    }
+}
 
 use crate::model::Model;
 use crate::parse::Header;
@@ -20,11 +40,13 @@ pub(crate) fn network(model: &Model, order: &[usize]) -> TokenStream {
     let forward = forward::method(model, order);
     let backward = backward::method(model, order);
     let impls = impls::impls(model, forward, backward);
+    let explain = explain::method(model, order);
     quote! {
         #parameters
         #trace
         const _: () = {
             #impls
+            #explain
         };
     }
 }

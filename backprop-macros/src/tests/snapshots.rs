@@ -94,3 +94,19 @@ fn mixed_layers_neurons_and_custom_activations() {
         }
     }));
 }
+
+#[test]
+fn seed_network_explain() {
+    insta::assert_snapshot!(super::expand_explain(quote! {
+        /// The worked example of the backprop notes.
+        pub struct SeedNet<f64> {
+            input x1, x2;
+            neuron h1 = identity(w11 * x1 + w21 * x2);
+            neuron h2 = half_square(w12 * x1 + w22 * x2);
+            neuron h3 = double(v11 * h1);
+            neuron h4 = exp(v12 * h1 + v22 * h2);
+            output o  = sin(u1 * h3 + u2 * h4);
+            loss half_squared_error;
+        }
+    }));
+}

@@ -1,0 +1,69 @@
+//! A Graphviz description of the network: inputs as boxes, neurons as ellipses labelled
+//! with their activation (and bias), outputs doubly circled, edges labelled with their
+//! weights. Node names are quoted, so a neuron may be called `node` or `edge`.
+
+use std::fmt::Write;
+
+use crate::model::{Model, NodeRef};
+use crate::parse::Role;
+
+/// The DOT text, computed while the macro runs and emitted as a string constant.
+pub(crate) fn dot(model: &Model) -> String {
+    let name = &model.name;
+    let mut text = String::new();
+    let _ = writeln!(text, "digraph {name} {{");
+    let _ = writeln!(text, "  rankdir=LR;");
+    let _ = writeln!(text, "  label=\"{name} (loss: {})\";", model.loss.name());
+    let _ = writeln!(text, "  labelloc=t;");
+    let _ = writeln!(text, "  node [fontname=\"Helvetica\", fontsize=11];");
+    let _ = writeln!(text, "  edge [fontname=\"Helvetica\", fontsize=10];");
+    let sized = |name: &syn::Ident, width: Option<usize>| match width {
+        Some(width) => format!("{name}[{width}]"),
+        None => name.to_string(),
+    };
+    for input in &model.inputs {
+        let _ = writeln!(
+            text,
+            "  \"{}\" [shape=box, style=rounded, label=\"{}\\ninput\"];",
+            input.name,
+            sized(&input.name, input.width)
+        );
+    }
+    for neuron in &model.neurons {
+        let bias = neuron
+            .bias
+            .as_ref()
+            .map(|bias| format!("\\n+ {}", bias.name))
+            .unwrap_or_default();
+        let peripheries = match neuron.role {
+            Role::Output => ", peripheries=2",
+            Role::Hidden => "",
+        };
+        let _ = writeln!(
+            text,
+            "  \"{}\" [shape=ellipse{peripheries}, label=\"{}\\n{}{bias}\"];",
+            neuron.name,
+            sized(&neuron.name, neuron.width),
+            neuron.activation.name
+        );
+    }
+    for neuron in &model.neurons {
+        for edge in &neuron.edges {
+            let source = match edge.source {
+                NodeRef::Input(index) => &model.inputs[index].name,
+                NodeRef::Neuron(index) => &model.neurons[index].name,
+            };
+            let label = match edge.index {
+                Some(index) => format!("{} ({source}[{index}])", edge.weight.name),
+                None => edge.weight.name.to_string(),
+            };
+            let _ = writeln!(
+                text,
+                "  \"{source}\" -> \"{}\" [label=\"{label}\"];",
+                neuron.name
+            );
+        }
+    }
+    text.push_str("}\n");
+    text
+}

@@ -1,0 +1,105 @@
+//! `explain`: the forward and backward passes of one sample written out as the notes do,
+//! every chain-rule link with its numbers, the fan-out sums named, and the update.
+//!
+//! The method is generated inside `__if_explain!`, which keeps it only when the runtime's
+//! `explain` feature is on: without it, the tokens are dropped before type checking and
+//! cost nothing.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{backward, forward, names};
+use crate::model::Model;
+
+/// `pub fn explain(&self, input, target, learning_rate, out) -> fmt::Result`. The writer is
+/// named `__backprop_out` so that no node name can shadow it.
+pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
+    let name = &model.name;
+    let scalar = model.scalar.tokens();
+    let grads = names::grads_struct(name);
+    let input_len = Literal::usize_unsuffixed(model.input_len());
+    let output_len = Literal::usize_unsuffixed(model.output_len());
+    let target = model.loss.target_type(&scalar, &quote!(#output_len));
+    let read_inputs = forward::read_inputs(model, &scalar);
+    let show_inputs = model.inputs.iter().map(|input| {
+        let input = &input.name;
+        let format = format!("  {input} = {{:.6?}}");
+        quote!(::core::writeln!(__backprop_out, #format, #input)?;)
+    });
+    let forward_steps = forward::steps(model, order).into_iter().map(|step| {
+        let (code, explain) = (step.code, step.explain);
+        quote!(#code #explain)
+    });
+    let build_trace = forward::build_trace(model);
+    let loss_format = format!("  J = {} = {{:.6}}", model.loss.name());
+    let backward_steps = backward::steps(model, order).into_iter().map(|step| {
+        let (code, explain) = (step.code, step.explain);
+        quote!(#code #explain)
+    });
+    let updates = model.parameters().map(|parameter| {
+        let field = &parameter.name;
+        if parameter.shape.is_empty() {
+            let format = format!("  {field} = {{:.6}} - {{}} * {{:.6}} = {{:.6}}");
+            quote! {
+                ::core::writeln!(
+                    __backprop_out,
+                    #format,
+                    self.#field,
+                    learning_rate,
+                    grads.#field,
+                    self.#field - learning_rate * grads.#field
+                )?;
+            }
+        } else {
+            let format = format!(
+                "  {field} = {field} - {{}} * dJ/d{field} ({} values)",
+                parameter.len()
+            );
+            quote!(::core::writeln!(__backprop_out, #format, learning_rate)?;)
+        }
+    });
+
+    quote! {
+        ::backprop_runtime::__if_explain! {
+            #[allow(dead_code)]
+            impl #name {
+                /// Writes the forward and backward pass of one sample as the backprop notes
+                /// do: every value, every chain-rule link with its numbers, the fan-out
+                /// sums, and the parameters after one step of gradient descent with
+                /// `learning_rate`. The network itself is not changed.
+                ///
+                /// # Errors
+                ///
+                /// Whatever `out` reports.
+                #[allow(non_snake_case, clippy::too_many_lines)]
+                pub fn explain<W: ::core::fmt::Write>(
+                    &self,
+                    input: &[#scalar; #input_len],
+                    target: &#target,
+                    learning_rate: #scalar,
+                    __backprop_out: &mut W,
+                ) -> ::core::fmt::Result {
+                    #[allow(unused_imports)] // not every network calls every runtime module
+                    use ::backprop_runtime::__private::{act, dense};
+                    ::core::writeln!(__backprop_out, "forward")?;
+                    // In a block of its own: node names may shadow this method's parameters.
+                    let trace = &{
+                        #read_inputs
+                        #(#show_inputs)*
+                        #(#forward_steps)*
+                        #build_trace
+                    };
+                    ::core::writeln!(__backprop_out, "loss")?;
+                    ::core::writeln!(__backprop_out, #loss_format, trace.loss(target))?;
+                    ::core::writeln!(__backprop_out, "backward")?;
+                    let grads = &mut <#grads as ::core::default::Default>::default();
+                    #(#backward_steps)*
+                    ::core::writeln!(__backprop_out, "  (the inputs get no gradient: nothing adjusts them)")?;
+                    ::core::writeln!(__backprop_out, "update, w = w - learning rate * dJ/dw")?;
+                    #(#updates)*
+                    ::core::result::Result::Ok(())
+                }
+            }
+        }
+    }
+}

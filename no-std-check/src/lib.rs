@@ -1,0 +1,64 @@
+//! Networks declared and trained without `std` or `alloc`.
+#![no_std]
+#![deny(warnings, missing_docs)]
+
+use backprop_runtime::optim::{Adam, Optimizer};
+use backprop_runtime::{batch_gradient, network, train_step, Error};
+
+network! {
+    /// XOR, neuron by neuron.
+    pub struct Xor<f32> {
+        input x1, x2;
+        neuron h1 = sigmoid(w11 * x1 + w21 * x2 + b1);
+        neuron h2 = sigmoid(w12 * x1 + w22 * x2 + b2);
+        output o = sigmoid(u1 * h1 + u2 * h2 + c);
+        loss binary_cross_entropy;
+    }
+}
+
+network! {
+    /// A small layered regressor with a user-defined activation.
+    pub struct Layered<f64> {
+        activation softsign(z) = z / (1.0 + abs(z));
+        input x[4];
+        layer h[8] = softsign(W * x + b);
+        output o[2] = identity(V * h + c);
+        loss mean_squared_error;
+    }
+}
+
+const INPUTS: [[f32; 2]; 4] = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+const TARGETS: [[f32; 1]; 4] = [[0.0], [1.0], [1.0], [0.0]];
+
+/// Trains XOR by per-sample SGD and returns the last epoch's summed loss.
+///
+/// # Errors
+///
+/// If a step is not finite.
+pub fn train_xor(net: &mut Xor, epochs: usize) -> Result<f32, Error> {
+    let mut total = 0.0;
+    for _ in 0..epochs {
+        total = 0.0;
+        for (input, target) in INPUTS.iter().zip(&TARGETS) {
+            total += train_step(net, input, target, 0.5)?;
+        }
+    }
+    Ok(total)
+}
+
+/// One Adam step on a batch, with the gradient buffer on the stack.
+///
+/// # Errors
+///
+/// If the batch is empty or not finite.
+pub fn adam_batch_step(
+    net: &mut Layered,
+    adam: &mut Adam<Layered>,
+    inputs: &[[f64; 4]],
+    targets: &[[f64; 2]],
+) -> Result<f64, Error> {
+    let mut grads = LayeredGrads::default();
+    let loss = batch_gradient(net, inputs, targets, &mut grads)?;
+    adam.step(net, &grads);
+    Ok(loss)
+}
