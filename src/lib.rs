@@ -4,6 +4,8 @@
 //! This package is not published; users depend on `backprop-runtime`.
 
 pub mod digits;
+pub mod nets;
 mod random;
+pub mod twins;
 
 pub use random::SplitMix;

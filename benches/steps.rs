@@ -1,0 +1,184 @@
+//! Generated networks against their hand-written twins (`src/twins.rs`), in one run.
+//!
+//! `cargo bench --bench steps`; the figures and the machine are in BENCHMARKS.md.
+//! Inputs and the learning rate go through `black_box`; the learning rate is tiny so that
+//! the weights stay where they started over millions of steps.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use backprop_runtime::{init, ClassTarget};
+use backprop_tests::digits;
+use backprop_tests::nets::{Digits, SeedNet, Sine, Xor241};
+use criterion::{criterion_group, criterion_main, Criterion};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+const LEARNING_RATE: f32 = 1e-6;
+
+fn seed(c: &mut Criterion) {
+    let mut net = SeedNet {
+        w11: 0.1,
+        w21: -0.2,
+        w12: 0.3,
+        w22: 0.4,
+        v11: 0.5,
+        v12: -0.6,
+        v22: 0.7,
+        u1: 0.8,
+        u2: 0.9,
+    };
+    let mut twin = net.twin();
+    let samples = [([0.5, 1.0], 0.25), ([0.0, 1.0], 0.0), ([-0.3, 0.8], 0.5)];
+    let lr = f64::from(LEARNING_RATE);
+    let mut group = c.benchmark_group("seed f64 per-sample step");
+    let mut i = 0;
+    group.bench_function("generated train_step", |b| {
+        b.iter(|| {
+            let (x, t) = black_box(&samples[i % 3]);
+            i += 1;
+            net.train_step(x, &[*t], black_box(lr))
+        })
+    });
+    group.bench_function("hand-written checked step", |b| {
+        b.iter(|| {
+            let (x, t) = black_box(samples[i % 3]);
+            i += 1;
+            twin.checked_step(x, t, black_box(lr))
+        })
+    });
+    group.bench_function("generated forward+backward+sgd", |b| {
+        b.iter(|| {
+            let (x, t) = black_box(&samples[i % 3]);
+            i += 1;
+            let grads = net.backward(&net.forward(x), &[*t]);
+            net.sgd_step(&grads, black_box(lr));
+        })
+    });
+    group.bench_function("hand-written step", |b| {
+        b.iter(|| {
+            let (x, t) = black_box(samples[i % 3]);
+            i += 1;
+            twin.step(x, t, black_box(lr));
+        })
+    });
+    group.finish();
+}
+
+fn xor(c: &mut Criterion) {
+    let mut net = Xor241::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(1));
+    let mut twin = net.twin();
+    let samples = [([0.0, 0.0], 0.0), ([0.0, 1.0], 1.0), ([1.0, 0.0], 1.0), ([1.0, 1.0], 0.0)];
+    let mut group = c.benchmark_group("xor 2-4-1 f32 per-sample step");
+    let mut i = 0;
+    group.bench_function("generated", |b| {
+        b.iter(|| {
+            let (x, t) = black_box(&samples[i % 4]);
+            i += 1;
+            let grads = net.backward(&net.forward(x), &[*t]);
+            net.sgd_step(&grads, black_box(LEARNING_RATE));
+        })
+    });
+    group.bench_function("hand-written", |b| {
+        b.iter(|| {
+            let (x, t) = black_box(samples[i % 4]);
+            i += 1;
+            twin.step(x, t, black_box(LEARNING_RATE));
+        })
+    });
+    group.finish();
+}
+
+fn sine(c: &mut Criterion) {
+    let mut net = Sine::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(2));
+    let mut twin = net.twin();
+    let xs: Vec<f32> = (0..64).map(|i| -3.0 + 6.0 * i as f32 / 63.0).collect();
+    let mut group = c.benchmark_group("sine 1-16-16-1 f32 per-sample step");
+    let mut i = 0;
+    group.bench_function("generated", |b| {
+        b.iter(|| {
+            let x = black_box(xs[i % 64]);
+            i += 1;
+            let grads = net.backward(&net.forward(&[x]), &[x.sin()]);
+            net.sgd_step(&grads, black_box(LEARNING_RATE));
+        })
+    });
+    group.bench_function("hand-written", |b| {
+        b.iter(|| {
+            let x = black_box(xs[i % 64]);
+            i += 1;
+            twin.step(x, x.sin(), black_box(LEARNING_RATE));
+        })
+    });
+    group.finish();
+}
+
+fn digits(c: &mut Criterion) {
+    let data = digits::load().expect("the shipped digits load");
+    let mut net = Digits::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(3));
+    let mut twin = net.twin();
+    let batches = data.len() / 32;
+    let targets: Vec<ClassTarget<f32, 10>> = data.labels.iter().map(|&l| l.into()).collect();
+    let batch = |i: usize| i % batches * 32..i % batches * 32 + 32;
+
+    let mut group = c.benchmark_group("digits 64-32-10 f32 32-sample batch");
+    let mut i = 0;
+    group.bench_function("generated train_batch", |b| {
+        b.iter(|| {
+            let range = batch(i);
+            i += 1;
+            net.train_batch(
+                black_box(&data.images[range.clone()]),
+                black_box(&targets[range]),
+                black_box(LEARNING_RATE),
+            )
+        })
+    });
+    group.bench_function("hand-written batch step", |b| {
+        b.iter(|| {
+            let range = batch(i);
+            i += 1;
+            twin.batch_step(
+                black_box(&data.images[range.clone()]),
+                black_box(&data.labels[range]),
+                black_box(LEARNING_RATE),
+            )
+        })
+    });
+    group.bench_function("generated forward only", |b| {
+        b.iter(|| {
+            let range = batch(i);
+            i += 1;
+            for image in black_box(&data.images[range]) {
+                black_box(net.predict(image));
+            }
+        })
+    });
+    group.bench_function("hand-written forward only", |b| {
+        b.iter(|| {
+            let range = batch(i);
+            i += 1;
+            for image in black_box(&data.images[range]) {
+                black_box(twin.forward(image).1);
+            }
+        })
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(40)
+}
+
+criterion_group! {
+    name = steps;
+    config = config();
+    targets = seed, xor, sine, digits
+}
+criterion_main!(steps);

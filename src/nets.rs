@@ -1,0 +1,107 @@
+//! The benchmarked networks, as `network!` declares them; `twins` has them by hand.
+
+use backprop_runtime::network;
+
+use crate::twins::{DigitsTwin, SeedTwin, SineTwin, XorTwin};
+
+network! {
+    /// The notes' network.
+    pub struct SeedNet<f64> {
+        input x1, x2;
+        neuron h1 = identity(w11 * x1 + w21 * x2);
+        neuron h2 = half_square(w12 * x1 + w22 * x2);
+        neuron h3 = double(v11 * h1);
+        neuron h4 = exp(v12 * h1 + v22 * h2);
+        output o  = sin(u1 * h3 + u2 * h4);
+        loss half_squared_error;
+    }
+}
+
+network! {
+    /// XOR 2-4-1, every neuron written out.
+    pub struct Xor241<f32> {
+        input x1, x2;
+        neuron h1 = sigmoid(a1 * x1 + b1 * x2 + c1);
+        neuron h2 = sigmoid(a2 * x1 + b2 * x2 + c2);
+        neuron h3 = sigmoid(a3 * x1 + b3 * x2 + c3);
+        neuron h4 = sigmoid(a4 * x1 + b4 * x2 + c4);
+        output o = sigmoid(u1 * h1 + u2 * h2 + u3 * h3 + u4 * h4 + d);
+        loss half_squared_error;
+    }
+}
+
+network! {
+    /// 1 -> 16 tanh -> 16 tanh -> 1.
+    pub struct Sine<f32> {
+        input x;
+        layer h1[16] = tanh(W1 * x + b1);
+        layer h2[16] = tanh(W2 * h1 + b2);
+        output y = identity(w3 * h2 + b3);
+        loss mean_squared_error;
+    }
+}
+
+network! {
+    /// 64 pixels -> 32 tanh -> 10 logits.
+    pub struct Digits<f32> {
+        input pixels[64];
+        layer hidden[32] = tanh(W1 * pixels + b1);
+        output logits[10] = identity(W2 * hidden + b2);
+        loss softmax_cross_entropy;
+    }
+}
+
+impl SeedNet {
+    /// The twin with the same weights.
+    pub fn twin(&self) -> SeedTwin {
+        SeedTwin {
+            w: [
+                self.w11, self.w21, self.w12, self.w22, self.v11, self.v12, self.v22, self.u1,
+                self.u2,
+            ],
+        }
+    }
+}
+
+impl Xor241 {
+    /// The twin with the same weights.
+    pub fn twin(&self) -> XorTwin {
+        XorTwin {
+            w1: [
+                [self.a1, self.b1],
+                [self.a2, self.b2],
+                [self.a3, self.b3],
+                [self.a4, self.b4],
+            ],
+            b1: [self.c1, self.c2, self.c3, self.c4],
+            w2: [self.u1, self.u2, self.u3, self.u4],
+            b2: self.d,
+        }
+    }
+}
+
+impl Sine {
+    /// The twin with the same weights.
+    pub fn twin(&self) -> SineTwin {
+        SineTwin {
+            w1: self.W1,
+            b1: self.b1,
+            w2: self.W2,
+            b2: self.b2,
+            w3: self.w3,
+            b3: self.b3,
+        }
+    }
+}
+
+impl Digits {
+    /// The twin with the same weights.
+    pub fn twin(&self) -> DigitsTwin {
+        DigitsTwin {
+            w1: self.W1,
+            b1: self.b1,
+            w2: self.W2,
+            b2: self.b2,
+        }
+    }
+}

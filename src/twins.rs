@@ -1,0 +1,289 @@
+//! Hand-written twins of the benchmarked networks: what an expert writes without the macro,
+//! with the same weights, the same arithmetic (the same activation functions) and the same
+//! semantics as the generated code. `tests/twins.rs` checks that each twin computes what its
+//! generated network computes; `benches/` races them.
+
+use backprop_runtime::activation::{sigmoid, sin, tanh};
+
+/// The notes' network, written out by hand (f64).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SeedTwin {
+    /// The nine weights, in the order `w11 w21 w12 w22 v11 v12 v22 u1 u2`.
+    pub w: [f64; 9],
+}
+
+impl SeedTwin {
+    /// The loss and `dJ/dw` at one sample.
+    #[inline]
+    pub fn gradients(&self, x: [f64; 2], t: f64) -> (f64, [f64; 9]) {
+        let [w11, w21, w12, w22, v11, v12, v22, u1, u2] = self.w;
+        let [x1, x2] = x;
+        let h1 = w11 * x1 + w21 * x2;
+        let z2 = w12 * x1 + w22 * x2;
+        let h2 = 0.5 * z2 * z2;
+        let h3 = 2.0 * (v11 * h1);
+        let h4 = (v12 * h1 + v22 * h2).exp();
+        let zo = u1 * h3 + u2 * h4;
+        let o = sin(zo);
+        let e = o - t;
+        let d_o = e * zo.cos();
+        let d_h4 = d_o * u2 * h4;
+        let d_h3 = d_o * u1 * 2.0;
+        let d_h2 = d_h4 * v22 * z2;
+        let d_h1 = d_h3 * v11 + d_h4 * v12;
+        let loss = 0.5 * e * e;
+        let grads = [
+            d_h1 * x1,
+            d_h1 * x2,
+            d_h2 * x1,
+            d_h2 * x2,
+            d_h3 * h1,
+            d_h4 * h1,
+            d_h4 * h2,
+            d_o * h3,
+            d_o * h4,
+        ];
+        (loss, grads)
+    }
+
+    /// One SGD step, no checks.
+    #[inline]
+    pub fn step(&mut self, x: [f64; 2], t: f64, learning_rate: f64) {
+        let (_, grads) = self.gradients(x, t);
+        for (w, g) in self.w.iter_mut().zip(grads) {
+            *w -= learning_rate * g;
+        }
+    }
+
+    /// One SGD step that, like `train_step`, refuses a bad learning rate or a non-finite
+    /// loss or gradient and then changes nothing. Returns the loss.
+    #[inline]
+    pub fn checked_step(&mut self, x: [f64; 2], t: f64, learning_rate: f64) -> Option<f64> {
+        if !(learning_rate.is_finite() && learning_rate >= 0.0) {
+            return None;
+        }
+        let (loss, grads) = self.gradients(x, t);
+        if !loss.is_finite() || !grads.iter().all(|g| g.is_finite()) {
+            return None;
+        }
+        for (w, g) in self.w.iter_mut().zip(grads) {
+            *w -= learning_rate * g;
+        }
+        Some(loss)
+    }
+}
+
+/// XOR 2-4-1 with sigmoids, by hand (f32).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct XorTwin {
+    /// Weights into the hidden neurons: `w1[j] = [from x1, from x2]`.
+    pub w1: [[f32; 2]; 4],
+    /// Biases of the hidden neurons.
+    pub b1: [f32; 4],
+    /// Weights into the output.
+    pub w2: [f32; 4],
+    /// Bias of the output.
+    pub b2: f32,
+}
+
+impl XorTwin {
+    /// One SGD step on one sample, no checks.
+    #[inline]
+    pub fn step(&mut self, x: [f32; 2], t: f32, learning_rate: f32) {
+        let mut h = [0.0; 4];
+        for j in 0..4 {
+            h[j] = sigmoid(self.w1[j][0] * x[0] + self.w1[j][1] * x[1] + self.b1[j]);
+        }
+        let zo = self.w2[0] * h[0] + self.w2[1] * h[1] + self.w2[2] * h[2] + self.w2[3] * h[3] + self.b2;
+        let o = sigmoid(zo);
+        let d_o = (o - t) * (o * (1.0 - o));
+        for j in 0..4 {
+            let d_h = d_o * self.w2[j] * (h[j] * (1.0 - h[j]));
+            self.w2[j] -= learning_rate * d_o * h[j];
+            self.w1[j][0] -= learning_rate * d_h * x[0];
+            self.w1[j][1] -= learning_rate * d_h * x[1];
+            self.b1[j] -= learning_rate * d_h;
+        }
+        self.b2 -= learning_rate * d_o;
+    }
+}
+
+/// The 1-16-16-1 tanh regressor, by hand (f32).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SineTwin {
+    /// Weights from the input into the first layer.
+    pub w1: [f32; 16],
+    /// Biases of the first layer.
+    pub b1: [f32; 16],
+    /// Weights of the second layer, `w2[j][i]` from `h1[i]` into `h2[j]`.
+    pub w2: [[f32; 16]; 16],
+    /// Biases of the second layer.
+    pub b2: [f32; 16],
+    /// Weights into the output.
+    pub w3: [f32; 16],
+    /// Bias of the output.
+    pub b3: f32,
+}
+
+impl SineTwin {
+    /// One SGD step on one sample with `J = (y - t)^2` (mean squared error of one output), no
+    /// checks.
+    #[inline]
+    pub fn step(&mut self, x: f32, t: f32, learning_rate: f32) {
+        let mut h1 = [0.0; 16];
+        for i in 0..16 {
+            h1[i] = tanh(self.w1[i] * x + self.b1[i]);
+        }
+        let mut h2 = [0.0; 16];
+        for j in 0..16 {
+            let mut z = self.b2[j];
+            for i in 0..16 {
+                z += self.w2[j][i] * h1[i];
+            }
+            h2[j] = tanh(z);
+        }
+        let mut y = self.b3;
+        for j in 0..16 {
+            y += self.w3[j] * h2[j];
+        }
+        let d_y = 2.0 * (y - t);
+        let mut d_z2 = [0.0; 16];
+        for j in 0..16 {
+            d_z2[j] = d_y * self.w3[j] * (1.0 - h2[j] * h2[j]);
+        }
+        let mut d_h1 = [0.0; 16];
+        for j in 0..16 {
+            for i in 0..16 {
+                d_h1[i] += self.w2[j][i] * d_z2[j];
+            }
+        }
+        for j in 0..16 {
+            self.w3[j] -= learning_rate * d_y * h2[j];
+            for i in 0..16 {
+                self.w2[j][i] -= learning_rate * d_z2[j] * h1[i];
+            }
+            self.b2[j] -= learning_rate * d_z2[j];
+        }
+        self.b3 -= learning_rate * d_y;
+        for i in 0..16 {
+            let d_z1 = d_h1[i] * (1.0 - h1[i] * h1[i]);
+            self.w1[i] -= learning_rate * d_z1 * x;
+            self.b1[i] -= learning_rate * d_z1;
+        }
+    }
+}
+
+/// The 64-32-10 digits classifier, by hand (f32): tanh hidden layer, softmax cross-entropy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DigitsTwin {
+    /// `w1[j][i]` from pixel `i` into hidden neuron `j`.
+    pub w1: [[f32; 64]; 32],
+    /// Hidden biases.
+    pub b1: [f32; 32],
+    /// `w2[k][j]` from hidden neuron `j` into logit `k`.
+    pub w2: [[f32; 32]; 10],
+    /// Logit biases.
+    pub b2: [f32; 10],
+}
+
+impl Default for DigitsTwin {
+    fn default() -> Self {
+        DigitsTwin {
+            w1: [[0.0; 64]; 32],
+            b1: [0.0; 32],
+            w2: [[0.0; 32]; 10],
+            b2: [0.0; 10],
+        }
+    }
+}
+
+impl DigitsTwin {
+    /// The logits of one image.
+    #[inline]
+    pub fn forward(&self, x: &[f32; 64]) -> ([f32; 32], [f32; 10]) {
+        let mut h = [0.0; 32];
+        for j in 0..32 {
+            h[j] = tanh(self.b1[j] + dot(&self.w1[j], x));
+        }
+        let mut logits = [0.0; 10];
+        for k in 0..10 {
+            logits[k] = self.b2[k] + dot(&self.w2[k], &h);
+        }
+        (h, logits)
+    }
+
+    /// Every parameter, as the four arrays.
+    fn parts(&mut self) -> [&mut [f32]; 4] {
+        [
+            self.w1.as_flattened_mut(),
+            &mut self.b1,
+            self.w2.as_flattened_mut(),
+            &mut self.b2,
+        ]
+    }
+
+    /// One mini-batch step: the mean gradient over the batch, then one update. Like
+    /// `train_batch`, it refuses an invalid class or a non-finite loss or gradient and then
+    /// changes nothing. Returns the mean loss.
+    pub fn batch_step(&mut self, images: &[[f32; 64]], labels: &[usize], learning_rate: f32) -> Option<f32> {
+        if images.len() != labels.len() || images.is_empty() || labels.iter().any(|&l| l >= 10) {
+            return None;
+        }
+        let mut g = DigitsTwin::default();
+        let mut loss = 0.0;
+        for (x, &label) in images.iter().zip(labels) {
+            let (h, logits) = self.forward(x);
+            let max = logits.iter().fold(f32::NEG_INFINITY, |m, &z| m.max(z));
+            let sum: f32 = logits.iter().map(|&z| (z - max).exp()).sum();
+            let log_sum = max + sum.ln();
+            loss += log_sum - logits[label];
+            let mut d_logits = [0.0; 10];
+            for k in 0..10 {
+                d_logits[k] = (logits[k] - log_sum).exp() - if k == label { 1.0 } else { 0.0 };
+            }
+            let mut d_h = [0.0; 32];
+            for k in 0..10 {
+                for j in 0..32 {
+                    g.w2[k][j] += d_logits[k] * h[j];
+                    d_h[j] += self.w2[k][j] * d_logits[k];
+                }
+                g.b2[k] += d_logits[k];
+            }
+            for j in 0..32 {
+                let d_z = d_h[j] * (1.0 - h[j] * h[j]);
+                for i in 0..64 {
+                    g.w1[j][i] += d_z * x[i];
+                }
+                g.b1[j] += d_z;
+            }
+        }
+        let scale = 1.0 / images.len() as f32;
+        let loss = loss * scale;
+        let mut finite = loss.is_finite();
+        for part in g.parts() {
+            for v in part.iter_mut() {
+                *v *= scale;
+                finite &= v.is_finite();
+            }
+        }
+        if !finite {
+            return None;
+        }
+        for (w, g) in self.parts().into_iter().zip(g.parts()) {
+            for (w, g) in w.iter_mut().zip(g.iter()) {
+                *w -= learning_rate * g;
+            }
+        }
+        Some(loss)
+    }
+}
+
+/// `a . b`, in the order a hand-written loop adds.
+#[inline]
+fn dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
+    let mut sum = 0.0;
+    for i in 0..N {
+        sum += a[i] * b[i];
+    }
+    sum
+}

@@ -1,0 +1,112 @@
+//! The hand-written twins compute what the generated networks compute, so the benchmarks
+//! race the same work.
+
+use backprop_runtime::{init, ClassTarget, Parameters};
+use backprop_tests::nets::{Digits, SeedNet, Sine, Xor241};
+use backprop_tests::{digits, SplitMix};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn close(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() <= tolerance * a.abs().max(b.abs()).max(1.0)
+}
+
+fn assert_same<P: Parameters>(generated: &P, twin: &[f64], tolerance: f64) {
+    assert_eq!(generated.as_slice().len(), twin.len());
+    for (index, (g, t)) in generated.as_slice().iter().zip(twin).enumerate() {
+        let g = g.to_f64();
+        assert!(close(g, *t, tolerance), "parameter {index}: {g} vs {t}");
+    }
+}
+
+use backprop_runtime::Scalar;
+
+#[test]
+fn seed_twin() {
+    let mut random = SplitMix::new(1);
+    let mut net = SeedNet::default();
+    net.copy_from_slice(&random.values(9, -1.0, 1.0)).unwrap();
+    let mut twin = net.twin();
+    for _ in 0..10 {
+        let x = [random.uniform(-1.0, 1.0), random.uniform(-1.0, 1.0)];
+        let t = random.uniform(-1.0, 1.0);
+        let loss = net.train_step(&x, &[t], 0.1).unwrap();
+        let twin_loss = twin.checked_step(x, t, 0.1).unwrap();
+        assert!(close(loss, twin_loss, 1e-15));
+    }
+    assert_same(&net, &twin.w, 1e-14);
+}
+
+#[test]
+fn xor_twin() {
+    let mut net = Xor241::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(2));
+    let mut twin = net.twin();
+    let samples = [([0.0, 0.0], 0.0), ([0.0, 1.0], 1.0), ([1.0, 0.0], 1.0), ([1.0, 1.0], 0.0)];
+    for _ in 0..100 {
+        for (x, t) in samples {
+            let g = net.backward(&net.forward(&x), &[t]);
+            net.sgd_step(&g, 0.5);
+            twin.step(x, t, 0.5);
+        }
+    }
+    let twin_flat: Vec<f64> = (0..4)
+        .flat_map(|j| [twin.w1[j][0], twin.w1[j][1], twin.b1[j]])
+        .chain(twin.w2)
+        .chain([twin.b2])
+        .map(f64::from)
+        .collect();
+    assert_same(&net, &twin_flat, 1e-4);
+}
+
+#[test]
+fn sine_twin() {
+    let mut net = Sine::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(3));
+    let mut twin = net.twin();
+    let mut random = SplitMix::new(3);
+    for _ in 0..50 {
+        let x = random.uniform(-3.0, 3.0) as f32;
+        let g = net.backward(&net.forward(&[x]), &[x.sin()]);
+        net.sgd_step(&g, 0.01);
+        twin.step(x, x.sin(), 0.01);
+    }
+    assert_same(&net, &net_of_sine(&twin), 1e-4);
+}
+
+fn net_of_sine(twin: &backprop_tests::twins::SineTwin) -> Vec<f64> {
+    let net = Sine {
+        W1: twin.w1,
+        b1: twin.b1,
+        W2: twin.w2,
+        b2: twin.b2,
+        w3: twin.w3,
+        b3: twin.b3,
+    };
+    net.as_slice().iter().map(|&v| f64::from(v)).collect()
+}
+
+#[test]
+fn digits_twin() {
+    let data = digits::load().unwrap();
+    let mut net = Digits::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(4));
+    let mut twin = net.twin();
+    for batch in 0..5 {
+        let range = batch * 32..(batch + 1) * 32;
+        let images = &data.images[range.clone()];
+        let labels = &data.labels[range];
+        let targets: Vec<ClassTarget<f32, 10>> = labels.iter().map(|&l| l.into()).collect();
+        let loss = net.train_batch(images, &targets, 0.5).unwrap();
+        let twin_loss = twin.batch_step(images, labels, 0.5).unwrap();
+        assert!(close(f64::from(loss), f64::from(twin_loss), 1e-5), "{loss} vs {twin_loss}");
+    }
+    let twin_net = Digits {
+        W1: twin.w1,
+        b1: twin.b1,
+        W2: twin.w2,
+        b2: twin.b2,
+    };
+    let twin_flat: Vec<f64> = twin_net.as_slice().iter().map(|&v| f64::from(v)).collect();
+    assert_same(&net, &twin_flat, 1e-4);
+}
