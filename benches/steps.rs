@@ -69,7 +69,12 @@ fn xor(c: &mut Criterion) {
     let mut net = Xor241::default();
     init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(1));
     let mut twin = net.twin();
-    let samples = [([0.0, 0.0], 0.0), ([0.0, 1.0], 1.0), ([1.0, 0.0], 1.0), ([1.0, 1.0], 0.0)];
+    let samples = [
+        ([0.0, 0.0], 0.0),
+        ([0.0, 1.0], 1.0),
+        ([1.0, 0.0], 1.0),
+        ([1.0, 1.0], 0.0),
+    ];
     let mut group = c.benchmark_group("xor 2-4-1 f32 per-sample step");
     let mut i = 0;
     group.bench_function("generated", |b| {

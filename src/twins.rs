@@ -94,7 +94,8 @@ impl XorTwin {
         for j in 0..4 {
             h[j] = sigmoid(self.w1[j][0] * x[0] + self.w1[j][1] * x[1] + self.b1[j]);
         }
-        let zo = self.w2[0] * h[0] + self.w2[1] * h[1] + self.w2[2] * h[2] + self.w2[3] * h[3] + self.b2;
+        let zo =
+            self.w2[0] * h[0] + self.w2[1] * h[1] + self.w2[2] * h[2] + self.w2[3] * h[3] + self.b2;
         let o = sigmoid(zo);
         let d_o = (o - t) * (o * (1.0 - o));
         for j in 0..4 {
@@ -225,7 +226,12 @@ impl DigitsTwin {
     /// One mini-batch step: the mean gradient over the batch, then one update. Like
     /// `train_batch`, it refuses an invalid class or a non-finite loss or gradient and then
     /// changes nothing. Returns the mean loss.
-    pub fn batch_step(&mut self, images: &[[f32; 64]], labels: &[usize], learning_rate: f32) -> Option<f32> {
+    pub fn batch_step(
+        &mut self,
+        images: &[[f32; 64]],
+        labels: &[usize],
+        learning_rate: f32,
+    ) -> Option<f32> {
         if images.len() != labels.len() || images.is_empty() || labels.iter().any(|&l| l >= 10) {
             return None;
         }

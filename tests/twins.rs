@@ -42,7 +42,12 @@ fn xor_twin() {
     let mut net = Xor241::default();
     init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(2));
     let mut twin = net.twin();
-    let samples = [([0.0, 0.0], 0.0), ([0.0, 1.0], 1.0), ([1.0, 0.0], 1.0), ([1.0, 1.0], 0.0)];
+    let samples = [
+        ([0.0, 0.0], 0.0),
+        ([0.0, 1.0], 1.0),
+        ([1.0, 0.0], 1.0),
+        ([1.0, 1.0], 0.0),
+    ];
     for _ in 0..100 {
         for (x, t) in samples {
             let g = net.backward(&net.forward(&x), &[t]);
@@ -99,7 +104,10 @@ fn digits_twin() {
         let targets: Vec<ClassTarget<f32, 10>> = labels.iter().map(|&l| l.into()).collect();
         let loss = net.train_batch(images, &targets, 0.5).unwrap();
         let twin_loss = twin.batch_step(images, labels, 0.5).unwrap();
-        assert!(close(f64::from(loss), f64::from(twin_loss), 1e-5), "{loss} vs {twin_loss}");
+        assert!(
+            close(f64::from(loss), f64::from(twin_loss), 1e-5),
+            "{loss} vs {twin_loss}"
+        );
     }
     let twin_net = Digits {
         W1: twin.w1,

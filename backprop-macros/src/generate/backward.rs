@@ -34,6 +34,7 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
+        #[inline]
         #[allow(non_snake_case)]
         pub fn backward_accumulate(&self, trace: &#trace, target: &#target, grads: &mut #grads) {
             #[allow(unused_imports)] // not every network calls every runtime module

@@ -33,6 +33,7 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     let build_trace = build_trace(model);
     quote! {
         #[doc = #doc]
+        #[inline]
         #[must_use]
         #[allow(non_snake_case)]
         pub fn forward(&self, input: &[#scalar; #input_len]) -> #trace {

@@ -78,6 +78,7 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
         .then(|| classification(&scalar, &input_len));
     let validate_target = model.loss.is_categorical().then(|| {
         quote! {
+            #[inline]
             fn validate_target(target: &Self::Target) -> #private::Result<(), #private::Error> {
                 target.validate()
             }
@@ -106,7 +107,8 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             #backward
 
             /// `dJ/dw` for every parameter, from a forward pass and its target.
-            #[must_use]
+            #[inline]
+        #[must_use]
             pub fn backward(&self, trace: &#trace, target: &#target) -> #grads {
                 let mut grads = <#grads as ::core::default::Default>::default();
                 self.backward_accumulate(trace, target, &mut grads);
@@ -114,18 +116,21 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             }
 
             /// The outputs for an input: the forward pass without the intermediate values.
-            #[must_use]
+            #[inline]
+        #[must_use]
             pub fn predict(&self, input: &[#scalar; #input_len]) -> [#scalar; #output_len] {
                 self.forward(input).output()
             }
 
             /// The loss `J` of the network on one sample.
-            #[must_use]
+            #[inline]
+        #[must_use]
             pub fn loss(&self, input: &[#scalar; #input_len], target: &#target) -> #scalar {
                 self.forward(input).loss(target)
             }
 
             /// Gradient descent: `w = w - learning_rate * dJ/dw` for every parameter.
+            #[inline]
             pub fn sgd_step(&mut self, grads: &#grads, learning_rate: #scalar) {
                 #private::sgd_update(self, grads, learning_rate);
             }
@@ -138,6 +143,7 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             /// If the learning rate is negative or not finite, the target is invalid, or
             /// the loss or any gradient is NaN or infinite; the parameters are then left
             /// unchanged.
+            #[inline]
             pub fn train_step(
                 &mut self,
                 input: &[#scalar; #input_len],
@@ -154,6 +160,7 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             ///
             /// As [`Self::train_step`], and if the batch is empty or `targets` and
             /// `inputs` differ in length; the parameters are then left unchanged.
+            #[inline]
             pub fn train_batch(
                 &mut self,
                 inputs: &[[#scalar; #input_len]],
@@ -176,13 +183,15 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
         #[allow(dead_code)]
         impl #trace {
             /// The outputs of this forward pass, concatenated in declaration order.
-            #[must_use]
+            #[inline]
+        #[must_use]
             pub fn output(&self) -> [#scalar; #output_len] {
                 #outputs
             }
 
             /// The loss `J` of this forward pass against its target.
-            #[must_use]
+            #[inline]
+        #[must_use]
             pub fn loss(&self, target: &#target) -> #scalar {
                 #loss_value
             }
@@ -196,9 +205,11 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             type Scalar = #scalar;
             const LEN: ::core::primitive::usize = #parameter_count;
             const LAYOUT: &'static [#private::ParameterInfo] = &[#(#layout),*];
+            #[inline]
             fn as_slice(&self) -> &[#scalar] {
                 #name::as_slice(self)
             }
+            #[inline]
             fn as_mut_slice(&mut self) -> &mut [#scalar] {
                 #name::as_mut_slice(self)
             }
@@ -210,9 +221,11 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             const LEN: ::core::primitive::usize = #parameter_count;
             const LAYOUT: &'static [#private::ParameterInfo] =
                 <#name as #private::Parameters>::LAYOUT;
+            #[inline]
             fn as_slice(&self) -> &[#scalar] {
                 #grads::as_slice(self)
             }
+            #[inline]
             fn as_mut_slice(&mut self) -> &mut [#scalar] {
                 #grads::as_mut_slice(self)
             }
@@ -229,15 +242,19 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             const INPUTS: ::core::primitive::usize = #input_len;
             const OUTPUTS: ::core::primitive::usize = #output_len;
             const DOT: &'static ::core::primitive::str = #dot;
+            #[inline]
             fn forward(&self, input: &Self::Input) -> #trace {
                 #name::forward(self, input)
             }
+            #[inline]
             fn output(trace: &#trace) -> Self::Output {
                 trace.output()
             }
+            #[inline]
             fn loss(trace: &#trace, target: &Self::Target) -> #scalar {
                 trace.loss(target)
             }
+            #[inline]
             fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) {
                 #name::backward_accumulate(self, trace, target, grads);
             }
@@ -250,12 +267,14 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
 fn classification(scalar: &TokenStream, input_len: &Literal) -> TokenStream {
     quote! {
         /// The most probable class for an input: the index of the largest output.
+        #[inline]
         #[must_use]
         pub fn predict_class(&self, input: &[#scalar; #input_len]) -> ::core::primitive::usize {
             ::backprop_runtime::__private::loss::argmax(&self.predict(input))
         }
 
         /// The probability of each class for an input: the softmax of the outputs.
+        #[inline]
         #[must_use]
         pub fn probabilities(&self, input: &[#scalar; #input_len]) -> [#scalar; Self::OUTPUTS] {
             ::backprop_runtime::__private::loss::softmax(&self.predict(input))
@@ -273,6 +292,7 @@ fn flat_access(scalar: &TokenStream, what: &str) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
+        #[inline]
         #[must_use]
         pub fn as_slice(&self) -> &[#scalar] {
             // SAFETY: `Self` is `#[repr(C)]` and all its fields are scalars or arrays of them.
@@ -280,6 +300,7 @@ fn flat_access(scalar: &TokenStream, what: &str) -> TokenStream {
         }
 
         #[doc = #doc_mut]
+        #[inline]
         #[must_use]
         pub fn as_mut_slice(&mut self) -> &mut [#scalar] {
             // SAFETY: as for `as_slice`.
