@@ -7,9 +7,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use backprop_runtime::activation::fast;
 use backprop_runtime::{init, ClassTarget};
 use backprop_tests::digits;
-use backprop_tests::nets::{Digits, SeedNet, Sine, Xor241};
+use backprop_tests::nets::{Digits, DigitsFast, SeedNet, Sine, SineFast, Xor241};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -117,6 +118,22 @@ fn sine(c: &mut Criterion) {
             twin.step(x, x.sin(), black_box(LEARNING_RATE));
         })
     });
+    let mut fast_net = SineFast {
+        W1: net.W1,
+        b1: net.b1,
+        W2: net.W2,
+        b2: net.b2,
+        w3: net.w3,
+        b3: net.b3,
+    };
+    group.bench_function("generated, precision fast", |b| {
+        b.iter(|| {
+            let x = black_box(xs[i % 64]);
+            i += 1;
+            let grads = fast_net.backward(&fast_net.forward(&[x]), &[x.sin()]);
+            fast_net.sgd_step(&grads, black_box(LEARNING_RATE));
+        })
+    });
     group.finish();
 }
 
@@ -150,6 +167,36 @@ fn digits(c: &mut Criterion) {
                 black_box(&data.images[range.clone()]),
                 black_box(&data.labels[range]),
                 black_box(LEARNING_RATE),
+            )
+        })
+    });
+    let mut fast_net = DigitsFast {
+        W1: net.W1,
+        b1: net.b1,
+        W2: net.W2,
+        b2: net.b2,
+    };
+    let mut fast_twin = net.twin();
+    group.bench_function("generated train_batch, precision fast", |b| {
+        b.iter(|| {
+            let range = batch(i);
+            i += 1;
+            fast_net.train_batch(
+                black_box(&data.images[range.clone()]),
+                black_box(&targets[range]),
+                black_box(LEARNING_RATE),
+            )
+        })
+    });
+    group.bench_function("hand-written batch step, fast tanh", |b| {
+        b.iter(|| {
+            let range = batch(i);
+            i += 1;
+            fast_twin.batch_step_with(
+                black_box(&data.images[range.clone()]),
+                black_box(&data.labels[range]),
+                black_box(LEARNING_RATE),
+                fast::tanh::<f32>,
             )
         })
     });

@@ -51,6 +51,29 @@ network! {
     }
 }
 
+network! {
+    /// The digits classifier with the fast, vectorizable tanh.
+    pub struct DigitsFast<f32> {
+        precision fast;
+        input pixels[64];
+        layer hidden[32] = tanh(W1 * pixels + b1);
+        output logits[10] = identity(W2 * hidden + b2);
+        loss softmax_cross_entropy;
+    }
+}
+
+network! {
+    /// The sine regressor with the fast, vectorizable tanh.
+    pub struct SineFast<f32> {
+        precision fast;
+        input x;
+        layer h1[16] = tanh(W1 * x + b1);
+        layer h2[16] = tanh(W2 * h1 + b2);
+        output y = identity(w3 * h2 + b3);
+        loss mean_squared_error;
+    }
+}
+
 impl SeedNet {
     /// The twin with the same weights.
     pub fn twin(&self) -> SeedTwin {

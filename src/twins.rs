@@ -199,12 +199,22 @@ impl Default for DigitsTwin {
 }
 
 impl DigitsTwin {
-    /// The logits of one image.
+    /// The hidden layer and the logits of one image.
     #[inline]
     pub fn forward(&self, x: &[f32; 64]) -> ([f32; 32], [f32; 10]) {
+        self.forward_with(x, tanh)
+    }
+
+    /// As [`Self::forward`], with the hidden activation given.
+    #[inline]
+    pub fn forward_with(
+        &self,
+        x: &[f32; 64],
+        activation: impl Fn(f32) -> f32,
+    ) -> ([f32; 32], [f32; 10]) {
         let mut h = [0.0; 32];
         for j in 0..32 {
-            h[j] = tanh(self.b1[j] + dot(&self.w1[j], x));
+            h[j] = activation(self.b1[j] + dot(&self.w1[j], x));
         }
         let mut logits = [0.0; 10];
         for k in 0..10 {
@@ -232,13 +242,25 @@ impl DigitsTwin {
         labels: &[usize],
         learning_rate: f32,
     ) -> Option<f32> {
+        self.batch_step_with(images, labels, learning_rate, tanh)
+    }
+
+    /// As [`Self::batch_step`], with the hidden activation given (its derivative is taken
+    /// as `1 - h^2`, so it must be a `tanh`).
+    pub fn batch_step_with(
+        &mut self,
+        images: &[[f32; 64]],
+        labels: &[usize],
+        learning_rate: f32,
+        tanh: impl Fn(f32) -> f32 + Copy,
+    ) -> Option<f32> {
         if images.len() != labels.len() || images.is_empty() || labels.iter().any(|&l| l >= 10) {
             return None;
         }
         let mut g = DigitsTwin::default();
         let mut loss = 0.0;
         for (x, &label) in images.iter().zip(labels) {
-            let (h, logits) = self.forward(x);
+            let (h, logits) = self.forward_with(x, tanh);
             let max = logits.iter().fold(f32::NEG_INFINITY, |m, &z| m.max(z));
             let sum: f32 = logits.iter().map(|&z| (z - max).exp()).sum();
             let log_sum = max + sum.ln();
@@ -284,12 +306,26 @@ impl DigitsTwin {
     }
 }
 
-/// `a . b`, in the order a hand-written loop adds.
+/// `a . b` as an expert writes it for speed: eight independent partial sums (so that the
+/// additions need not wait for each other and fill SIMD registers), added pairwise.
 #[inline]
 fn dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
-    let mut sum = 0.0;
-    for i in 0..N {
-        sum += a[i] * b[i];
+    let mut lanes = [0.0; 8];
+    let full = N / 8 * 8;
+    for i in (0..full).step_by(8) {
+        for k in 0..8 {
+            lanes[k] += a[i + k] * b[i + k];
+        }
     }
-    sum
+    let mut tail = 0.0;
+    for i in full..N {
+        tail += a[i] * b[i];
+    }
+    let quads = [
+        lanes[0] + lanes[4],
+        lanes[1] + lanes[5],
+        lanes[2] + lanes[6],
+        lanes[3] + lanes[7],
+    ];
+    (quads[0] + quads[2]) + (quads[1] + quads[3]) + tail
 }

@@ -118,3 +118,42 @@ fn digits_twin() {
     let twin_flat: Vec<f64> = twin_net.as_slice().iter().map(|&v| f64::from(v)).collect();
     assert_same(&net, &twin_flat, 1e-4);
 }
+
+#[test]
+fn fast_digits_twin() {
+    use backprop_runtime::activation::fast;
+    use backprop_tests::nets::DigitsFast;
+
+    let data = digits::load().unwrap();
+    let mut net = DigitsFast::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(5));
+    let mut twin = backprop_tests::twins::DigitsTwin {
+        w1: net.W1,
+        b1: net.b1,
+        w2: net.W2,
+        b2: net.b2,
+    };
+    let images = &data.images[..32];
+    let targets: Vec<ClassTarget<f32, 10>> = data.labels[..32].iter().map(|&l| l.into()).collect();
+    let loss = net.train_batch(images, &targets, 0.5).unwrap();
+    let twin_loss = twin
+        .batch_step_with(images, &data.labels[..32], 0.5, fast::tanh::<f32>)
+        .unwrap();
+    assert!(
+        close(f64::from(loss), f64::from(twin_loss), 1e-5),
+        "{loss} vs {twin_loss}"
+    );
+    assert!(close(f64::from(net.b1[3]), f64::from(twin.b1[3]), 1e-4));
+    // And the fast network stays close to the exact one.
+    let exact = Digits {
+        W1: net.W1,
+        b1: net.b1,
+        W2: net.W2,
+        b2: net.b2,
+    };
+    for image in &data.images[..50] {
+        for (fast, exact) in net.predict(image).iter().zip(exact.predict(image)) {
+            assert!((fast - exact).abs() < 1e-5, "{fast} vs {exact}");
+        }
+    }
+}

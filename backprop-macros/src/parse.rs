@@ -6,6 +6,7 @@
 //!             | doc* ("neuron" | "layer" | "output") name width? "=" activation "(" sum ")" ";"
 //!             | "activation" name "(" variable ")" "=" formula ("," "derivative" "=" formula)? ";"
 //!             | "loss" name ";"
+//!             | "precision" ("exact" | "fast") ";"
 //! width      := "[" integer "]"
 //! sum        := term ("+" term)*
 //! term       := weight shape? "*" node ("[" integer "]")? | bias shape?
@@ -30,6 +31,7 @@ mod keyword {
     syn::custom_keyword!(loss);
     syn::custom_keyword!(activation);
     syn::custom_keyword!(derivative);
+    syn::custom_keyword!(precision);
 }
 
 /// A whole `network!` invocation.
@@ -52,6 +54,13 @@ pub(crate) enum Statement {
     Neuron(NeuronDecl),
     Activation(ActivationDecl),
     Loss(LossDecl),
+    Precision(PrecisionDecl),
+}
+
+/// `precision fast;` or `precision exact;`
+pub(crate) struct PrecisionDecl {
+    pub(crate) keyword: Span,
+    pub(crate) value: Ident,
 }
 
 /// A size written in the source, such as the `64` of `x[64]`, with its span.
@@ -220,6 +229,10 @@ impl Parse for Statement {
                 ));
             }
             Statement::Activation(parse_activation(input)?)
+        } else if lookahead.peek(keyword::precision) {
+            let keyword = input.parse::<keyword::precision>()?.span;
+            let value = input.parse()?;
+            Statement::Precision(PrecisionDecl { keyword, value })
         } else if lookahead.peek(keyword::loss) {
             let keyword = input.parse::<keyword::loss>()?.span;
             if let Some(doc) = docs.first() {
@@ -233,7 +246,7 @@ impl Parse for Statement {
         } else {
             return Err(syn::Error::new(
                 input.span(),
-                "expected a statement: `input`, `neuron`, `layer`, `output`, `activation` or `loss`",
+                "expected a statement: `input`, `neuron`, `layer`, `output`, `activation`, `loss` or `precision`",
             ));
         };
         expect_semicolon(input)?;

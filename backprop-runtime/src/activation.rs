@@ -167,3 +167,37 @@ mod tests {
         assert_eq!(leaky_relu_derivative(3.0_f32), 1.0);
     }
 }
+
+/// Fast, vectorizable versions of the transcendental activations, for networks declared
+/// with `precision fast;`. Branch-free, so that a loop over a layer compiles to SIMD code;
+/// their largest errors against the standard library, measured over the whole range by
+/// `cargo run --release --example activation_errors`, are listed in BENCHMARKS.md.
+pub mod fast {
+    use crate::Scalar;
+
+    /// `e^x`, saturating instead of overflowing: about `2.5e38` (`f32`) or `8.2e307`
+    /// (`f64`) at most, about `1.2e-38` or `3.3e-308` at least.
+    #[inline(always)]
+    pub fn exp<T: Scalar>(x: T) -> T {
+        x.fast_exp()
+    }
+
+    /// `tanh x = 1 - 2 / (e^(2x) + 1)`.
+    #[inline(always)]
+    pub fn tanh<T: Scalar>(x: T) -> T {
+        let two = T::one() + T::one();
+        T::one() - two / ((x + x).fast_exp() + T::one())
+    }
+
+    /// The logistic function `1 / (1 + e^-x)`.
+    #[inline(always)]
+    pub fn sigmoid<T: Scalar>(x: T) -> T {
+        T::one() / (T::one() + (-x).fast_exp())
+    }
+
+    /// `ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|)`.
+    #[inline(always)]
+    pub fn softplus<T: Scalar>(x: T) -> T {
+        x.max(T::zero()) + (-x.abs()).fast_exp().fast_ln_1p_unit()
+    }
+}

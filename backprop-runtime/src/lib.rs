@@ -64,6 +64,7 @@ pub mod activation;
 mod batch;
 pub mod dense;
 mod error;
+mod fast;
 pub mod gradcheck;
 pub mod init;
 pub mod loss;

@@ -25,6 +25,12 @@ pub trait Scalar:
 
     /// Converts to `f64` exactly.
     fn to_f64(self) -> f64;
+
+    /// `e^x` by a branch-free kernel that vectorizes; see [`crate::activation::fast`].
+    fn fast_exp(self) -> Self;
+
+    /// `ln(1 + t)` for `t` in `[0, 1]` by a branch-free kernel that vectorizes.
+    fn fast_ln_1p_unit(self) -> Self;
 }
 
 impl Scalar for f32 {
@@ -39,6 +45,16 @@ impl Scalar for f32 {
     fn to_f64(self) -> f64 {
         f64::from(self)
     }
+
+    #[inline(always)]
+    fn fast_exp(self) -> Self {
+        crate::fast::exp_f32(self)
+    }
+
+    #[inline(always)]
+    fn fast_ln_1p_unit(self) -> Self {
+        crate::fast::ln_1p_unit_f32(self)
+    }
 }
 
 impl Scalar for f64 {
@@ -52,5 +68,15 @@ impl Scalar for f64 {
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self
+    }
+
+    #[inline(always)]
+    fn fast_exp(self) -> Self {
+        crate::fast::exp_f64(self)
+    }
+
+    #[inline(always)]
+    fn fast_ln_1p_unit(self) -> Self {
+        crate::fast::ln_1p_unit_f64(self)
     }
 }

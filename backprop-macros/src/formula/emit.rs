@@ -1,7 +1,7 @@
 //! Formulas to Rust expressions, with only the parentheses that precedence needs.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::Formula;
 
@@ -67,7 +67,7 @@ fn emit_at(formula: &Formula, z: &TokenStream, h: &TokenStream, context: u8) -> 
         }
         Formula::Call(primitive, a) => {
             let a = operand(a, 0);
-            let function = format_ident!("{}", primitive.runtime_name());
+            let function = primitive.runtime_path();
             quote!(act::#function(#a))
         }
     };

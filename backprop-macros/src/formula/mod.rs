@@ -36,6 +36,17 @@ pub(crate) enum Primitive {
     /// The derivative of `leaky_relu`: 1 for z > 0, else 0.01.
     LeakyReluDerivative,
     Softplus,
+    /// The vectorizable kernels of `precision fast`: the same functions, approximated.
+    Fast(FastPrimitive),
+}
+
+/// The primitives with a fast, vectorizable kernel in `act::fast`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FastPrimitive {
+    Exp,
+    Tanh,
+    Sigmoid,
+    Softplus,
 }
 
 impl Primitive {
@@ -47,9 +58,19 @@ impl Primitive {
         ("sign", Primitive::Sign),
     ];
 
-    /// The runtime function's name in `backprop_runtime::activation`.
-    pub(crate) fn runtime_name(self) -> &'static str {
+    /// The path of the runtime function below `backprop_runtime::activation`.
+    pub(crate) fn runtime_path(self) -> proc_macro2::TokenStream {
+        let name = quote::format_ident!("{}", self.runtime_name());
         match self {
+            Primitive::Fast(_) => quote::quote!(fast::#name),
+            _ => quote::quote!(#name),
+        }
+    }
+
+    /// The runtime function's name (in `act::fast` for the fast kernels).
+    fn runtime_name(self) -> &'static str {
+        match self {
+            Primitive::Fast(fast) => return fast.exact().runtime_name(),
             Primitive::Exp => "exp",
             Primitive::Ln => "ln",
             Primitive::Sin => "sin",
@@ -112,7 +133,54 @@ impl Formula {
     }
 }
 
+impl FastPrimitive {
+    /// The exact primitive this kernel approximates.
+    pub(crate) fn exact(self) -> Primitive {
+        match self {
+            FastPrimitive::Exp => Primitive::Exp,
+            FastPrimitive::Tanh => Primitive::Tanh,
+            FastPrimitive::Sigmoid => Primitive::Sigmoid,
+            FastPrimitive::Softplus => Primitive::Softplus,
+        }
+    }
+}
+
+impl Formula {
+    /// `self` with every primitive that has a fast kernel replaced by it.
+    pub(crate) fn with_fast_kernels(&self) -> Formula {
+        let recurse = |formula: &Formula| Box::new(formula.with_fast_kernels());
+        match self {
+            Formula::Const(_) | Formula::Var | Formula::Output => self.clone(),
+            Formula::Neg(a) => Formula::Neg(recurse(a)),
+            Formula::Add(a, b) => Formula::Add(recurse(a), recurse(b)),
+            Formula::Sub(a, b) => Formula::Sub(recurse(a), recurse(b)),
+            Formula::Mul(a, b) => Formula::Mul(recurse(a), recurse(b)),
+            Formula::Div(a, b) => Formula::Div(recurse(a), recurse(b)),
+            Formula::Powi(a, n) => Formula::Powi(recurse(a), *n),
+            Formula::Call(primitive, a) => {
+                let fast = match primitive {
+                    Primitive::Exp => Primitive::Fast(FastPrimitive::Exp),
+                    Primitive::Tanh => Primitive::Fast(FastPrimitive::Tanh),
+                    Primitive::Sigmoid => Primitive::Fast(FastPrimitive::Sigmoid),
+                    Primitive::Softplus => Primitive::Fast(FastPrimitive::Softplus),
+                    other => *other,
+                };
+                Formula::Call(fast, recurse(a))
+            }
+        }
+    }
+}
+
 impl ActivationDef {
+    /// The activation with its transcendental functions computed by the fast kernels.
+    pub(crate) fn with_fast_kernels(&self) -> ActivationDef {
+        ActivationDef {
+            name: self.name.clone(),
+            forward: self.forward.with_fast_kernels(),
+            derivative: self.derivative.with_fast_kernels(),
+        }
+    }
+
     /// The activation applied to `argument`: its forward formula with `z := argument`.
     pub(crate) fn apply_to(&self, argument: &Formula) -> Formula {
         self.forward.substitute(argument, &Formula::Output)

@@ -79,6 +79,7 @@ fn evaluate_primitive(primitive: Primitive, x: f64) -> Option<f64> {
 /// The primitive's value at `x`, as the runtime computes it in `f64`.
 pub(crate) fn apply_primitive(primitive: Primitive, x: f64) -> f64 {
     match primitive {
+        Primitive::Fast(fast) => apply_primitive(fast.exact(), x),
         Primitive::Exp => x.exp(),
         Primitive::Ln => x.ln(),
         Primitive::Sin => x.sin(),

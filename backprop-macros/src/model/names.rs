@@ -12,7 +12,7 @@ use super::{Edge, Input, Model, Neuron, NodeRef, Parameter, Scalar};
 use crate::errors::Errors;
 use crate::formula::ActivationDef;
 use crate::loss::Loss;
-use crate::parse::{LossDecl, NetworkDef, NeuronDecl, Role, Statement, Term};
+use crate::parse::{LossDecl, NetworkDef, NeuronDecl, PrecisionDecl, Role, Statement, Term};
 use crate::suggest::did_you_mean;
 
 /// What a name stands for, remembered to report a second use of it.
@@ -48,6 +48,7 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
     let mut declared: Vec<NeuronDecl> = Vec::new();
     let mut activation_decls = Vec::new();
     let mut losses = Vec::new();
+    let mut precisions = Vec::new();
     for statement in def.statements {
         match statement {
             Statement::Input(decl) => {
@@ -60,8 +61,10 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
             Statement::Neuron(decl) => declared.push(decl),
             Statement::Activation(decl) => activation_decls.push(decl),
             Statement::Loss(decl) => losses.push(decl),
+            Statement::Precision(decl) => precisions.push(decl),
         }
     }
+    let fast = resolve_precision(&precisions, errors);
 
     let mut names = Names {
         bindings: HashMap::new(),
@@ -95,7 +98,13 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
         }
     }
 
-    let activations = resolve_activations(activation_decls, errors);
+    let mut activations = resolve_activations(activation_decls, errors);
+    if fast {
+        activations = activations
+            .iter()
+            .map(ActivationDef::with_fast_kernels)
+            .collect();
+    }
     let loss = resolve_loss(&header.name, &losses, errors);
 
     let widths: Vec<Option<usize>> = inputs
@@ -281,6 +290,31 @@ fn find_activation(
         errors.error(name.span(), message);
     }
     found
+}
+
+/// At most one `precision`, `exact` (the default) or `fast`; whether it is `fast`.
+fn resolve_precision(decls: &[PrecisionDecl], errors: &mut Errors) -> bool {
+    for extra in decls.iter().skip(1) {
+        errors.error(
+            extra.keyword,
+            "a network has at most one `precision`; remove this one",
+        );
+    }
+    match decls.first() {
+        None => false,
+        Some(decl) if decl.value == "fast" => true,
+        Some(decl) if decl.value == "exact" => false,
+        Some(decl) => {
+            errors.error(
+                decl.value.span(),
+                format!(
+                    "unknown precision `{}`: expected `exact` (the standard library's functions, the default) or `fast` (vectorizable approximations)",
+                    decl.value
+                ),
+            );
+            false
+        }
+    }
 }
 
 /// `f32` and `f64` are the only scalar types.

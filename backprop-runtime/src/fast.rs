@@ -1,0 +1,104 @@
+//! Branch-free `exp` and `ln(1 + t)` kernels that the compiler can vectorize in loops over
+//! arrays, for the `fast` precision of generated networks.
+//!
+//! Both reduce their argument with exact float tricks (no `floor`, which is a library call
+//! on baseline x86-64) and evaluate a fixed polynomial, so a loop over them compiles to
+//! straight-line SIMD code. The polynomials are Taylor series (`e^r`) and the `atanh`
+//! series (`ln`), evaluated by Horner's rule.
+
+/// `1 / k!` for `k = 0..=13`.
+const INVERSE_FACTORIALS: [f64; 14] = [
+    1.0,
+    1.0,
+    1.0 / 2.0,
+    1.0 / 6.0,
+    1.0 / 24.0,
+    1.0 / 120.0,
+    1.0 / 720.0,
+    1.0 / 5_040.0,
+    1.0 / 40_320.0,
+    1.0 / 362_880.0,
+    1.0 / 3_628_800.0,
+    1.0 / 39_916_800.0,
+    1.0 / 479_001_600.0,
+    1.0 / 6_227_020_800.0,
+];
+
+/// `1 / (2k + 1)` for `k = 0..=16`: the coefficients of `atanh(s) / s` in `s^2`.
+const INVERSE_ODDS: [f64; 17] = [
+    1.0,
+    1.0 / 3.0,
+    1.0 / 5.0,
+    1.0 / 7.0,
+    1.0 / 9.0,
+    1.0 / 11.0,
+    1.0 / 13.0,
+    1.0 / 15.0,
+    1.0 / 17.0,
+    1.0 / 19.0,
+    1.0 / 21.0,
+    1.0 / 23.0,
+    1.0 / 25.0,
+    1.0 / 27.0,
+    1.0 / 29.0,
+    1.0 / 31.0,
+    1.0 / 33.0,
+];
+
+/// `e^x` for `f32`: `2^n e^r` with `n = round(x log2 e)` and `|r| <= ln 2 / 2`, `e^r` by its
+/// Taylor polynomial to degree 7. Inputs are clamped to `[-87.3, 88.37]`: below, the result
+/// is about `1.2e-38` instead of a subnormal or zero; above, about `2.5e38` instead of
+/// infinity.
+#[inline(always)]
+pub(crate) fn exp_f32(x: f32) -> f32 {
+    // ln 2 in two parts, so that `n * LN2_HIGH` is exact for every n that occurs.
+    const LN2_HIGH: f32 = 0.693_145_75;
+    const LN2_LOW: f32 = 1.428_606_8e-6;
+    // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer in f32 arithmetic.
+    const ROUND: f32 = 12_582_912.0;
+    let x = x.clamp(-87.3, 88.37);
+    let n = (x * core::f32::consts::LOG2_E + ROUND) - ROUND;
+    let r = (x - n * LN2_HIGH) - n * LN2_LOW;
+    let p = INVERSE_FACTORIALS[..8]
+        .iter()
+        .rev()
+        .fold(0.0, |p, &c| p * r + c as f32);
+    p * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// `e^x` for `f64`, as [`exp_f32`] with the Taylor polynomial to degree 13 and inputs
+/// clamped to `[-708, 709]`.
+#[inline(always)]
+pub(crate) fn exp_f64(x: f64) -> f64 {
+    const LN2_HIGH: f64 = 6.931_471_803_691_238_2e-1;
+    const LN2_LOW: f64 = 1.908_214_929_270_587_7e-10;
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    let x = x.clamp(-708.0, 709.0);
+    let n = (x * core::f64::consts::LOG2_E + ROUND) - ROUND;
+    let r = (x - n * LN2_HIGH) - n * LN2_LOW;
+    let p = INVERSE_FACTORIALS.iter().rev().fold(0.0, |p, &c| p * r + c);
+    p * f64::from_bits(((n as i64 + 1023) as u64) << 52)
+}
+
+/// `ln(1 + t)` for `f32` and `t` in `[0, 1]`: `2 atanh(s)` with `s = t / (2 + t)` in
+/// `[0, 1/3]`, the series to `s^13`.
+#[inline(always)]
+pub(crate) fn ln_1p_unit_f32(t: f32) -> f32 {
+    let s = t / (2.0 + t);
+    let s2 = s * s;
+    let series = INVERSE_ODDS[..7]
+        .iter()
+        .rev()
+        .fold(0.0, |p, &c| p * s2 + c as f32);
+    2.0 * s * series
+}
+
+/// `ln(1 + t)` for `f64` and `t` in `[0, 1]`, as [`ln_1p_unit_f32`] with the series to
+/// `s^33`.
+#[inline(always)]
+pub(crate) fn ln_1p_unit_f64(t: f64) -> f64 {
+    let s = t / (2.0 + t);
+    let s2 = s * s;
+    let series = INVERSE_ODDS.iter().rev().fold(0.0, |p, &c| p * s2 + c);
+    2.0 * s * series
+}
