@@ -1,0 +1,91 @@
+//! A training step allocates nothing: a counting global allocator watches every kind of
+//! step on single neurons, layers and classifiers.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use backprop_runtime::optim::{Adam, Momentum, Rprop, Sgd};
+use backprop_runtime::{
+    batch_gradient, init, train_batch_with, train_step_with, ClassTarget, Network,
+};
+use backprop_tests::nets::{Digits, DigitsFast, SeedNet, Sine, Xor241};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// How many allocations `work` makes (tests in this file run one at a time, see below).
+fn allocations(work: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    work();
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+/// One test, so that no other test thread allocates while a step is being counted.
+#[test]
+fn training_steps_allocate_nothing() {
+    // Data and networks are made before counting starts.
+    let mut seed = SeedNet::default();
+    let mut xor = Xor241::default();
+    init::glorot_uniform(&mut xor, &mut ChaCha8Rng::seed_from_u64(1));
+    let mut sine = Sine::default();
+    init::glorot_uniform(&mut sine, &mut ChaCha8Rng::seed_from_u64(2));
+    let mut digits = Digits::default();
+    let mut digits_fast = DigitsFast::default();
+    let images = vec![[0.5_f32; 64]; 32];
+    let labels: Vec<ClassTarget<f32, 10>> = (0..32).map(|i| (i % 10).into()).collect();
+    let xor_inputs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    let xor_targets = [[0.0], [1.0], [1.0], [0.0]];
+    let mut adam = Adam::<Sine>::new(0.01);
+    let mut momentum = Momentum::<Xor241>::new(0.1, 0.9);
+    let mut rprop = Rprop::<Xor241>::new();
+    let mut grads = <Digits as Network>::Grads::default();
+
+    let counted = allocations(|| {
+        for _ in 0..10 {
+            seed.train_step(&[0.5, 1.0], &[0.25], 0.1).unwrap();
+            let trace = seed.forward(&[0.5, 1.0]);
+            let g = seed.backward(&trace, &[0.25]);
+            seed.sgd_step(&g, 0.1);
+            xor.train_step(&[1.0, 0.0], &[1.0], 0.5).unwrap();
+            train_step_with(&mut xor, &mut momentum, &[0.0, 1.0], &[1.0]).unwrap();
+            train_batch_with(&mut xor, &mut rprop, &xor_inputs, &xor_targets).unwrap();
+            train_step_with(&mut sine, &mut adam, &[0.3], &[0.3_f32.sin()]).unwrap();
+            train_step_with(&mut sine, &mut Sgd::new(0.01), &[0.1], &[0.1]).unwrap();
+            digits.train_batch(&images, &labels, 0.1).unwrap();
+            digits_fast.train_batch(&images, &labels, 0.1).unwrap();
+            batch_gradient(&digits, &images, &labels, &mut grads).unwrap();
+            let _ = digits.predict_class(&images[0]);
+        }
+    });
+    assert_eq!(counted, 0, "training steps allocated {counted} times");
+
+    // The counter does count: a step that does allocate is seen.
+    let counted = allocations(|| drop(std::hint::black_box(vec![1_u8; 16])));
+    assert_eq!(counted, 1);
+}
