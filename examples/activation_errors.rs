@@ -27,8 +27,12 @@ impl Worst {
 /// Every third finite f32 between `low` and `high`.
 fn f32_inputs(low: f32, high: f32) -> impl Iterator<Item = f32> {
     let positive = (0..0x7f80_0000_u32).step_by(3).map(f32::from_bits);
-    let negative = (1..0x7f80_0000_u32).step_by(3).map(|bits| -f32::from_bits(bits));
-    positive.chain(negative).filter(move |x| (low..=high).contains(x))
+    let negative = (1..0x7f80_0000_u32)
+        .step_by(3)
+        .map(|bits| -f32::from_bits(bits));
+    positive
+        .chain(negative)
+        .filter(move |x| (low..=high).contains(x))
 }
 
 /// `count` f64 inputs log-uniform in magnitude from `1e-300` to `high`, both signs, within
@@ -38,7 +42,11 @@ fn f64_inputs(low: f64, high: f64, count: usize) -> impl Iterator<Item = f64> {
     let top = high.abs().max(low.abs()).ln();
     (0..count).filter_map(move |_| {
         let magnitude = random.uniform(-690.0, top).exp();
-        let x = if random.next_u64() % 2 == 0 { magnitude } else { -magnitude };
+        let x = if random.next_u64() % 2 == 0 {
+            magnitude
+        } else {
+            -magnitude
+        };
         (low..=high).contains(&x).then_some(x)
     })
 }
@@ -54,7 +62,10 @@ fn relative(fast: f64, exact: f64) -> f64 {
 fn main() {
     println!("function  type  measure   largest error  at input");
     let report = |name: &str, ty: &str, measure: &str, worst: Worst| {
-        println!("{name:<9} {ty:<5} {measure:<9} {:>13.3e}  {:e}", worst.error, worst.at);
+        println!(
+            "{name:<9} {ty:<5} {measure:<9} {:>13.3e}  {:e}",
+            worst.error, worst.at
+        );
     };
 
     // f32, against the standard library's f32 functions.
@@ -62,14 +73,22 @@ fn main() {
     for x in f32_inputs(-87.0, 88.0) {
         let at = f64::from(x);
         record_relative(&mut exp, fast::exp(x), x.exp(), at);
-        record_relative(&mut softplus, fast::softplus(x), activation::softplus(x), at);
+        record_relative(
+            &mut softplus,
+            fast::softplus(x),
+            activation::softplus(x),
+            at,
+        );
     }
     report("exp", "f32", "relative", exp);
     report("softplus", "f32", "relative", softplus);
     for x in f32_inputs(f32::MIN, f32::MAX) {
         let at = f64::from(x);
         tanh.record(f64::from((fast::tanh(x) - x.tanh()).abs()), at);
-        sigmoid.record(f64::from((fast::sigmoid(x) - activation::sigmoid(x)).abs()), at);
+        sigmoid.record(
+            f64::from((fast::sigmoid(x) - activation::sigmoid(x)).abs()),
+            at,
+        );
     }
     report("tanh", "f32", "absolute", tanh);
     report("sigmoid", "f32", "absolute", sigmoid);

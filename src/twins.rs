@@ -3,6 +3,9 @@
 //! semantics as the generated code. `tests/twins.rs` checks that each twin computes what its
 //! generated network computes; `benches/` races them.
 
+// Index loops are how such code is written by hand, and what the twins are meant to be.
+#![allow(clippy::needless_range_loop)]
+
 use backprop_runtime::activation::{sigmoid, sin, tanh};
 
 /// The notes' network, written out by hand (f64).

@@ -70,7 +70,7 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
 /// clamped to `[-708, 709]`.
 #[inline(always)]
 pub(crate) fn exp_f64(x: f64) -> f64 {
-    const LN2_HIGH: f64 = 6.931_471_803_691_238_2e-1;
+    const LN2_HIGH: f64 = 0.693_147_180_369_123_8;
     const LN2_LOW: f64 = 1.908_214_929_270_587_7e-10;
     const ROUND: f64 = 6_755_399_441_055_744.0;
     let x = x.clamp(-708.0, 709.0);

@@ -152,22 +152,6 @@ macro_rules! __impl_serde {
     ($name:ident) => {};
 }
 
-/// With the `explain` feature, keeps the `explain` method generated code wraps in it.
-#[cfg(feature = "explain")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __if_explain {
-    ($($tokens:tt)*) => { $($tokens)* };
-}
-
-/// Without the `explain` feature, drops the `explain` method before it is type checked.
-#[cfg(not(feature = "explain"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __if_explain {
-    ($($tokens:tt)*) => {};
-}
-
 /// What generated code names, behind one door so that user items of the same names cannot
 /// shadow them. Not a public API: it may change in any release.
 #[doc(hidden)]

@@ -29,6 +29,23 @@ pub enum ParameterKind {
 }
 
 impl ParameterInfo {
+    /// A parameter's description, as generated code writes it.
+    pub const fn new(
+        name: &'static str,
+        shape: &'static [usize],
+        kind: ParameterKind,
+        fan_in: usize,
+        fan_out: usize,
+    ) -> Self {
+        ParameterInfo {
+            name,
+            shape,
+            kind,
+            fan_in,
+            fan_out,
+        }
+    }
+
     /// How many scalars the parameter holds: the product of its shape (1 for a scalar).
     pub const fn len(&self) -> usize {
         let mut len = 1;

@@ -70,7 +70,7 @@ impl Primitive {
     /// The runtime function's name (in `act::fast` for the fast kernels).
     fn runtime_name(self) -> &'static str {
         match self {
-            Primitive::Fast(fast) => return fast.exact().runtime_name(),
+            Primitive::Fast(fast) => fast.exact().runtime_name(),
             Primitive::Exp => "exp",
             Primitive::Ln => "ln",
             Primitive::Sin => "sin",

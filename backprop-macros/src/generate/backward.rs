@@ -75,10 +75,7 @@ pub(crate) fn steps(model: &Model, order: &[usize]) -> Vec<Step> {
     for parameter in model.parameters().filter(|p| p.shape.is_empty()) {
         let field = &parameter.name;
         let dj_dw = names::gradient(field);
-        steps.push(Step {
-            code: quote!(grads.#field += #dj_dw;),
-            explain: TokenStream::new(),
-        });
+        steps.push(Step::silent(quote!(grads.#field += #dj_dw;)));
     }
     steps
 }

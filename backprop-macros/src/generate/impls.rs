@@ -40,15 +40,7 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
                 .shape
                 .iter()
                 .map(|&size| Literal::usize_unsuffixed(size));
-            quote! {
-                ::backprop_runtime::__private::ParameterInfo {
-                    name: #field,
-                    shape: &[#(#shape),*],
-                    kind: ::backprop_runtime::__private::ParameterKind::#kind,
-                    fan_in: #fan_in,
-                    fan_out: #fan_out,
-                }
-            }
+            quote!(Info::new(#field, &[#(#shape),*], #kind, #fan_in, #fan_out))
         })
     });
     let outputs_of = |prefix: fn(&proc_macro2::Ident) -> TokenStream| {
@@ -204,7 +196,13 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
         impl #private::Parameters for #name {
             type Scalar = #scalar;
             const LEN: ::core::primitive::usize = #parameter_count;
-            const LAYOUT: &'static [#private::ParameterInfo] = &[#(#layout),*];
+            const LAYOUT: &'static [#private::ParameterInfo] = {
+                use ::backprop_runtime::__private::{
+                    ParameterInfo as Info,
+                    ParameterKind::{Bias, Weight},
+                };
+                &[#(#layout),*]
+            };
             #[inline]
             fn as_slice(&self) -> &[#scalar] {
                 #name::as_slice(self)

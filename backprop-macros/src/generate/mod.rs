@@ -2,6 +2,7 @@
 
 mod backward;
 mod dot;
+#[cfg(feature = "explain")]
 mod explain;
 mod forward;
 mod impls;
@@ -12,20 +13,38 @@ mod types;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// One step of a pass: the code that computes it, and (for `explain`) the code that writes
-/// it out with its numbers.
+/// One step of a pass: the code that computes it, and (with the `explain` feature) the
+/// code that writes it out with its numbers.
 pub(crate) struct Step {
     pub(crate) code: TokenStream,
+    #[cfg(feature = "explain")]
     pub(crate) explain: TokenStream,
 }
 
 impl Step {
     /// A step whose explanation is one line: `format` filled with `args`.
     pub(crate) fn new(code: TokenStream, format: &str, args: &[TokenStream]) -> Self {
-        let format = format!("  {format}");
+        #[cfg(feature = "explain")]
+        {
+            let format = format!("  {format}");
+            Step {
+                code,
+                explain: quote!(::core::writeln!(__backprop_out, #format #(, #args)*)?;),
+            }
+        }
+        #[cfg(not(feature = "explain"))]
+        {
+            let _ = (format, args);
+            Step { code }
+        }
+    }
+
+    /// A step that `explain` passes over in silence.
+    pub(crate) fn silent(code: TokenStream) -> Self {
         Step {
             code,
-            explain: quote!(::core::writeln!(__backprop_out, #format #(, #args)*)?;),
+            #[cfg(feature = "explain")]
+            explain: TokenStream::new(),
         }
     }
 }
@@ -40,7 +59,11 @@ pub(crate) fn network(model: &Model, order: &[usize]) -> TokenStream {
     let forward = forward::method(model, order);
     let backward = backward::method(model, order);
     let impls = impls::impls(model, forward, backward);
+    // Only with the feature: `explain` nearly doubles the generated code.
+    #[cfg(feature = "explain")]
     let explain = explain::method(model, order);
+    #[cfg(not(feature = "explain"))]
+    let explain = TokenStream::new();
     quote! {
         #parameters
         #trace

@@ -1,5 +1,6 @@
 //! Unit tests of the whole macro, called on `proc_macro2` tokens without a compiler.
 
+mod compile_time;
 mod no_panic;
 mod snapshots;
 
@@ -9,24 +10,30 @@ use proc_macro2::TokenStream;
 /// (which has a snapshot of its own).
 pub(crate) fn expand_pretty(input: TokenStream) -> String {
     let mut file = expand_file(input);
-    for_each_const_block(&mut file, |stmts| {
-        stmts.retain(|stmt| explain_tokens(stmt).is_none())
-    });
+    for_each_const_block(&mut file, |stmts| stmts.retain(|stmt| !is_explain(stmt)));
     prettyplease::unparse(&file)
 }
 
 /// Only the `explain` method of the expansion, pretty-printed.
+#[cfg(feature = "explain")]
 pub(crate) fn expand_explain(input: TokenStream) -> String {
     let mut file = expand_file(input);
-    let mut explain = None;
+    let mut explain = Vec::new();
     for_each_const_block(&mut file, |stmts| {
-        explain = explain
-            .take()
-            .or_else(|| stmts.iter().find_map(explain_tokens));
+        explain.extend(stmts.iter().filter(|stmt| is_explain(stmt)).cloned());
     });
-    let tokens = explain.expect("the expansion has an explain method");
-    let file: syn::File = syn::parse2(tokens).expect("the explain method is valid Rust");
-    prettyplease::unparse(&file)
+    let items = explain
+        .into_iter()
+        .filter_map(|stmt| match stmt {
+            syn::Stmt::Item(item) => Some(item),
+            _ => None,
+        })
+        .collect();
+    prettyplease::unparse(&syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items,
+    })
 }
 
 fn expand_file(input: TokenStream) -> syn::File {
@@ -44,12 +51,13 @@ fn for_each_const_block(file: &mut syn::File, mut edit: impl FnMut(&mut Vec<syn:
     }
 }
 
-/// The tokens inside `::backprop_runtime::__if_explain! { ... }`, if `stmt` is that.
-fn explain_tokens(stmt: &syn::Stmt) -> Option<TokenStream> {
-    let mac = match stmt {
-        syn::Stmt::Macro(stmt) => &stmt.mac,
-        syn::Stmt::Item(syn::Item::Macro(item)) => &item.mac,
-        _ => return None,
+/// Whether `stmt` is the `impl` block of the generated `explain` method.
+fn is_explain(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Item(syn::Item::Impl(block)) = stmt else {
+        return false;
     };
-    (mac.path.segments.last()?.ident == "__if_explain").then(|| mac.tokens.clone())
+    block
+        .items
+        .iter()
+        .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "explain"))
 }

@@ -74,7 +74,7 @@ fn digits_classifier_with_dense_layers() {
     // Dense blocks are loops in the runtime, not one line per edge: 2,410 parameters
     // expand to a few hundred lines.
     let lines = expansion.lines().count();
-    assert!(lines < 400, "{lines} lines");
+    assert!(lines < 500, "{lines} lines");
     insta::assert_snapshot!(expansion);
 }
 
@@ -95,6 +95,7 @@ fn mixed_layers_neurons_and_custom_activations() {
     }));
 }
 
+#[cfg(feature = "explain")]
 #[test]
 fn seed_network_explain() {
     insta::assert_snapshot!(super::expand_explain(quote! {

@@ -1,0 +1,12 @@
+use backprop_runtime::network;
+
+network! {
+    pub struct Net<f32> {
+        precision approximate;
+        input x;
+        output o = tanh(w * x);
+        loss half_squared_error;
+    }
+}
+
+fn main() {}
