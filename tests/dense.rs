@@ -257,3 +257,22 @@ fn binary_cross_entropy_is_finite_at_logits_of_fifty() {
         "{loss}"
     );
 }
+
+#[test]
+fn debug_shows_named_fields_in_their_shapes() {
+    let net = Mlp {
+        W1: [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [0.0; 3], [0.5; 3]],
+        b2: [7.0, 8.0],
+        ..Mlp::default()
+    };
+    assert_eq!(
+        format!("{net:?}"),
+        "Mlp { W1: [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [0.0, 0.0, 0.0], [0.5, 0.5, 0.5]], \
+         b1: [0.0, 0.0, 0.0, 0.0], W2: [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]], b2: [7.0, 8.0] }"
+    );
+    let trace = net.forward(&[1.0, 0.0, 0.0]);
+    let shown = format!("{trace:?}");
+    assert!(shown.starts_with("MlpTrace { x: [1.0, 0.0, 0.0], z_h: [1.0, 4.0, 0.0, 0.5], h: ["), "{shown}");
+    assert_eq!(trace, trace);
+    assert_ne!(net, Mlp::default());
+}

@@ -65,6 +65,7 @@ mod batch;
 pub mod dense;
 mod error;
 mod fast;
+mod fields;
 pub mod gradcheck;
 pub mod init;
 pub mod loss;
@@ -158,6 +159,7 @@ macro_rules! __impl_serde {
 pub mod __private {
     pub use crate::activation as act;
     pub use crate::dense;
+    pub use crate::fields::{debug_fields, Field};
     pub use crate::loss;
     #[cfg(feature = "serde")]
     pub use crate::serde_support::{deserialize_parameters, serialize_parameters};

@@ -44,8 +44,7 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     }
 }
 
-/// Every step of the backward pass, ending with the single-value parameters added to
-/// `grads`.
+/// Every step of the backward pass.
 pub(crate) fn steps(model: &Model, order: &[usize]) -> Vec<Step> {
     let scalar = model.scalar.tokens();
     let readers = readers(model);
@@ -71,11 +70,6 @@ pub(crate) fn steps(model: &Model, order: &[usize]) -> Vec<Step> {
             }
         }
         steps.extend(parameter_gradients(model, neuron));
-    }
-    for parameter in model.parameters().filter(|p| p.shape.is_empty()) {
-        let field = &parameter.name;
-        let dj_dw = names::gradient(field);
-        steps.push(Step::silent(quote!(grads.#field += #dj_dw;)));
     }
     steps
 }
@@ -334,9 +328,9 @@ fn local_link(neuron: &Neuron, scalar: &TokenStream) -> Step {
     }
 }
 
-/// The gradient of each weight into `neuron` and of its bias. Single-value parameters get
-/// a named local (`dj_dw11`), added to `grads` at the end; arrays are accumulated into
-/// `grads` directly by a dense kernel.
+/// The gradient of each weight into `neuron` and of its bias, added to `grads` where it is
+/// computed: `grads.w11 += dj_dz_h1 * trace.x1`, or a dense kernel for arrays. (No local
+/// per weight: rustc's stack overflows on functions with tens of thousands of `let`s.)
 fn parameter_gradients(model: &Model, neuron: &Neuron) -> Vec<Step> {
     let h = &neuron.name;
     let dj_dz = names::pre_activation_gradient(h);
@@ -353,14 +347,11 @@ fn parameter_gradients(model: &Model, neuron: &Neuron) -> Vec<Step> {
         };
         let reads_array = edge.index.is_none() && model.node_width(edge.source).is_some();
         match (neuron.width.is_some(), reads_array) {
-            (false, false) => {
-                let dj_dw = names::gradient(weight);
-                Step::new(
-                    quote!(let #dj_dw = #dj_dz * #value;),
-                    &format!("dJ/d{weight} = dJ/dz_{h} * {text} = {{:.6}} * {{:.6}} = {{:.6}}"),
-                    &[quote!(#dj_dz), value, quote!(#dj_dw)],
-                )
-            }
+            (false, false) => Step::new(
+                quote!(grads.#weight += #dj_dz * #value;),
+                &format!("dJ/d{weight} = dJ/dz_{h} * {text} = {{:.6}} * {{:.6}} = {{:.6}}"),
+                &[quote!(#dj_dz), value, quote!(grads.#weight)],
+            ),
             (false, true) => Step::new(
                 quote!(dense::axpy(&mut grads.#weight, &#value, #dj_dz);),
                 &format!("dJ/d{weight} = dJ/dz_{h} {text}"),
@@ -387,11 +378,10 @@ fn parameter_gradients(model: &Model, neuron: &Neuron) -> Vec<Step> {
                 &[],
             )
         } else {
-            let dj_db = names::gradient(field);
             Step::new(
-                quote!(let #dj_db = #dj_dz;),
+                quote!(grads.#field += #dj_dz;),
                 &format!("dJ/d{field} = dJ/dz_{h} = {{:.6}}"),
-                &[quote!(#dj_db)],
+                &[quote!(grads.#field)],
             )
         }
     });

@@ -62,8 +62,17 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
     let network_name = name.to_string();
     let dot = super::dot::dot(model);
     let private = quote!(::backprop_runtime::__private);
-    let flat = flat_access(&scalar, "parameter");
-    let flat_grads = flat_access(&scalar, "gradient");
+    let order = "in declaration order: each neuron's weights in the order of its sum, then its bias; matrices row by row";
+    let flat = flat_access(&scalar, "parameter", order);
+    let flat_grads = flat_access(&scalar, "gradient", order);
+    let trace_len = Literal::usize_unsuffixed(
+        model.input_len()
+            + 2 * model
+                .neurons
+                .iter()
+                .map(|n| n.width.unwrap_or(1))
+                .sum::<usize>(),
+    );
     let classification = model
         .loss
         .is_categorical()
@@ -78,9 +87,13 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
     });
 
     quote! {
-        // Sound use of `as_flat`: both structs are `#[repr(C)]` and hold only `#scalar`s.
+        // Sound use of `as_flat`: the three structs are `#[repr(C)]` and hold only
+        // `#scalar`s and arrays of them, so their sizes are exactly these.
         const _: () = ::core::assert!(
             #private::size_of::<#name>() == #parameter_count * #private::size_of::<#scalar>()
+        );
+        const _: () = ::core::assert!(
+            #private::size_of::<#trace>() == #trace_len * #private::size_of::<#scalar>()
         );
 
         #[allow(dead_code)] // a network need not use every generated method
@@ -280,11 +293,10 @@ fn classification(scalar: &TokenStream, input_len: &Literal) -> TokenStream {
     }
 }
 
-/// `as_slice` and `as_mut_slice` for a `#[repr(C)]` struct of scalars, one `what` each.
-fn flat_access(scalar: &TokenStream, what: &str) -> TokenStream {
-    let doc = format!(
-        " Every {what} as one slice, without copying, in declaration order: each neuron's weights in the order of its sum, then its bias; matrices row by row."
-    );
+/// `as_slice` and `as_mut_slice` for a `#[repr(C)]` struct of scalars; `order` says in
+/// which order the values lie.
+pub(crate) fn flat_access(scalar: &TokenStream, what: &str, order: &str) -> TokenStream {
+    let doc = format!(" Every {what} as one slice, without copying, {order}.");
     let doc_mut = format!(
         " Every {what} as one mutable slice, without copying, in the order of [`Self::as_slice`]."
     );

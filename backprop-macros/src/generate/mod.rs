@@ -38,15 +38,6 @@ impl Step {
             Step { code }
         }
     }
-
-    /// A step that `explain` passes over in silence.
-    pub(crate) fn silent(code: TokenStream) -> Self {
-        Step {
-            code,
-            #[cfg(feature = "explain")]
-            explain: TokenStream::new(),
-        }
-    }
 }
 
 use crate::model::Model;

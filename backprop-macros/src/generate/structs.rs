@@ -8,16 +8,34 @@ use super::types::{array_type, node_shape, zeros};
 use crate::model::{Model, Neuron, Parameter};
 use crate::parse::Role;
 
-/// The derives every generated struct gets, by absolute path. `Default` is written by hand:
-/// the standard library implements it only for arrays of up to 32 elements.
+/// The derives every generated struct gets, by absolute path. `Default`, `Debug` and
+/// `PartialEq` are written by hand: the standard library implements `Default` only for
+/// arrays of up to 32 elements, and the derived `Debug` and `PartialEq` nest one call or one
+/// `&&` per field, which overflows rustc's stack for networks of thousands of weights.
 fn derives() -> TokenStream {
     quote! {
-        #[derive(
-            ::core::clone::Clone,
-            ::core::marker::Copy,
-            ::core::fmt::Debug,
-            ::core::cmp::PartialEq,
-        )]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+    }
+}
+
+/// `Debug` and `PartialEq` through the struct's flat view (`as_slice`) and the list of its
+/// fields: a few lines whatever the size of the network.
+pub(crate) fn debug_and_eq(name: &Ident, fields: &TokenStream) -> TokenStream {
+    let name_text = name.to_string();
+    quote! {
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::backprop_runtime::__private::debug_fields(f, #name_text, #fields, self.as_slice())
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::cmp::PartialEq for #name {
+            fn eq(&self, other: &Self) -> ::core::primitive::bool {
+                self.as_slice() == other.as_slice()
+            }
+        }
     }
 }
 
@@ -113,6 +131,13 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
     let derives = derives();
     let net_default = zero_default(name, model);
     let grads_default = zero_default(&grads, model);
+    let layout_fields = quote! {
+        <#name as ::backprop_runtime::__private::Parameters>::LAYOUT
+            .iter()
+            .map(|p| ::backprop_runtime::__private::Field { name: p.name, shape: p.shape })
+    };
+    let net_traits = debug_and_eq(name, &layout_fields);
+    let grads_traits = debug_and_eq(&grads, &layout_fields);
     quote! {
         #(#attrs)*
         #derives
@@ -123,6 +148,7 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
         }
 
         #net_default
+        #net_traits
 
         #[doc = #grads_doc]
         #derives
@@ -133,6 +159,7 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
         }
 
         #grads_default
+        #grads_traits
     }
 }
 
@@ -171,13 +198,44 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
         }
     });
     let derives = derives();
+    let fields = model
+        .inputs
+        .iter()
+        .map(|input| (input.name.clone(), input.width))
+        .chain(model.neurons.iter().flat_map(|neuron| {
+            [
+                (names::pre_activation(&neuron.name), neuron.width),
+                (neuron.name.clone(), neuron.width),
+            ]
+        }))
+        .map(|(field, width)| {
+            let field = field.to_string();
+            let shape = node_shape(width)
+                .into_iter()
+                .map(proc_macro2::Literal::usize_unsuffixed);
+            quote!(::backprop_runtime::__private::Field { name: #field, shape: &[#(#shape),*] })
+        });
+    let traits = debug_and_eq(&trace, &quote!([#(#fields),*]));
+    let flat = super::impls::flat_access(
+        &scalar,
+        "value of the trace",
+        "in declaration order: the inputs, then each neuron's pre-activation and activation",
+    );
     quote! {
         #[doc = #doc]
         #derives
+        #[repr(C)]
         #[allow(non_snake_case)]
         #vis struct #trace {
             #(#inputs)*
             #(#neurons)*
+        }
+
+        #traits
+
+        #[allow(dead_code)]
+        impl #trace {
+            #flat
         }
     }
 }

@@ -1,0 +1,70 @@
+//! `Debug` for generated structs from their flat view, so that the generated impls stay a
+//! few lines long however many fields a network has.
+
+use core::fmt;
+
+/// One field of a generated struct, as the flat view lays it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// The field's name.
+    pub name: &'static str,
+    /// Its shape: `[]`, `[n]` or `[n, m]`.
+    pub shape: &'static [usize],
+}
+
+/// A slice of a flat view shown as the nested arrays of its shape.
+struct Tensor<'a, T> {
+    values: &'a [T],
+    shape: &'a [usize],
+}
+
+impl<T: fmt::Debug> fmt::Debug for Tensor<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some((&rows, rest)) = self.shape.split_first() else {
+            return match self.values.first() {
+                Some(value) => value.fmt(f),
+                None => f.write_str("()"),
+            };
+        };
+        let row_len: usize = rest.iter().product();
+        f.debug_list()
+            .entries(
+                self.values
+                    .chunks(row_len.max(1))
+                    .take(rows)
+                    .map(|row| Tensor {
+                        values: row,
+                        shape: rest,
+                    }),
+            )
+            .finish()
+    }
+}
+
+/// Writes `name { field: value, ... }` for a struct whose flat view is `values`.
+///
+/// # Errors
+///
+/// Whatever the formatter reports.
+pub fn debug_fields<T: fmt::Debug>(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    fields: impl IntoIterator<Item = Field>,
+    values: &[T],
+) -> fmt::Result {
+    let mut debug = f.debug_struct(name);
+    let mut start = 0;
+    for field in fields {
+        let len: usize = field.shape.iter().product();
+        let end = (start + len).min(values.len());
+        debug.field(
+            field.name,
+            &Tensor {
+                values: &values[start.min(end)..end],
+                shape: field.shape,
+            },
+        );
+        start = end;
+    }
+    debug.finish()
+}
