@@ -115,7 +115,9 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             #[inline]
         #[must_use]
             pub fn backward(&self, trace: &#trace, target: &#target) -> #grads {
-                let mut grads = <#grads as ::core::default::Default>::default();
+                // -0.0, not 0.0: `-0.0 + g` is exactly `g`, so the compiler drops the
+                // additions of the accumulating pass (`0.0 + g` differs from `g` for g = -0.0).
+                let mut grads = #grads::NEGATIVE_ZERO;
                 self.backward_accumulate(trace, target, &mut grads);
                 grads
             }
@@ -268,6 +270,10 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             #[inline]
             fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) {
                 #name::backward_accumulate(self, trace, target, grads);
+            }
+            #[inline]
+            fn backward(&self, trace: &#trace, target: &Self::Target) -> #grads {
+                #name::backward(self, trace, target)
             }
             #validate_target
         }

@@ -106,9 +106,27 @@ fn zero_default(name: &Ident, model: &Model) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl ::core::default::Default for #name {
+            #[inline]
             fn default() -> Self {
                 Self { #(#fields,)* }
             }
+        }
+    }
+}
+
+/// `NetGrads::NEGATIVE_ZERO`: every field -0.0, the neutral start of a sum of gradients.
+fn negative_zero(name: &Ident, model: &Model) -> TokenStream {
+    let fields = model.parameters().map(|parameter| {
+        let field = &parameter.name;
+        let zero = zeros(&parameter.shape).to_string().replace("0.0", "-0.0");
+        let zero: TokenStream = zero.parse().unwrap_or_default();
+        quote!(#field: #zero)
+    });
+    quote! {
+        #[allow(dead_code)]
+        impl #name {
+            /// Every gradient `-0.0`: the neutral start of a sum (`-0.0 + g` is exactly `g`).
+            pub const NEGATIVE_ZERO: Self = Self { #(#fields,)* };
         }
     }
 }
@@ -131,6 +149,7 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
     let derives = derives();
     let net_default = zero_default(name, model);
     let grads_default = zero_default(&grads, model);
+    let grads_negative_zero = negative_zero(&grads, model);
     let layout_fields = quote! {
         <#name as ::backprop_runtime::__private::Parameters>::LAYOUT
             .iter()
@@ -159,6 +178,7 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
         }
 
         #grads_default
+        #grads_negative_zero
         #grads_traits
     }
 }
