@@ -272,7 +272,10 @@ fn debug_shows_named_fields_in_their_shapes() {
     );
     let trace = net.forward(&[1.0, 0.0, 0.0]);
     let shown = format!("{trace:?}");
-    assert!(shown.starts_with("MlpTrace { x: [1.0, 0.0, 0.0], z_h: [1.0, 4.0, 0.0, 0.5], h: ["), "{shown}");
+    assert!(
+        shown.starts_with("MlpTrace { x: [1.0, 0.0, 0.0], z_h: [1.0, 4.0, 0.0, 0.5], h: ["),
+        "{shown}"
+    );
     assert_eq!(trace, trace);
     assert_ne!(net, Mlp::default());
 }

@@ -74,7 +74,7 @@ fn digits_classifier_with_dense_layers() {
     // Dense blocks are loops in the runtime, not one line per edge: 2,410 parameters
     // expand to a few hundred lines.
     let lines = expansion.lines().count();
-    assert!(lines < 500, "{lines} lines");
+    assert!(lines < 600, "{lines} lines");
     insta::assert_snapshot!(expansion);
 }
 
