@@ -74,6 +74,43 @@ network! {
     }
 }
 
+network! {
+    /// XOR 2-3-1 with sigmoids and biases, for the training tests.
+    pub struct Xor231<f64> {
+        input x1, x2;
+        neuron h1 = sigmoid(w11 * x1 + w21 * x2 + b1);
+        neuron h2 = sigmoid(w12 * x1 + w22 * x2 + b2);
+        neuron h3 = sigmoid(w13 * x1 + w23 * x2 + b3);
+        output o = sigmoid(u1 * h1 + u2 * h2 + u3 * h3 + c);
+        loss half_squared_error;
+    }
+}
+
+/// The four XOR samples.
+pub const XOR_INPUTS: [[f64; 2]; 4] = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+
+/// Their targets.
+pub const XOR_TARGETS: [[f64; 1]; 4] = [[0.0], [1.0], [1.0], [0.0]];
+
+impl Xor231 {
+    /// A fixed, asymmetric start: symmetric weights would keep the hidden neurons identical.
+    pub fn start() -> Self {
+        let mut net = Xor231::default();
+        net.as_mut_slice().copy_from_slice(&[
+            0.5, -0.4, 0.1, -0.3, 0.8, -0.2, 0.7, 0.6, -0.5, 0.3, -0.6, 0.4, 0.0,
+        ]);
+        net
+    }
+
+    /// Whether every sample's output is on the right side of 0.5.
+    pub fn solves_xor(&self) -> bool {
+        XOR_INPUTS
+            .iter()
+            .zip(XOR_TARGETS)
+            .all(|(input, [target])| (self.predict(input)[0] > 0.5) == (target > 0.5))
+    }
+}
+
 impl SeedNet {
     /// The twin with the same weights.
     pub fn twin(&self) -> SeedTwin {

@@ -1,19 +1,7 @@
 //! `explain` writes the notes' derivation with the numbers the network computes.
 
 use backprop_runtime::{network, ClassTarget};
-
-network! {
-    /// The notes' network.
-    pub struct SeedNet<f64> {
-        input x1, x2;
-        neuron h1 = identity(w11 * x1 + w21 * x2);
-        neuron h2 = half_square(w12 * x1 + w22 * x2);
-        neuron h3 = double(v11 * h1);
-        neuron h4 = exp(v12 * h1 + v22 * h2);
-        output o  = sin(u1 * h3 + u2 * h4);
-        loss half_squared_error;
-    }
-}
+use backprop_tests::nets::SeedNet;
 
 const NET: SeedNet = SeedNet {
     w11: 0.1,

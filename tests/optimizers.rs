@@ -3,6 +3,7 @@
 
 use backprop_runtime::optim::{Adam, Momentum, Optimizer, Rprop, Sgd};
 use backprop_runtime::{network, train_batch_with, train_step_with};
+use backprop_tests::nets::{Xor231, XOR_INPUTS, XOR_TARGETS};
 
 network! {
     /// o = w x + b: gradients simple enough to follow by hand.
@@ -120,40 +121,14 @@ fn rprop_follows_irprop_minus() {
     assert!((net.w - 0.4).abs() < 1e-15 && (net.b - 0.15).abs() < 1e-15);
 }
 
-network! {
-    /// 2-3-1, sigmoid everywhere.
-    pub struct Xor<f64> {
-        input x1, x2;
-        neuron h1 = sigmoid(w11 * x1 + w21 * x2 + b1);
-        neuron h2 = sigmoid(w12 * x1 + w22 * x2 + b2);
-        neuron h3 = sigmoid(w13 * x1 + w23 * x2 + b3);
-        output o = sigmoid(u1 * h1 + u2 * h2 + u3 * h3 + c);
-        loss half_squared_error;
-    }
+fn assert_solves_xor(net: &Xor231, name: &str) {
+    assert!(net.solves_xor(), "{name} did not learn XOR");
 }
 
-const INPUTS: [[f64; 2]; 4] = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
-const TARGETS: [[f64; 1]; 4] = [[0.0], [1.0], [1.0], [0.0]];
-
-fn xor_start() -> Xor {
-    let mut net = Xor::default();
-    net.as_mut_slice().copy_from_slice(&[
-        0.5, -0.4, 0.1, -0.3, 0.8, -0.2, 0.7, 0.6, -0.5, 0.3, -0.6, 0.4, 0.0,
-    ]);
-    net
-}
-
-fn assert_solves_xor(net: &Xor, name: &str) {
-    for (input, [target]) in INPUTS.iter().zip(TARGETS) {
-        let [output] = net.predict(input);
-        assert_eq!(output > 0.5, target > 0.5, "{name}: {input:?} -> {output}");
-    }
-}
-
-fn train_per_sample<O: Optimizer<Xor>>(mut optimizer: O, epochs: usize) -> Xor {
-    let mut net = xor_start();
+fn train_per_sample<O: Optimizer<Xor231>>(mut optimizer: O, epochs: usize) -> Xor231 {
+    let mut net = Xor231::start();
     for _ in 0..epochs {
-        for (input, target) in INPUTS.iter().zip(&TARGETS) {
+        for (input, target) in XOR_INPUTS.iter().zip(&XOR_TARGETS) {
             train_step_with(&mut net, &mut optimizer, input, target).unwrap();
         }
     }
@@ -171,10 +146,10 @@ fn every_optimizer_learns_xor() {
 
     // From this start, FANN's default first step of 0.1 leads RPROP into XOR's well-known
     // local minimum (two patterns stuck at 0.5); a first step of 0.05 does not.
-    let mut net = xor_start();
+    let mut net = Xor231::start();
     let mut rprop = Rprop::with_initial_step(0.05);
     for _ in 0..500 {
-        train_batch_with(&mut net, &mut rprop, &INPUTS, &TARGETS).unwrap();
+        train_batch_with(&mut net, &mut rprop, &XOR_INPUTS, &XOR_TARGETS).unwrap();
     }
     assert_solves_xor(&net, "RPROP");
 }

@@ -60,18 +60,12 @@ pub fn train_step<N: Network>(
     learning_rate: N::Scalar,
 ) -> Result<N::Scalar, Error> {
     check_learning_rate(learning_rate)?;
-    N::validate_target(target)?;
-    let trace = network.forward(input);
-    let loss = N::loss(&trace, target);
-    if !loss.is_finite() {
-        return Err(Error::NonFiniteLoss {
-            loss: loss.to_f64(),
-        });
-    }
-    let grads = network.backward(&trace, target);
-    check_finite(&grads)?;
-    sgd_update(network, &grads, learning_rate);
-    Ok(loss)
+    train_step_with(
+        network,
+        &mut crate::optim::Sgd::new(learning_rate),
+        input,
+        target,
+    )
 }
 
 /// One step on one sample with any optimizer: forward, loss, backward, then
