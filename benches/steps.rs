@@ -18,17 +18,7 @@ use rand_chacha::ChaCha8Rng;
 const LEARNING_RATE: f32 = 1e-6;
 
 fn seed(c: &mut Criterion) {
-    let mut net = SeedNet {
-        w11: 0.1,
-        w21: -0.2,
-        w12: 0.3,
-        w22: 0.4,
-        v11: 0.5,
-        v12: -0.6,
-        v22: 0.7,
-        u1: 0.8,
-        u2: 0.9,
-    };
+    let mut net = SeedNet::NONZERO;
     let mut twin = net.twin();
     let samples = [([0.5, 1.0], 0.25), ([0.0, 1.0], 0.0), ([-0.3, 0.8], 0.5)];
     let lr = f64::from(LEARNING_RATE);

@@ -112,6 +112,20 @@ impl Xor231 {
 }
 
 impl SeedNet {
+    /// Non-zero weights for the notes' network, where the numbers mean something:
+    /// `w11 w21 w12 w22 v11 v12 v22 u1 u2 = 0.1 -0.2 0.3 0.4 0.5 -0.6 0.7 0.8 0.9`.
+    pub const NONZERO: SeedNet = SeedNet {
+        w11: 0.1,
+        w21: -0.2,
+        w12: 0.3,
+        w22: 0.4,
+        v11: 0.5,
+        v12: -0.6,
+        v22: 0.7,
+        u1: 0.8,
+        u2: 0.9,
+    };
+
     /// The twin with the same weights.
     pub fn twin(&self) -> SeedTwin {
         SeedTwin {

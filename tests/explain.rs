@@ -3,17 +3,7 @@
 use backprop_runtime::{network, ClassTarget};
 use backprop_tests::nets::SeedNet;
 
-const NET: SeedNet = SeedNet {
-    w11: 0.1,
-    w21: -0.2,
-    w12: 0.3,
-    w22: 0.4,
-    v11: 0.5,
-    v12: -0.6,
-    v22: 0.7,
-    u1: 0.8,
-    u2: 0.9,
-};
+const NET: SeedNet = SeedNet::NONZERO;
 
 #[test]
 fn seed_explanation_shows_each_link_with_its_numbers() {

@@ -58,25 +58,11 @@ fn notes_exercise_with_target_one() {
     );
 }
 
-fn nonzero_net() -> SeedNet {
-    SeedNet {
-        w11: 0.1,
-        w21: -0.2,
-        w12: 0.3,
-        w22: 0.4,
-        v11: 0.5,
-        v12: -0.6,
-        v22: 0.7,
-        u1: 0.8,
-        u2: 0.9,
-    }
-}
-
 /// Every forward value and gradient from the closed-form chain rule of the notes, written
 /// independently of the generated code.
 #[test]
 fn nonzero_weights_against_the_chain_rule() {
-    let net = nonzero_net();
+    let net = SeedNet::NONZERO;
     let SeedNet {
         w11,
         w21,
@@ -156,7 +142,7 @@ fn nonzero_weights_against_the_chain_rule() {
 
 #[test]
 fn nonzero_weights_against_finite_differences() {
-    let check = gradcheck(&nonzero_net(), &[0.5, 1.0], &[0.25]);
+    let check = gradcheck(&SeedNet::NONZERO, &[0.5, 1.0], &[0.25]);
     assert!(
         check.worst_relative_error < common::FINITE_DIFFERENCE_TOLERANCE,
         "{check}"
