@@ -1,6 +1,16 @@
 //! A deterministic generator, so that tests and examples give the same numbers everywhere.
 
 /// SplitMix64: tiny, fast, and the same sequence on every machine for a given seed.
+///
+/// ```
+/// use backprop_tests::SplitMix;
+///
+/// let mut a = SplitMix::new(7);
+/// let mut b = SplitMix::new(7);
+/// assert_eq!(a.next_u64(), b.next_u64());
+/// let x = a.uniform(-1.0, 1.0);
+/// assert!((-1.0..1.0).contains(&x));
+/// ```
 #[derive(Debug, Clone)]
 pub struct SplitMix(u64);
 
