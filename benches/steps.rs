@@ -68,6 +68,13 @@ fn xor(c: &mut Criterion) {
     ];
     let mut group = c.benchmark_group("xor 2-4-1 f32 per-sample step");
     let mut i = 0;
+    group.bench_function("generated train_step", |b| {
+        b.iter(|| {
+            let (x, t) = black_box(&samples[i % 4]);
+            i += 1;
+            net.train_step(x, &[*t], black_box(LEARNING_RATE))
+        })
+    });
     group.bench_function("generated", |b| {
         b.iter(|| {
             let (x, t) = black_box(&samples[i % 4]);
