@@ -12,10 +12,29 @@ pub struct Field {
     pub shape: &'static [usize],
 }
 
-/// A slice of a flat view shown as the nested arrays of its shape.
-struct Tensor<'a, T> {
-    values: &'a [T],
-    shape: &'a [usize],
+/// A slice of a flat view seen as the nested arrays of its shape (for `Debug`, and for
+/// `Serialize` with the `serde` feature).
+pub(crate) struct Tensor<'a, T> {
+    pub(crate) values: &'a [T],
+    pub(crate) shape: &'a [usize],
+}
+
+impl<'a, T> Tensor<'a, T> {
+    /// The rows of the outermost axis, each a tensor of the remaining axes; `None` for a
+    /// single value.
+    pub(crate) fn rows(&self) -> Option<impl Iterator<Item = Tensor<'a, T>> + 'a> {
+        let (&rows, rest) = self.shape.split_first()?;
+        let row_len: usize = rest.iter().product();
+        Some(
+            self.values
+                .chunks(row_len.max(1))
+                .take(rows)
+                .map(move |row| Tensor {
+                    values: row,
+                    shape: rest,
+                }),
+        )
+    }
 }
 
 impl<T: fmt::Debug> fmt::Debug for Tensor<'_, T> {

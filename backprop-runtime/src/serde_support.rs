@@ -13,26 +13,20 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
+use crate::fields::Tensor;
 use crate::{ParameterInfo, Parameters};
-
-/// One tensor of a flat parameter slice, serialized as nested sequences of its shape.
-struct Tensor<'a, T> {
-    values: &'a [T],
-    shape: &'a [usize],
-}
 
 impl<T: Serialize> Serialize for Tensor<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Some((&rows, rest)) = self.shape.split_first() else {
-            return self.values[0].serialize(serializer);
+        let Some(rows) = self.rows() else {
+            return match self.values.first() {
+                Some(value) => value.serialize(serializer),
+                None => serializer.serialize_unit(),
+            };
         };
-        let row_len: usize = rest.iter().product();
-        let mut seq = serializer.serialize_seq(Some(rows))?;
-        for row in self.values.chunks(row_len.max(1)).take(rows) {
-            seq.serialize_element(&Tensor {
-                values: row,
-                shape: rest,
-            })?;
+        let mut seq = serializer.serialize_seq(Some(self.shape[0]))?;
+        for row in rows {
+            seq.serialize_element(&row)?;
         }
         seq.end()
     }

@@ -345,8 +345,7 @@ fn parameter_gradients(model: &Model, neuron: &Neuron) -> Vec<Step> {
             }
             None => (quote!(trace.#source), source.to_string()),
         };
-        let reads_array = edge.index.is_none() && model.node_width(edge.source).is_some();
-        match (neuron.width.is_some(), reads_array) {
+        match (neuron.width.is_some(), model.reads_array(edge)) {
             (false, false) => Step::new(
                 quote!(grads.#weight += #dj_dz * #value;),
                 &format!("dJ/d{weight} = dJ/dz_{h} * {text} = {{:.6}} * {{:.6}} = {{:.6}}"),

@@ -116,11 +116,6 @@ fn read_text(model: &Model, edge: &Edge) -> String {
     }
 }
 
-/// Whether an edge reads a whole array (rather than one value).
-fn reads_array(model: &Model, edge: &Edge) -> bool {
-    edge.index.is_none() && model.node_width(edge.source).is_some()
-}
-
 /// `let z_h = ...;` and `let h = f(z_h);` for one neuron or layer.
 fn neuron_steps(model: &Model, neuron: &Neuron, scalar: &TokenStream) -> [Step; 2] {
     let h = &neuron.name;
@@ -141,7 +136,7 @@ fn neuron_steps(model: &Model, neuron: &Neuron, scalar: &TokenStream) -> [Step; 
         for edge in &neuron.edges {
             let weight = &edge.weight.name;
             let value = read(model, edge);
-            if reads_array(model, edge) {
+            if model.reads_array(edge) {
                 let dot = quote!(dense::dot(&self.#weight, &#value));
                 numbers.push("{:.6}");
                 args.push(dot.clone());
@@ -185,7 +180,7 @@ fn neuron_steps(model: &Model, neuron: &Neuron, scalar: &TokenStream) -> [Step; 
     let edges = neuron.edges.iter().map(|edge| {
         let weight = &edge.weight.name;
         let value = read(model, edge);
-        if reads_array(model, edge) {
+        if model.reads_array(edge) {
             quote!(dense::matvec_acc(&mut #z, &self.#weight, &#value);)
         } else {
             quote!(dense::axpy(&mut #z, &self.#weight, #value);)

@@ -4,7 +4,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::names;
-use super::types::{array_type, node_shape, zeros};
+use super::types::{array_type, filled, node_shape, zeros};
 use crate::model::{Model, Neuron, Parameter};
 use crate::parse::Role;
 
@@ -118,8 +118,7 @@ fn zero_default(name: &Ident, model: &Model) -> TokenStream {
 fn negative_zero(name: &Ident, model: &Model) -> TokenStream {
     let fields = model.parameters().map(|parameter| {
         let field = &parameter.name;
-        let zero = zeros(&parameter.shape).to_string().replace("0.0", "-0.0");
-        let zero: TokenStream = zero.parse().unwrap_or_default();
+        let zero = filled(&parameter.shape, &quote!(-0.0));
         quote!(#field: #zero)
     });
     quote! {

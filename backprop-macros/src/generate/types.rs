@@ -14,7 +14,12 @@ pub(crate) fn array_type(scalar: &TokenStream, shape: &[usize]) -> TokenStream {
 
 /// The zero of a shape: `0.0`, `[0.0; n]` or `[[0.0; m]; n]`.
 pub(crate) fn zeros(shape: &[usize]) -> TokenStream {
-    shape.iter().rev().fold(quote!(0.0), |inner, &size| {
+    filled(shape, &quote!(0.0))
+}
+
+/// A value of a shape with every element `value`: `[[value; m]; n]` for `[n, m]`.
+pub(crate) fn filled(shape: &[usize], value: &TokenStream) -> TokenStream {
+    shape.iter().rev().fold(value.clone(), |inner, &size| {
         let size = Literal::usize_unsuffixed(size);
         quote!([#inner; #size])
     })

@@ -120,6 +120,11 @@ impl Model {
         }
     }
 
+    /// Whether an edge reads a whole array node (rather than one value or one element).
+    pub(crate) fn reads_array(&self, edge: &Edge) -> bool {
+        edge.index.is_none() && self.node_width(edge.source).is_some()
+    }
+
     /// The indices of the output neurons, in declaration order.
     pub(crate) fn outputs(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.neurons.len()).filter(|&index| self.neurons[index].role == Role::Output)
