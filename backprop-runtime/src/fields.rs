@@ -39,24 +39,13 @@ impl<'a, T> Tensor<'a, T> {
 
 impl<T: fmt::Debug> fmt::Debug for Tensor<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Some((&rows, rest)) = self.shape.split_first() else {
-            return match self.values.first() {
+        match self.rows() {
+            Some(rows) => f.debug_list().entries(rows).finish(),
+            None => match self.values.first() {
                 Some(value) => value.fmt(f),
                 None => f.write_str("()"),
-            };
-        };
-        let row_len: usize = rest.iter().product();
-        f.debug_list()
-            .entries(
-                self.values
-                    .chunks(row_len.max(1))
-                    .take(rows)
-                    .map(|row| Tensor {
-                        values: row,
-                        shape: rest,
-                    }),
-            )
-            .finish()
+            },
+        }
     }
 }
 
