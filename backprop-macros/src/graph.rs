@@ -144,3 +144,66 @@ impl Graph {
         reached
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use proc_macro2::TokenStream;
+
+    use super::Graph;
+    use crate::errors::Errors;
+    use crate::model::Model;
+
+    /// The model of a network body that resolves cleanly.
+    fn model(body: &str) -> Model {
+        let source = format!("struct Net<f64> {{ {body} loss half_squared_error; }}");
+        let mut errors = Errors::default();
+        let def = crate::parse::parse(TokenStream::from_str(&source).unwrap(), &mut errors);
+        let model = crate::model::resolve(def.unwrap(), &mut errors);
+        assert!(errors.is_empty());
+        model.unwrap()
+    }
+
+    fn names(model: &Model, neurons: &[usize]) -> Vec<String> {
+        neurons
+            .iter()
+            .map(|&n| model.neurons[n].name.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn topological_order_keeps_declaration_order_among_ready_neurons() {
+        let model = model(
+            "input x; output o = identity(u * c + v * b); neuron c = tanh(w * a); \
+             neuron b = tanh(y * x); neuron a = tanh(z * x);",
+        );
+        let order = Graph::new(&model).topological_order().unwrap();
+        // b and a are ready first; b is declared before a. c needs a; o needs b and c.
+        assert_eq!(names(&model, &order), ["b", "a", "c", "o"]);
+    }
+
+    #[test]
+    fn one_cycle_per_tangle_starting_at_the_earliest_neuron() {
+        let model = model(
+            "input x; neuron a = tanh(p * x + q * c); neuron b = tanh(r * a + s * c); \
+             neuron c = tanh(t * b); neuron d = tanh(u * x + v * e); neuron e = tanh(w * d); \
+             neuron f = tanh(y * f); output o = identity(z * e);",
+        );
+        let graph = Graph::new(&model);
+        let cycles: Vec<Vec<String>> = graph.cycles().iter().map(|c| names(&model, c)).collect();
+        // a, b, c form one tangle (a -> b -> c -> a and b -> c -> b): reported once, from a.
+        assert_eq!(cycles, [vec!["a", "b", "c"], vec!["d", "e"], vec!["f"]]);
+        assert!(graph.topological_order().is_err());
+    }
+
+    #[test]
+    fn reachability_follows_edges_backwards_from_the_targets() {
+        let model = model(
+            "input x; neuron a = tanh(p * x); neuron dead = tanh(q * a); \
+             output o = identity(r * a);",
+        );
+        let reached = Graph::new(&model).reaches_any(model.outputs());
+        assert_eq!(reached, [true, false, true]);
+    }
+}
