@@ -45,6 +45,16 @@ const INVERSE_ODDS: [f64; 17] = [
     1.0 / 33.0,
 ];
 
+/// `c[0] + x (c[1] + x (c[2] + ...))`, starting from the last coefficient (starting from
+/// zero would cost a multiplication the compiler may not remove).
+#[inline(always)]
+fn horner<T: crate::Scalar>(coefficients: &[f64], x: T) -> T {
+    let (&last, rest) = coefficients.split_last().unwrap_or((&0.0, &[]));
+    rest.iter()
+        .rev()
+        .fold(T::from_f64(last), |p, &c| p * x + T::from_f64(c))
+}
+
 /// `e^x` for `f32`: `2^n e^r` with `n = round(x log2 e)` and `|r| <= ln 2 / 2`, `e^r` by its
 /// Taylor polynomial to degree 7. Inputs are clamped to `[-87.3, 88.37]`: below, the result
 /// is about `1.2e-38` instead of a subnormal or zero; above, about `2.5e38` instead of
@@ -56,14 +66,19 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     const LN2_LOW: f32 = 1.428_606_8e-6;
     // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer in f32 arithmetic.
     const ROUND: f32 = 12_582_912.0;
+    // No float-to-int `as` below: it saturates, which compiles to scalar code and would
+    // keep a loop over a layer from vectorizing.
     let x = x.clamp(-87.3, 88.37);
-    let n = (x * core::f32::consts::LOG2_E + ROUND) - ROUND;
+    let shifted = x * core::f32::consts::LOG2_E + ROUND;
+    let n = shifted - ROUND;
     let r = (x - n * LN2_HIGH) - n * LN2_LOW;
-    let p = INVERSE_FACTORIALS[..8]
-        .iter()
-        .rev()
-        .fold(0.0, |p, &c| p * r + c as f32);
-    p * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    let p = horner(&INVERSE_FACTORIALS[..8], r);
+    // The low bits of `shifted` hold n: 2^n is built from them with integer arithmetic.
+    let exponent = shifted
+        .to_bits()
+        .wrapping_sub(ROUND.to_bits())
+        .wrapping_add(127);
+    p * f32::from_bits(exponent << 23)
 }
 
 /// `e^x` for `f64`, as [`exp_f32`] with the Taylor polynomial to degree 13 and inputs
@@ -74,10 +89,15 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
     const LN2_LOW: f64 = 1.908_214_929_270_587_7e-10;
     const ROUND: f64 = 6_755_399_441_055_744.0;
     let x = x.clamp(-708.0, 709.0);
-    let n = (x * core::f64::consts::LOG2_E + ROUND) - ROUND;
+    let shifted = x * core::f64::consts::LOG2_E + ROUND;
+    let n = shifted - ROUND;
     let r = (x - n * LN2_HIGH) - n * LN2_LOW;
-    let p = INVERSE_FACTORIALS.iter().rev().fold(0.0, |p, &c| p * r + c);
-    p * f64::from_bits(((n as i64 + 1023) as u64) << 52)
+    let p = horner(&INVERSE_FACTORIALS, r);
+    let exponent = shifted
+        .to_bits()
+        .wrapping_sub(ROUND.to_bits())
+        .wrapping_add(1023);
+    p * f64::from_bits(exponent << 52)
 }
 
 /// `ln(1 + t)` for `f32` and `t` in `[0, 1]`: `2 atanh(s)` with `s = t / (2 + t)` in
@@ -86,10 +106,7 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
 pub(crate) fn ln_1p_unit_f32(t: f32) -> f32 {
     let s = t / (2.0 + t);
     let s2 = s * s;
-    let series = INVERSE_ODDS[..7]
-        .iter()
-        .rev()
-        .fold(0.0, |p, &c| p * s2 + c as f32);
+    let series = horner(&INVERSE_ODDS[..7], s2);
     2.0 * s * series
 }
 
@@ -99,6 +116,6 @@ pub(crate) fn ln_1p_unit_f32(t: f32) -> f32 {
 pub(crate) fn ln_1p_unit_f64(t: f64) -> f64 {
     let s = t / (2.0 + t);
     let s2 = s * s;
-    let series = INVERSE_ODDS.iter().rev().fold(0.0, |p, &c| p * s2 + c);
+    let series = horner(&INVERSE_ODDS, s2);
     2.0 * s * series
 }
