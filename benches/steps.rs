@@ -1,8 +1,9 @@
 //! Generated networks against their hand-written twins (`src/twins.rs`), in one run.
 //!
 //! `cargo bench --bench steps`; the figures and the machine are in BENCHMARKS.md.
-//! Inputs and the learning rate go through `black_box`; the learning rate is tiny so that
-//! the weights stay where they started over millions of steps.
+//! Inputs (by value, the same way for both sides of a comparison) and the learning rate go
+//! through `black_box`; the learning rate is tiny so that the weights stay where they started
+//! over millions of steps.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -11,11 +12,52 @@ use backprop_runtime::activation::fast;
 use backprop_runtime::{init, ClassTarget};
 use backprop_tests::digits;
 use backprop_tests::nets::{Digits, DigitsFast, SeedNet, Sine, SineFast, Xor241};
+use backprop_tests::twins::{SeedTwin, XorTwin};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 const LEARNING_RATE: f32 = 1e-6;
+
+// Each per-sample step is one out-of-line function, the same way for the generated network
+// and its twin, so that inlining into criterion's closures cannot favour one side.
+
+#[inline(never)]
+fn seed_train_step(net: &mut SeedNet, x: [f64; 2], t: f64, lr: f64) -> f64 {
+    net.train_step(&x, &[t], lr).unwrap_or(f64::NAN)
+}
+
+#[inline(never)]
+fn seed_step(net: &mut SeedNet, x: [f64; 2], t: f64, lr: f64) {
+    let grads = net.backward(&net.forward(&x), &[t]);
+    net.sgd_step(&grads, lr);
+}
+
+#[inline(never)]
+fn seed_twin_checked_step(twin: &mut SeedTwin, x: [f64; 2], t: f64, lr: f64) -> f64 {
+    twin.checked_step(x, t, lr).unwrap_or(f64::NAN)
+}
+
+#[inline(never)]
+fn seed_twin_step(twin: &mut SeedTwin, x: [f64; 2], t: f64, lr: f64) {
+    twin.step(x, t, lr);
+}
+
+#[inline(never)]
+fn xor_train_step(net: &mut Xor241, x: [f32; 2], t: f32, lr: f32) -> f32 {
+    net.train_step(&x, &[t], lr).unwrap_or(f32::NAN)
+}
+
+#[inline(never)]
+fn xor_step(net: &mut Xor241, x: [f32; 2], t: f32, lr: f32) {
+    let grads = net.backward(&net.forward(&x), &[t]);
+    net.sgd_step(&grads, lr);
+}
+
+#[inline(never)]
+fn xor_twin_step(twin: &mut XorTwin, x: [f32; 2], t: f32, lr: f32) {
+    twin.step(x, t, lr);
+}
 
 fn seed(c: &mut Criterion) {
     let mut net = SeedNet::NONZERO;
@@ -24,33 +66,32 @@ fn seed(c: &mut Criterion) {
     let lr = f64::from(LEARNING_RATE);
     let mut group = c.benchmark_group("seed f64 per-sample step");
     let mut i = 0;
+    let mut sample = || {
+        i += 1;
+        black_box(samples[i % 3])
+    };
     group.bench_function("generated train_step", |b| {
         b.iter(|| {
-            let (x, t) = black_box(&samples[i % 3]);
-            i += 1;
-            net.train_step(x, &[*t], black_box(lr))
+            let (x, t) = sample();
+            seed_train_step(&mut net, x, t, black_box(lr))
         })
     });
     group.bench_function("hand-written checked step", |b| {
         b.iter(|| {
-            let (x, t) = black_box(samples[i % 3]);
-            i += 1;
-            twin.checked_step(x, t, black_box(lr))
+            let (x, t) = sample();
+            seed_twin_checked_step(&mut twin, x, t, black_box(lr))
         })
     });
     group.bench_function("generated forward+backward+sgd", |b| {
         b.iter(|| {
-            let (x, t) = black_box(&samples[i % 3]);
-            i += 1;
-            let grads = net.backward(&net.forward(x), &[*t]);
-            net.sgd_step(&grads, black_box(lr));
+            let (x, t) = sample();
+            seed_step(&mut net, x, t, black_box(lr));
         })
     });
     group.bench_function("hand-written step", |b| {
         b.iter(|| {
-            let (x, t) = black_box(samples[i % 3]);
-            i += 1;
-            twin.step(x, t, black_box(lr));
+            let (x, t) = sample();
+            seed_twin_step(&mut twin, x, t, black_box(lr));
         })
     });
     group.finish();
@@ -68,26 +109,26 @@ fn xor(c: &mut Criterion) {
     ];
     let mut group = c.benchmark_group("xor 2-4-1 f32 per-sample step");
     let mut i = 0;
+    let mut sample = || {
+        i += 1;
+        black_box(samples[i % 4])
+    };
     group.bench_function("generated train_step", |b| {
         b.iter(|| {
-            let (x, t) = black_box(&samples[i % 4]);
-            i += 1;
-            net.train_step(x, &[*t], black_box(LEARNING_RATE))
+            let (x, t) = sample();
+            xor_train_step(&mut net, x, t, black_box(LEARNING_RATE))
         })
     });
     group.bench_function("generated", |b| {
         b.iter(|| {
-            let (x, t) = black_box(&samples[i % 4]);
-            i += 1;
-            let grads = net.backward(&net.forward(x), &[*t]);
-            net.sgd_step(&grads, black_box(LEARNING_RATE));
+            let (x, t) = sample();
+            xor_step(&mut net, x, t, black_box(LEARNING_RATE));
         })
     });
     group.bench_function("hand-written", |b| {
         b.iter(|| {
-            let (x, t) = black_box(samples[i % 4]);
-            i += 1;
-            twin.step(x, t, black_box(LEARNING_RATE));
+            let (x, t) = sample();
+            xor_twin_step(&mut twin, x, t, black_box(LEARNING_RATE));
         })
     });
     group.finish();
