@@ -133,6 +133,20 @@ impl Formula {
     }
 }
 
+impl Formula {
+    /// The largest magnitude of any constant in the formula (0 for none).
+    pub(crate) fn largest_constant(&self) -> f64 {
+        match self {
+            Formula::Const(c) => c.abs(),
+            Formula::Var | Formula::Output => 0.0,
+            Formula::Neg(a) | Formula::Powi(a, _) | Formula::Call(_, a) => a.largest_constant(),
+            Formula::Add(a, b) | Formula::Sub(a, b) | Formula::Mul(a, b) | Formula::Div(a, b) => {
+                a.largest_constant().max(b.largest_constant())
+            }
+        }
+    }
+}
+
 impl FastPrimitive {
     /// The exact primitive this kernel approximates.
     pub(crate) fn exact(self) -> Primitive {

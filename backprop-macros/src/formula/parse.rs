@@ -17,6 +17,10 @@ pub(crate) struct Scope<'a> {
     pub(crate) activations: &'a [ActivationDef],
     /// Activations declared after this one, which it cannot call.
     pub(crate) declared_later: &'a [String],
+    /// The largest magnitude a number may have: `f32::MAX` in an `f32` network.
+    pub(crate) largest: f64,
+    /// The scalar type's name, for messages.
+    pub(crate) scalar: &'a str,
 }
 
 /// Parses a whole formula from `input`, up to a `,` or `;` or the end.
@@ -71,7 +75,7 @@ fn atom(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
         return Ok(inner);
     }
     if input.peek(Lit) {
-        return number(input);
+        return number(input, scope);
     }
     if !input.peek(Ident) {
         return Err(
@@ -99,17 +103,17 @@ fn atom(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
     }
 }
 
-fn number(input: ParseStream) -> syn::Result<Formula> {
+fn number(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
     let literal: Lit = input.parse()?;
     let value = match &literal {
         Lit::Float(float) => float.base10_parse::<f64>()?,
         Lit::Int(int) => int.base10_parse::<f64>()?,
         other => return Err(syn::Error::new(other.span(), "expected a number")),
     };
-    if !value.is_finite() {
+    if !value.is_finite() || value.abs() > scope.largest {
         return Err(syn::Error::new(
             literal.span(),
-            "this number is too large for `f64`",
+            format!("this number is too large for `{}`", scope.scalar),
         ));
     }
     Ok(Formula::Const(value))

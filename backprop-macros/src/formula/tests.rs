@@ -33,6 +33,8 @@ fn parse(source: &str, output_allowed: bool) -> syn::Result<Formula> {
         output_allowed,
         activations: &builtins,
         declared_later: &[],
+        largest: f64::MAX,
+        scalar: "f64",
     };
     (|input: syn::parse::ParseStream| parse_formula(input, &scope)).parse_str(source)
 }

@@ -5,12 +5,15 @@ use syn::parse::Parser;
 
 use crate::errors::Errors;
 use crate::formula::{self, builtins, parse_formula, ActivationDef, Formula};
+use crate::model::Scalar;
 use crate::parse::ActivationDecl;
 
 /// The built-in activations followed by the user's, in declaration order. A user activation
-/// with an error is reported and left out.
+/// with an error is reported and kept as a stand-in (the identity), so that the neurons
+/// using it do not also report an unknown activation; the network is not generated.
 pub(crate) fn resolve_activations(
     decls: Vec<ActivationDecl>,
+    scalar: Option<Scalar>,
     errors: &mut Errors,
 ) -> Vec<ActivationDef> {
     let mut activations = builtins();
@@ -30,16 +33,24 @@ pub(crate) fn resolve_activations(
             );
             continue;
         }
-        if decl.variable == "h" && decl.derivative.is_some() {
-            errors.error(
+        let read = if decl.variable == "h" && decl.derivative.is_some() {
+            Err(syn::Error::new(
                 decl.variable.span(),
                 "the variable cannot be named `h`: in `derivative`, `h` stands for the activation's value",
-            );
-            continue;
-        }
-        match read_activation(&decl, &activations, &names[position + 1..]) {
+            ))
+        } else {
+            read_activation(&decl, &activations, &names[position + 1..], scalar)
+        };
+        match read {
             Ok(activation) => activations.push(activation),
-            Err(error) => errors.push(error),
+            Err(error) => {
+                errors.push(error);
+                activations.push(ActivationDef {
+                    name,
+                    forward: Formula::Var,
+                    derivative: Formula::Const(1.0),
+                });
+            }
         }
     }
     activations
@@ -49,13 +60,20 @@ fn read_activation(
     decl: &ActivationDecl,
     known: &[ActivationDef],
     declared_later: &[String],
+    scalar: Option<Scalar>,
 ) -> syn::Result<ActivationDef> {
+    let (largest, scalar_name) = match scalar {
+        Some(Scalar::F32) => (f64::from(f32::MAX), "f32"),
+        _ => (f64::MAX, "f64"),
+    };
     let read = |tokens: &proc_macro2::TokenStream, output_allowed: bool| -> syn::Result<Formula> {
         let scope = formula::Scope {
             variable: &decl.variable,
             output_allowed,
             activations: known,
             declared_later,
+            largest,
+            scalar: scalar_name,
         };
         (|input: syn::parse::ParseStream| {
             let formula = parse_formula(input, &scope)?;
@@ -72,6 +90,19 @@ fn read_activation(
         Some(tokens) => formula::simplify(&read(tokens, true)?),
         None => formula::simplify(&formula::derivative(&forward)),
     };
+    // Constant folding can make a constant no literal of the scalar type can hold.
+    let folded = forward
+        .largest_constant()
+        .max(derivative.largest_constant());
+    if folded > largest {
+        return Err(syn::Error::new(
+            decl.name.span(),
+            format!(
+                "the formula of `{}` (or its derivative) folds to the constant {folded:e}, too large for `{scalar_name}`",
+                decl.name
+            ),
+        ));
+    }
     Ok(ActivationDef {
         name: decl.name.to_string(),
         forward,

@@ -98,7 +98,7 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
         }
     }
 
-    let mut activations = resolve_activations(activation_decls, errors);
+    let mut activations = resolve_activations(activation_decls, scalar, errors);
     if fast {
         activations = activations
             .iter()
