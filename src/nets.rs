@@ -111,6 +111,46 @@ impl Xor231 {
     }
 }
 
+network! {
+    /// A matrix, two vectors and a single value: the shapes saving and loading must keep.
+    pub struct Saved<f32> {
+        input x[3];
+        layer h[2] = tanh(W * x + b);
+        output o = identity(u * h + c);
+        loss half_squared_error;
+    }
+}
+
+network! {
+    /// [`Saved`] in f64.
+    pub struct Saved64<f64> {
+        input x[3];
+        layer h[2] = tanh(W * x + b);
+        output o = identity(u * h + c);
+        loss half_squared_error;
+    }
+}
+
+impl Saved {
+    /// Parameters whose values are exact in both f32 and f64.
+    pub const SAMPLE: Saved = Saved {
+        W: [[0.5, -1.0, 2.0], [0.25, 0.0, -0.125]],
+        b: [1.0, -1.0],
+        u: [3.0, 4.0],
+        c: -0.5,
+    };
+}
+
+impl Saved64 {
+    /// [`Saved::SAMPLE`] in f64.
+    pub const SAMPLE: Saved64 = Saved64 {
+        W: [[0.5, -1.0, 2.0], [0.25, 0.0, -0.125]],
+        b: [1.0, -1.0],
+        u: [3.0, 4.0],
+        c: -0.5,
+    };
+}
+
 impl SeedNet {
     /// Non-zero weights for the notes' network, where the numbers mean something:
     /// `w11 w21 w12 w22 v11 v12 v22 u1 u2 = 0.1 -0.2 0.3 0.4 0.5 -0.6 0.7 0.8 0.9`.

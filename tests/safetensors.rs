@@ -2,42 +2,14 @@
 //! is an error naming the first mismatch: missing, extra, mis-shaped or of another dtype.
 
 use backprop_runtime::safetensors::{from_bytes, to_bytes, LoadError};
-use backprop_runtime::{network, Parameters};
+use backprop_runtime::Parameters;
+use backprop_tests::nets::{Saved as Net, Saved64 as Net64};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 
-network! {
-    /// A matrix, two vectors and a single value.
-    pub struct Net<f32> {
-        input x[3];
-        layer h[2] = tanh(W * x + b);
-        output o = identity(u * h + c);
-        loss half_squared_error;
-    }
-}
-
-network! {
-    /// The same in f64.
-    pub struct Net64<f64> {
-        input x[3];
-        layer h[2] = tanh(W * x + b);
-        output o = identity(u * h + c);
-        loss half_squared_error;
-    }
-}
-
-fn sample() -> Net {
-    Net {
-        W: [[0.5, -1.0, 2.0], [0.25, 0.0, -0.125]],
-        b: [1.0, -1.0],
-        u: [3.0, 4.0],
-        c: -0.5,
-    }
-}
-
 #[test]
 fn round_trip_keeps_names_shapes_and_values() {
-    let bytes = to_bytes(&sample()).unwrap();
+    let bytes = to_bytes(&Net::SAMPLE).unwrap();
     let file = SafeTensors::deserialize(&bytes).unwrap();
     let mut names = file.names();
     names.sort_unstable();
@@ -46,7 +18,7 @@ fn round_trip_keeps_names_shapes_and_values() {
     assert_eq!((w.dtype(), w.shape()), (Dtype::F32, &[2, 3][..]));
     assert_eq!(&w.data()[..4], &0.5_f32.to_le_bytes());
     assert_eq!(file.tensor("c").unwrap().shape(), &[] as &[usize]);
-    assert_eq!(from_bytes::<Net>(&bytes).unwrap(), sample());
+    assert_eq!(from_bytes::<Net>(&bytes).unwrap(), Net::SAMPLE);
 
     let mut wide = Net64::default();
     wide.copy_from_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0])

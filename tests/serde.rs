@@ -1,41 +1,22 @@
 //! Parameters round-trip through serde (JSON here), and a file that does not match the
 //! network is an error naming the first mismatch.
 
-use backprop_runtime::network;
-
-network! {
-    /// Single values, a vector and a matrix.
-    pub struct Net<f64> {
-        input x[3];
-        layer h[2] = tanh(W * x + b);
-        output o = identity(u * h + c);
-        loss half_squared_error;
-    }
-}
-
-fn sample() -> Net {
-    Net {
-        W: [[0.5, -1.0, 2.0], [0.25, 0.0, -0.125]],
-        b: [1.0, -1.0],
-        u: [3.0, 4.0],
-        c: -0.5,
-    }
-}
+use backprop_tests::nets::{Saved64 as Net, Saved64Grads as NetGrads};
 
 #[test]
 fn json_reads_like_the_network() {
-    let json = serde_json::to_string(&sample()).unwrap();
+    let json = serde_json::to_string(&Net::SAMPLE).unwrap();
     assert_eq!(
         json,
         r#"{"W":[[0.5,-1.0,2.0],[0.25,0.0,-0.125]],"b":[1.0,-1.0],"u":[3.0,4.0],"c":-0.5}"#
     );
     let back: Net = serde_json::from_str(&json).unwrap();
-    assert_eq!(back, sample());
+    assert_eq!(back, Net::SAMPLE);
 }
 
 #[test]
 fn gradients_serialize_too() {
-    let net = sample();
+    let net = Net::SAMPLE;
     let grads = net.backward(&net.forward(&[1.0, 2.0, 3.0]), &[0.0]);
     let json = serde_json::to_string(&grads).unwrap();
     let back: NetGrads = serde_json::from_str(&json).unwrap();
