@@ -58,9 +58,14 @@ impl Loss {
     }
 
     /// The type of the target, for `outputs` output values.
-    pub(crate) fn target_type(self, scalar: &TokenStream, outputs: &TokenStream) -> TokenStream {
+    pub(crate) fn target_type(
+        self,
+        private: &TokenStream,
+        scalar: &TokenStream,
+        outputs: &TokenStream,
+    ) -> TokenStream {
         if self.is_categorical() {
-            quote!(::backprop_runtime::__private::ClassTarget<#scalar, #outputs>)
+            quote!(#private::ClassTarget<#scalar, #outputs>)
         } else {
             quote!([#scalar; #outputs])
         }
@@ -68,8 +73,13 @@ impl Loss {
 
     /// The expression of `J`, given the flat outputs and (for fused losses) the flat
     /// pre-activations of the outputs.
-    pub(crate) fn value(self, outputs: &TokenStream, logits: &TokenStream) -> TokenStream {
-        let loss = quote!(::backprop_runtime::__private::loss);
+    pub(crate) fn value(
+        self,
+        private: &TokenStream,
+        outputs: &TokenStream,
+        logits: &TokenStream,
+    ) -> TokenStream {
+        let loss = quote!(#private::loss);
         match self {
             Loss::HalfSquaredError => quote!(#loss::half_squared_error(&#outputs, target)),
             Loss::MeanSquaredError => quote!(#loss::mean_squared_error(&#outputs, target)),

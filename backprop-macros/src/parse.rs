@@ -42,10 +42,13 @@ pub(crate) struct NetworkDef {
 
 /// Everything before the body: `#[doc] pub struct Name<f64>`.
 pub(crate) struct Header {
+    /// The attributes passed on to the parameter struct (`#[backprop(...)]` taken out).
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) name: Ident,
     pub(crate) scalar: Type,
+    /// The path of the runtime crate, from `#[backprop(crate = path)]`.
+    pub(crate) runtime: Option<syn::Path>,
 }
 
 /// One `;`-terminated statement of the body.
@@ -139,6 +142,8 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Option<NetworkD
             return None;
         }
     };
+    let mut header = header;
+    header.runtime = take_options(&mut header.attrs, errors);
     let statements = split_statements(body, errors)
         .into_iter()
         .filter_map(|chunk| match Statement::parse.parse2(chunk) {
@@ -161,7 +166,7 @@ fn parse_header(input: ParseStream) -> syn::Result<(Header, TokenStream)> {
         ));
     }
     input.parse::<Token![struct]>()?;
-    let name: Ident = input.parse()?;
+    let name = parse_name(input)?;
     if !input.peek(Token![<]) {
         return Err(input.error(
             "expected `<` and the scalar type after the network's name, as in `struct Net<f64>`",
@@ -183,9 +188,72 @@ fn parse_header(input: ParseStream) -> syn::Result<(Header, TokenStream)> {
             vis,
             name,
             scalar,
+            runtime: None,
         },
         body,
     ))
+}
+
+/// Takes the macro's own `#[backprop(crate = path)]` out of the network's attributes and
+/// rejects layout attributes: the flat view of the generated structs relies on the layout
+/// the macro chooses (`#[repr(C)]`, fields of one scalar type).
+fn take_options(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<syn::Path> {
+    let mut runtime = None;
+    attrs.retain(|attr| {
+        if attr.path().is_ident("repr") {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                "`network!` chooses the layout of its structs itself (`#[repr(C)]`, which their flat view relies on); remove this `repr`",
+            ));
+            return false;
+        }
+        if !attr.path().is_ident("backprop") {
+            return true;
+        }
+        let parsed = attr.parse_args_with(|input: ParseStream| {
+            input.parse::<Token![crate]>().map_err(|_| {
+                input.error("expected `crate = path`, as in `#[backprop(crate = ::my_backprop)]`")
+            })?;
+            input.parse::<Token![=]>()?;
+            let path = input.call(syn::Path::parse_mod_style)?;
+            if !input.is_empty() {
+                return Err(input.error("expected the end of `#[backprop(crate = path)]`"));
+            }
+            Ok(path)
+        });
+        match parsed {
+            Ok(path) if runtime.is_some() => errors.push(syn::Error::new_spanned(
+                path,
+                "the runtime's path is already given; keep one `#[backprop(crate = ...)]`",
+            )),
+            Ok(path) => runtime = Some(path),
+            Err(error) => errors.push(error),
+        }
+        false
+    });
+    runtime
+}
+
+/// A name of the DSL. A raw identifier is kept raw only where it must be (`r#type`); `r#x`
+/// becomes `x`, so that every later comparison sees one spelling of each name.
+fn parse_name(input: ParseStream) -> syn::Result<Ident> {
+    let name: Ident = input.parse()?;
+    Ok(normalize(name))
+}
+
+/// `r#x` as `x` when `x` is not a keyword; any other identifier unchanged.
+pub(crate) fn normalize(name: Ident) -> Ident {
+    let text = name.to_string();
+    match text.strip_prefix("r#") {
+        Some(plain) => match syn::parse_str::<Ident>(plain) {
+            Ok(mut ident) => {
+                ident.set_span(name.span());
+                ident
+            }
+            Err(_) => name,
+        },
+        None => name,
+    }
 }
 
 /// Splits the body after each top-level `;`, keeping the `;` with its statement. A final
@@ -231,7 +299,7 @@ impl Parse for Statement {
             Statement::Activation(parse_activation(input)?)
         } else if lookahead.peek(keyword::precision) {
             let keyword = input.parse::<keyword::precision>()?.span;
-            let value = input.parse()?;
+            let value = parse_name(input)?;
             Statement::Precision(PrecisionDecl { keyword, value })
         } else if lookahead.peek(keyword::loss) {
             let keyword = input.parse::<keyword::loss>()?.span;
@@ -241,7 +309,7 @@ impl Parse for Statement {
                     "doc comments are not allowed on `loss`",
                 ));
             }
-            let name = input.parse()?;
+            let name = parse_name(input)?;
             Statement::Loss(LossDecl { keyword, name })
         } else {
             return Err(syn::Error::new(
@@ -271,10 +339,10 @@ fn parse_input(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<InputDec
     if !input.peek(Ident::peek_any) {
         return Err(input.error("expected the names of the inputs, as in `input x1, x2;`"));
     }
-    let mut names = vec![(input.parse::<Ident>()?, parse_width(input)?)];
+    let mut names = vec![(parse_name(input)?, parse_width(input)?)];
     while input.peek(Token![,]) {
         input.parse::<Token![,]>()?;
-        names.push((input.parse()?, parse_width(input)?));
+        names.push((parse_name(input)?, parse_width(input)?));
     }
     if input.peek(Token![=]) {
         return Err(input.error(
@@ -286,7 +354,7 @@ fn parse_input(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<InputDec
 
 fn parse_neuron(input: ParseStream, docs: Vec<Attribute>, role: Role) -> syn::Result<NeuronDecl> {
     let keyword = input.call(Ident::parse_any)?;
-    let name: Ident = input.parse()?;
+    let name = parse_name(input)?;
     let width = parse_width(input)?;
     if !input.peek(Token![=]) {
         return Err(input.error(format!(
@@ -294,7 +362,7 @@ fn parse_neuron(input: ParseStream, docs: Vec<Attribute>, role: Role) -> syn::Re
         )));
     }
     input.parse::<Token![=]>()?;
-    let activation: Ident = input.parse()?;
+    let activation = parse_name(input)?;
     if !peek_parenthesis(input) {
         return Err(input.error(format!(
             "expected `(` and the sum that `{activation}` is applied to, as in `{activation}(w * x + b)`"
@@ -347,7 +415,7 @@ fn parse_term(input: ParseStream) -> syn::Result<Term> {
             "expected a term: `weight * node` or a bias name (constants are not supported; every factor is a trainable weight)",
         ));
     }
-    let first: Ident = input.parse()?;
+    let first = parse_name(input)?;
     let shape = parse_shape(input)?;
     if !input.peek(Token![*]) {
         return Ok(Term::Bias { name: first, shape });
@@ -358,7 +426,7 @@ fn parse_term(input: ParseStream) -> syn::Result<Term> {
             "expected the node that `{first}` weighs after `*`, as in `{first} * x`"
         )));
     }
-    let source = input.parse()?;
+    let source = parse_name(input)?;
     let index = parse_width(input)?;
     Ok(Term::Weighted {
         weight: first,
@@ -414,7 +482,7 @@ fn parse_dim(input: ParseStream) -> syn::Result<Dim> {
 /// `activation name(variable) = formula (, derivative = formula)?`; the formulas stay tokens.
 fn parse_activation(input: ParseStream) -> syn::Result<ActivationDecl> {
     input.parse::<keyword::activation>()?;
-    let name: Ident = input.parse()?;
+    let name = parse_name(input)?;
     if !peek_parenthesis(input) {
         return Err(input.error(format!(
             "expected `(` and the variable of `{name}`, as in `activation {name}(z) = z / (1.0 + abs(z));`"
@@ -422,7 +490,7 @@ fn parse_activation(input: ParseStream) -> syn::Result<ActivationDecl> {
     }
     let content;
     parenthesized!(content in input);
-    let variable: Ident = content.parse()?;
+    let variable = parse_name(&content)?;
     if !content.is_empty() {
         return Err(content.error("an activation has exactly one variable"));
     }

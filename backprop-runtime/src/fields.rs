@@ -12,6 +12,18 @@ pub struct Field {
     pub shape: &'static [usize],
 }
 
+/// The fields of a parameter layout, for [`debug_fields`]. A function rather than an
+/// iterator chain in generated code, which must compile where no trait is in scope
+/// (`#![no_implicit_prelude]`).
+pub fn layout_fields(
+    layout: &'static [crate::ParameterInfo],
+) -> impl Iterator<Item = Field> + 'static {
+    layout.iter().map(|parameter| Field {
+        name: parameter.name,
+        shape: parameter.shape,
+    })
+}
+
 /// A slice of a flat view seen as the nested arrays of its shape (for `Debug`, and for
 /// `Serialize` with the `serde` feature).
 pub(crate) struct Tensor<'a, T> {

@@ -159,7 +159,7 @@ macro_rules! __impl_serde {
 pub mod __private {
     pub use crate::activation as act;
     pub use crate::dense;
-    pub use crate::fields::{debug_fields, Field};
+    pub use crate::fields::{debug_fields, layout_fields, Field};
     pub use crate::loss;
     #[cfg(feature = "serde")]
     pub use crate::serde_support::{deserialize_parameters, serialize_parameters};
@@ -168,7 +168,12 @@ pub mod __private {
         ParameterKind, Parameters,
     };
     pub use core::{
-        clone::Clone, default::Default, fmt::Debug, marker::Copy, mem::size_of, result::Result,
+        clone::Clone,
+        default::Default,
+        fmt::Debug,
+        marker::Copy,
+        mem::{align_of, size_of},
+        result::Result,
     };
     #[cfg(feature = "serde")]
     pub use serde;
@@ -178,7 +183,10 @@ pub mod __private {
     /// # Safety
     ///
     /// `S` must be `#[repr(C)]` and contain nothing but fields of type `T` and arrays
-    /// (of arrays) of `T`, so that it has no padding and every byte belongs to a `T`.
+    /// (of arrays) of `T`, so that it has no padding and every byte belongs to a `T`, and
+    /// it must be aligned as `T` (not `packed`). Generated code calls this only on the
+    /// structs it declares so, and asserts at compile time that each one's size is a whole
+    /// number of `T`s and its alignment that of `T`.
     #[inline(always)]
     pub unsafe fn as_flat<S, T>(value: &S) -> &[T] {
         let len = size_of::<S>() / size_of::<T>();

@@ -82,7 +82,7 @@ fn atom(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
             input.error("expected a number, the variable, or a function call such as `exp(z)`")
         );
     }
-    let name: Ident = input.parse()?;
+    let name = crate::parse::normalize(input.parse()?);
     if input.peek(syn::token::Paren) {
         return call(&name, input, scope);
     }

@@ -14,23 +14,130 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::names;
-use super::types::{array_type, flat_element, node_shape, offsets, zeros};
+use super::types::{
+    array_type, continue_sum, flat_element, node_shape, offsets, sum_chunks, zeros,
+};
 use super::Step;
 use crate::formula::{emit_factor, Formula};
 use crate::loss::Loss;
 use crate::model::{Edge, Model, Neuron, NodeRef};
 
+/// More locals than this and the backward pass declares them all in one `let` up front:
+/// every `let` opens a debug-info scope nested in the previous one, and a few thousand of
+/// them overflow rustc's stack in a default (debug) build.
+const LETS_AT_USE: usize = 1_000;
+
+/// Where the backward pass declares its locals.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Declare {
+    /// `let dj_dh1 = ...;` where the value is computed: the notes' reading order.
+    AtUse,
+    /// `let (dj_do, dj_dz_o, ...);` first, then `dj_do = ...;`: for networks of thousands
+    /// of neurons.
+    UpFront,
+}
+
+impl Declare {
+    /// The declaration style a network's backward pass needs.
+    pub(crate) fn for_model(model: &Model) -> Self {
+        if 2 * model.neurons.len() > LETS_AT_USE {
+            Declare::UpFront
+        } else {
+            Declare::AtUse
+        }
+    }
+}
+
+/// A local of the backward pass.
+pub(crate) struct Local {
+    name: Ident,
+    ty: TokenStream,
+    /// Whether it holds an array (whose `let` states its type, so `[0.0; n]` needs no
+    /// inference).
+    array: bool,
+    /// Assigned more than once (an array updated by kernels, a sum in several chunks).
+    mutable: bool,
+}
+
+impl Local {
+    /// A local of a node's shape: a scalar, or an array of `width`.
+    fn new(name: &Ident, scalar: &TokenStream, width: Option<usize>) -> Self {
+        Local {
+            name: name.clone(),
+            ty: array_type(scalar, &node_shape(width)),
+            array: width.is_some(),
+            mutable: false,
+        }
+    }
+
+    /// The same local, assigned again after its first value when `mutable`.
+    fn mutable(self, mutable: bool) -> Self {
+        Local { mutable, ..self }
+    }
+}
+
+/// The locals of a backward pass and how they are declared.
+pub(crate) struct Locals {
+    declare: Declare,
+    list: Vec<Local>,
+}
+
+impl Locals {
+    pub(crate) fn new(declare: Declare) -> Self {
+        Locals {
+            declare,
+            list: Vec::new(),
+        }
+    }
+
+    /// The statement giving a local its first value: `let name = value;` or `name = value;`.
+    fn bind(&mut self, local: Local, value: TokenStream) -> TokenStream {
+        let name = &local.name;
+        let statement = match self.declare {
+            Declare::UpFront => quote!(#name = #value;),
+            Declare::AtUse => {
+                let mutable = local.mutable.then(|| quote!(mut));
+                let ty = &local.ty;
+                let annotation = local.array.then(|| quote!(: #ty));
+                quote!(let #mutable #name #annotation = #value;)
+            }
+        };
+        self.list.push(local);
+        statement
+    }
+
+    /// The up-front declaration of every local, or nothing when they are declared at use.
+    pub(crate) fn declaration(&self) -> TokenStream {
+        if self.declare == Declare::AtUse || self.list.is_empty() {
+            return TokenStream::new();
+        }
+        let names = self.list.iter().map(|local| {
+            let name = &local.name;
+            let mutable = local.mutable.then(|| quote!(mut));
+            quote!(#mutable #name)
+        });
+        let types = self.list.iter().map(|local| &local.ty);
+        quote!(let (#(#names,)*): (#(#types,)*);)
+    }
+}
+
 /// `pub fn backward_accumulate(&self, trace, target, grads: &mut NetGrads)`.
 pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     let scalar = model.scalar.tokens();
+    let private = model.private();
     let trace = names::trace_struct(&model.name);
     let grads = names::grads_struct(&model.name);
     let output_len = Literal::usize_unsuffixed(model.output_len());
-    let target = model.loss.target_type(&scalar, &quote!(#output_len));
-    let steps = steps(model, order).into_iter().map(|step| step.code);
+    let target = model.loss.target_type(&private, &scalar, &quote!(#output_len));
+    let mut locals = Locals::new(Declare::for_model(model));
+    let steps: Vec<TokenStream> = steps(model, order, &mut locals)
+        .into_iter()
+        .map(|step| step.code)
+        .collect();
+    let declaration = locals.declaration();
     let doc = format!(
-        " Adds `dJ/dw` for every parameter to `grads`, from a forward pass and its target ({} output values), by backpropagation written out link by link.",
-        model.output_len()
+        " Adds `dJ/dw` for every parameter to `grads`, from a forward pass and its target ({}), by backpropagation written out link by link.",
+        plural(model.output_len(), "output value")
     );
     quote! {
         #[doc = #doc]
@@ -38,35 +145,48 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
         #[allow(non_snake_case)]
         pub fn backward_accumulate(&self, trace: &#trace, target: &#target, grads: &mut #grads) {
             #[allow(unused_imports)] // not every network calls every runtime module
-            use ::backprop_runtime::__private::{act, dense};
+            use #private::{act, dense};
+            #declaration
             #(#steps)*
         }
     }
 }
 
-/// Every step of the backward pass.
-pub(crate) fn steps(model: &Model, order: &[usize]) -> Vec<Step> {
+/// `1 output value`, `3 output values`.
+pub(crate) fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// Every step of the backward pass; the locals they bind are recorded in `locals`.
+pub(crate) fn steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<Step> {
     let scalar = model.scalar.tokens();
     let readers = readers(model);
     let output_offsets = output_offsets(model);
     let mut steps = Vec::new();
     if model.loss == Loss::SoftmaxCrossEntropy {
+        let private = model.private();
         steps.push(Step::new(
             quote! {
-                let dj_dz_outputs = ::backprop_runtime::__private::loss::softmax_cross_entropy_gradient(&trace.output(), target);
+                let softmax_gradient = #private::loss::softmax_cross_entropy_gradient(&trace.output(), target);
             },
             "dJ/dz of the outputs = softmax(outputs) - target = {:.4?}",
-            &[quote!(dj_dz_outputs)],
+            &[quote!(softmax_gradient)],
         ));
     }
     for &index in order.iter().rev() {
         let neuron = &model.neurons[index];
         let offset = output_offsets[index];
         match (offset, model.loss.required_output_activation()) {
-            (Some(offset), Some(_)) => steps.push(fused_dj_dz(model, neuron, offset, &scalar)),
+            (Some(offset), Some(_)) => {
+                steps.push(fused_dj_dz(model, neuron, offset, &scalar, locals));
+            }
             _ => {
-                steps.push(dj_dh(model, neuron, offset, &readers[index], &scalar));
-                steps.push(local_link(neuron, &scalar));
+                steps.push(dj_dh(model, neuron, offset, &readers[index], &scalar, locals));
+                steps.push(local_link(neuron, &scalar, locals));
             }
         }
         steps.extend(parameter_gradients(model, neuron));
@@ -99,8 +219,15 @@ fn readers(model: &Model) -> Vec<Vec<(usize, &Edge)>> {
 }
 
 /// `dj_dz` of an output under a fused loss: the loss's own gradient with respect to `z`.
-fn fused_dj_dz(model: &Model, neuron: &Neuron, offset: usize, scalar: &TokenStream) -> Step {
+fn fused_dj_dz(
+    model: &Model,
+    neuron: &Neuron,
+    offset: usize,
+    scalar: &TokenStream,
+    locals: &mut Locals,
+) -> Step {
     let h = &neuron.name;
+    let h_text = neuron.text();
     let dj_dz = names::pre_activation_gradient(h);
     let gradient = |element: Option<&TokenStream>| -> TokenStream {
         let value = match element {
@@ -108,7 +235,7 @@ fn fused_dj_dz(model: &Model, neuron: &Neuron, offset: usize, scalar: &TokenStre
             None => quote!(trace.#h),
         };
         match model.loss {
-            Loss::SoftmaxCrossEntropy => flat_element(&quote!(dj_dz_outputs), offset, element),
+            Loss::SoftmaxCrossEntropy => flat_element(&quote!(softmax_gradient), offset, element),
             _ => {
                 let target = flat_element(&quote!(target), offset, element);
                 model
@@ -125,22 +252,21 @@ fn fused_dj_dz(model: &Model, neuron: &Neuron, offset: usize, scalar: &TokenStre
         None => {
             let value = gradient(None);
             Step::new(
-                quote!(let #dj_dz = #value;),
-                &format!("dJ/dz_{h} = {rule} = {{:.6}}"),
+                locals.bind(Local::new(&dj_dz, scalar, None), value),
+                &format!("dJ/dz_{h_text} = {rule} = {{:.6}}"),
                 &[quote!(#dj_dz)],
             )
         }
         Some(width) => {
-            let code = if model.loss == Loss::SoftmaxCrossEntropy && width == model.output_len() {
-                quote!(let #dj_dz = dj_dz_outputs;)
+            let value = if model.loss == Loss::SoftmaxCrossEntropy && width == model.output_len() {
+                quote!(softmax_gradient)
             } else {
-                let ty = array_type(scalar, &[width]);
                 let value = gradient(Some(&quote!(j)));
-                quote!(let #dj_dz: #ty = ::core::array::from_fn(|j| #value);)
+                quote!(::core::array::from_fn(|j| #value))
             };
             Step::new(
-                code,
-                &format!("dJ/dz_{h} = {rule} = {{:.4?}}"),
+                locals.bind(Local::new(&dj_dz, scalar, Some(width)), value),
+                &format!("dJ/dz_{h_text} = {rule} = {{:.4?}}"),
                 &[quote!(#dj_dz)],
             )
         }
@@ -154,8 +280,10 @@ fn dj_dh(
     output_offset: Option<usize>,
     readers: &[(usize, &Edge)],
     scalar: &TokenStream,
+    locals: &mut Locals,
 ) -> Step {
     let h = &neuron.name;
+    let h_text = neuron.text();
     let dj_dh = names::gradient(h);
     let loss_term = |element: Option<&TokenStream>| {
         output_offset.map(|offset| {
@@ -171,11 +299,11 @@ fn dj_dh(
     };
     let reader_names: Vec<String> = readers
         .iter()
-        .map(|(reader, _)| model.neurons[*reader].name.to_string())
+        .map(|(reader, _)| model.neurons[*reader].text())
         .collect();
     let fan_out = if readers.len() > 1 {
         format!(
-            "   <- {h} feeds {}: the fan-out sum",
+            "   <- {h_text} feeds {}: the fan-out sum",
             reader_names.join(", ")
         )
     } else {
@@ -190,11 +318,7 @@ fn dj_dh(
         let mut terms = Vec::new();
         if let (Some(term), Some(offset)) = (loss_term(None), output_offset) {
             let outputs = model.output_len();
-            texts.push(
-                model
-                    .loss
-                    .element_gradient_text(&h.to_string(), "t", outputs),
-            );
+            texts.push(model.loss.element_gradient_text(&h_text, "t", outputs));
             numbers.push(model.loss.element_gradient_text("{:.6}", "{:.6}", outputs));
             args.extend([
                 quote!(trace.#h),
@@ -203,27 +327,32 @@ fn dj_dh(
             terms.push(term);
         }
         for (reader, edge) in readers {
-            let reader_name = &model.neurons[*reader].name;
-            let dj_dz_reader = names::pre_activation_gradient(reader_name);
+            let reader_name = model.neurons[*reader].text();
+            let dj_dz_reader = names::pre_activation_gradient(&model.neurons[*reader].name);
             let weight = &edge.weight.name;
+            let weight_text = edge.weight.text();
             if model.neurons[*reader].width.is_some() {
                 let term = quote!(dense::dot(&self.#weight, &#dj_dz_reader));
-                texts.push(format!("{weight} . dJ/dz_{reader_name}"));
+                texts.push(format!("{weight_text} . dJ/dz_{reader_name}"));
                 numbers.push("{:.6}".to_owned());
                 args.push(term.clone());
                 terms.push(term);
             } else {
-                texts.push(format!("dJ/dz_{reader_name} * {weight}"));
+                texts.push(format!("dJ/dz_{reader_name} * {weight_text}"));
                 numbers.push("{:.6} * {:.6}".to_owned());
                 args.extend([quote!(#dj_dz_reader), quote!(self.#weight)]);
                 terms.push(quote!(#dj_dz_reader * self.#weight));
             }
         }
         args.push(quote!(#dj_dh));
+        let chunks = sum_chunks(&terms);
+        let rest = continue_sum(&quote!(#dj_dh), &chunks);
+        let local = Local::new(&dj_dh, scalar, None).mutable(chunks.len() > 1);
+        let first = locals.bind(local, chunks[0].clone());
         return Step::new(
-            quote!(let #dj_dh = #(#terms)+*;),
+            quote!(#first #rest),
             &format!(
-                "dJ/d{h} = {} = {} = {{:.6}}{fan_out}",
+                "dJ/d{h_text} = {} = {} = {{:.6}}{fan_out}",
                 texts.join(" + "),
                 numbers.join(" + ")
             ),
@@ -232,7 +361,6 @@ fn dj_dh(
     };
 
     // An array: start from the loss term or zero, then add each reader's share.
-    let ty = array_type(scalar, &[width]);
     let mut texts = Vec::new();
     let init = match loss_term(Some(&quote!(j))) {
         Some(term) => {
@@ -244,55 +372,59 @@ fn dj_dh(
     let shares: Vec<TokenStream> = readers
         .iter()
         .map(|(reader, edge)| {
-            let reader_name = &model.neurons[*reader].name;
-            let dj_dz_reader = names::pre_activation_gradient(reader_name);
+            let reader_name = model.neurons[*reader].text();
+            let dj_dz_reader = names::pre_activation_gradient(&model.neurons[*reader].name);
             let weight = &edge.weight.name;
+            let weight_text = edge.weight.text();
             let reader_is_array = model.neurons[*reader].width.is_some();
             match (edge.index, reader_is_array) {
                 (None, false) => {
-                    texts.push(format!("{weight} dJ/dz_{reader_name}"));
+                    texts.push(format!("{weight_text} dJ/dz_{reader_name}"));
                     quote!(dense::axpy(&mut #dj_dh, &self.#weight, #dj_dz_reader);)
                 }
                 (None, true) => {
-                    texts.push(format!("{weight}^T dJ/dz_{reader_name}"));
+                    texts.push(format!("{weight_text}^T dJ/dz_{reader_name}"));
                     quote!(dense::matvec_transpose_acc(&mut #dj_dh, &self.#weight, &#dj_dz_reader);)
                 }
                 (Some(index), false) => {
-                    texts.push(format!("dJ/dz_{reader_name} * {weight} at [{index}]"));
+                    texts.push(format!("dJ/dz_{reader_name} * {weight_text} at [{index}]"));
                     let index = Literal::usize_unsuffixed(index);
                     quote!(#dj_dh[#index] += #dj_dz_reader * self.#weight;)
                 }
                 (Some(index), true) => {
-                    texts.push(format!("{weight} . dJ/dz_{reader_name} at [{index}]"));
+                    texts.push(format!("{weight_text} . dJ/dz_{reader_name} at [{index}]"));
                     let index = Literal::usize_unsuffixed(index);
                     quote!(#dj_dh[#index] += dense::dot(&self.#weight, &#dj_dz_reader);)
                 }
             }
         })
         .collect();
-    let mutable = (!shares.is_empty()).then(|| quote!(mut));
+    let local = Local::new(&dj_dh, scalar, Some(width)).mutable(!shares.is_empty());
+    let first = locals.bind(local, init);
     Step::new(
         quote! {
-            let #mutable #dj_dh: #ty = #init;
+            #first
             #(#shares)*
         },
-        &format!("dJ/d{h} = {} = {{:.4?}}{fan_out}", texts.join(" + ")),
+        &format!("dJ/d{h_text} = {} = {{:.4?}}{fan_out}", texts.join(" + ")),
         &[quote!(#dj_dh)],
     )
 }
 
 /// `dj_dz_h = dj_dh * f'(z_h)`, element by element for an array.
-fn local_link(neuron: &Neuron, scalar: &TokenStream) -> Step {
+fn local_link(neuron: &Neuron, scalar: &TokenStream, locals: &mut Locals) -> Step {
     let h = &neuron.name;
+    let h_text = neuron.text();
     let z = names::pre_activation(h);
     let dj_dh = names::gradient(h);
     let dj_dz = names::pre_activation_gradient(h);
     let activation = &neuron.activation.name;
     let unit = neuron.activation.derivative == Formula::Const(1.0);
+    let local = Local::new(&dj_dz, scalar, neuron.width);
     match neuron.width {
         None if unit => Step::new(
-            quote!(let #dj_dz = #dj_dh;),
-            &format!("dJ/dz_{h} = dJ/d{h} * {activation}' = {{:.6}}"),
+            locals.bind(local, quote!(#dj_dh)),
+            &format!("dJ/dz_{h_text} = dJ/d{h_text} * {activation}' = {{:.6}}"),
             &[quote!(#dj_dz)],
         ),
         None => {
@@ -302,26 +434,26 @@ fn local_link(neuron: &Neuron, scalar: &TokenStream) -> Step {
                 &quote!(trace.#h),
             );
             Step::new(
-                quote!(let #dj_dz = #dj_dh * #derivative;),
-                &format!("dJ/dz_{h} = dJ/d{h} * {activation}'({z}) = {{:.6}} * {{:.6}} = {{:.6}}"),
+                locals.bind(local, quote!(#dj_dh * #derivative)),
+                &format!("dJ/dz_{h_text} = dJ/d{h_text} * {activation}'(z_{h_text}) = {{:.6}} * {{:.6}} = {{:.6}}"),
                 &[quote!(#dj_dh), derivative, quote!(#dj_dz)],
             )
         }
         Some(_) if unit => Step::new(
-            quote!(let #dj_dz = #dj_dh;),
-            &format!("dJ/dz_{h} = dJ/d{h} * {activation}' = {{:.4?}}"),
+            locals.bind(local, quote!(#dj_dh)),
+            &format!("dJ/dz_{h_text} = dJ/d{h_text} * {activation}' = {{:.4?}}"),
             &[quote!(#dj_dz)],
         ),
-        Some(width) => {
-            let ty = array_type(scalar, &node_shape(Some(width)));
+        Some(_) => {
             let derivative = emit_factor(
                 &neuron.activation.derivative,
                 &quote!(trace.#z[j]),
                 &quote!(trace.#h[j]),
             );
+            let value = quote!(::core::array::from_fn(|j| #dj_dh[j] * #derivative));
             Step::new(
-                quote!(let #dj_dz: #ty = ::core::array::from_fn(|j| #dj_dh[j] * #derivative);),
-                &format!("dJ/dz_{h} = dJ/d{h} * {activation}'({z}) = {{:.4?}}"),
+                locals.bind(local, value),
+                &format!("dJ/dz_{h_text} = dJ/d{h_text} * {activation}'(z_{h_text}) = {{:.4?}}"),
                 &[quote!(#dj_dz)],
             )
         }
@@ -332,54 +464,57 @@ fn local_link(neuron: &Neuron, scalar: &TokenStream) -> Step {
 /// computed: `grads.w11 += dj_dz_h1 * trace.x1`, or a dense kernel for arrays. (No local
 /// per weight: rustc's stack overflows on functions with tens of thousands of `let`s.)
 fn parameter_gradients(model: &Model, neuron: &Neuron) -> Vec<Step> {
-    let h = &neuron.name;
-    let dj_dz = names::pre_activation_gradient(h);
+    let h = neuron.text();
+    let dj_dz = names::pre_activation_gradient(&neuron.name);
     let edges = neuron.edges.iter().map(|edge| {
         let weight = &edge.weight.name;
+        let weight_text = edge.weight.text();
         let source = model.node_name(edge.source);
+        let source_text = model.node_text(edge.source);
         let (value, text) = match edge.index {
             Some(index) => {
-                let text = format!("{source}[{index}]");
+                let text = format!("{source_text}[{index}]");
                 let index = Literal::usize_unsuffixed(index);
                 (quote!(trace.#source[#index]), text)
             }
-            None => (quote!(trace.#source), source.to_string()),
+            None => (quote!(trace.#source), source_text),
         };
         match (neuron.width.is_some(), model.reads_array(edge)) {
             (false, false) => Step::new(
                 quote!(grads.#weight += #dj_dz * #value;),
-                &format!("dJ/d{weight} = dJ/dz_{h} * {text} = {{:.6}} * {{:.6}} = {{:.6}}"),
+                &format!("dJ/d{weight_text} = dJ/dz_{h} * {text} = {{:.6}} * {{:.6}} = {{:.6}}"),
                 &[quote!(#dj_dz), value, quote!(grads.#weight)],
             ),
             (false, true) => Step::new(
                 quote!(dense::axpy(&mut grads.#weight, &#value, #dj_dz);),
-                &format!("dJ/d{weight} = dJ/dz_{h} {text}"),
+                &format!("dJ/d{weight_text} = dJ/dz_{h} {text}"),
                 &[],
             ),
             (true, false) => Step::new(
                 quote!(dense::axpy(&mut grads.#weight, &#dj_dz, #value);),
-                &format!("dJ/d{weight} = dJ/dz_{h} {text}"),
+                &format!("dJ/d{weight_text} = dJ/dz_{h} {text}"),
                 &[],
             ),
             (true, true) => Step::new(
                 quote!(dense::outer_acc(&mut grads.#weight, &#dj_dz, &#value);),
-                &format!("dJ/d{weight} = dJ/dz_{h} {text}^T"),
+                &format!("dJ/d{weight_text} = dJ/dz_{h} {text}^T"),
                 &[],
             ),
         }
     });
     let bias = neuron.bias.iter().map(|bias| {
         let field: &Ident = &bias.name;
+        let field_text = bias.text();
         if neuron.width.is_some() {
             Step::new(
                 quote!(dense::add_assign(&mut grads.#field, &#dj_dz);),
-                &format!("dJ/d{field} = dJ/dz_{h}"),
+                &format!("dJ/d{field_text} = dJ/dz_{h}"),
                 &[],
             )
         } else {
             Step::new(
                 quote!(grads.#field += #dj_dz;),
-                &format!("dJ/d{field} = dJ/dz_{h} = {{:.6}}"),
+                &format!("dJ/d{field_text} = dJ/dz_{h} = {{:.6}}"),
                 &[quote!(grads.#field)],
             )
         }

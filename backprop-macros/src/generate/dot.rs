@@ -4,12 +4,11 @@
 
 use std::fmt::Write;
 
-use crate::model::{Model, NodeRef};
-use crate::parse::Role;
+use crate::model::{text, Model, Role};
 
 /// The DOT text, computed while the macro runs and emitted as a string constant.
 pub(crate) fn dot(model: &Model) -> String {
-    let name = &model.name;
+    let name = text(&model.name);
     let mut text = String::new();
     let _ = writeln!(text, "digraph {name} {{");
     let _ = writeln!(text, "  rankdir=LR;");
@@ -17,23 +16,23 @@ pub(crate) fn dot(model: &Model) -> String {
     let _ = writeln!(text, "  labelloc=t;");
     let _ = writeln!(text, "  node [fontname=\"Helvetica\", fontsize=11];");
     let _ = writeln!(text, "  edge [fontname=\"Helvetica\", fontsize=10];");
-    let sized = |name: &syn::Ident, width: Option<usize>| match width {
+    let sized = |name: String, width: Option<usize>| match width {
         Some(width) => format!("{name}[{width}]"),
-        None => name.to_string(),
+        None => name,
     };
     for input in &model.inputs {
         let _ = writeln!(
             text,
             "  \"{}\" [shape=box, style=rounded, label=\"{}\\ninput\"];",
-            input.name,
-            sized(&input.name, input.width)
+            input.text(),
+            sized(input.text(), input.width)
         );
     }
     for neuron in &model.neurons {
         let bias = neuron
             .bias
             .as_ref()
-            .map(|bias| format!("\\n+ {}", bias.name))
+            .map(|bias| format!("\\n+ {}", bias.text()))
             .unwrap_or_default();
         let peripheries = match neuron.role {
             Role::Output => ", peripheries=2",
@@ -42,25 +41,22 @@ pub(crate) fn dot(model: &Model) -> String {
         let _ = writeln!(
             text,
             "  \"{}\" [shape=ellipse{peripheries}, label=\"{}\\n{}{bias}\"];",
-            neuron.name,
-            sized(&neuron.name, neuron.width),
+            neuron.text(),
+            sized(neuron.text(), neuron.width),
             neuron.activation.name
         );
     }
     for neuron in &model.neurons {
         for edge in &neuron.edges {
-            let source = match edge.source {
-                NodeRef::Input(index) => &model.inputs[index].name,
-                NodeRef::Neuron(index) => &model.neurons[index].name,
-            };
+            let source = model.node_text(edge.source);
             let label = match edge.index {
-                Some(index) => format!("{} ({source}[{index}])", edge.weight.name),
-                None => edge.weight.name.to_string(),
+                Some(index) => format!("{} ({source}[{index}])", edge.weight.text()),
+                None => edge.weight.text(),
             };
             let _ = writeln!(
                 text,
                 "  \"{source}\" -> \"{}\" [label=\"{label}\"];",
-                neuron.name
+                neuron.text()
             );
         }
     }

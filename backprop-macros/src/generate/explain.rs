@@ -7,38 +7,45 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{backward, forward, names};
+use super::backward::{self, Declare, Locals};
+use super::{forward, names};
 use crate::model::Model;
 
-/// `pub fn explain(&self, input, target, learning_rate, out) -> fmt::Result`. The writer is
-/// named `__backprop_out` so that no node name can shadow it.
+/// `pub fn explain(&self, input, target, learning_rate, out) -> fmt::Result`.
 pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     let name = &model.name;
     let scalar = model.scalar.tokens();
+    let private = model.private();
     let grads = names::grads_struct(name);
+    let trace = names::trace_struct(name);
     let input_len = Literal::usize_unsuffixed(model.input_len());
     let output_len = Literal::usize_unsuffixed(model.output_len());
-    let target = model.loss.target_type(&scalar, &quote!(#output_len));
-    let read_inputs = forward::read_inputs(model, &scalar);
+    let target = model.loss.target_type(&private, &scalar, &quote!(#output_len));
+    let read_inputs = forward::read_inputs(model);
     let show_inputs = model.inputs.iter().map(|input| {
-        let input = &input.name;
-        let format = format!("  {input} = {{:.6?}}");
-        quote!(::core::writeln!(__backprop_out, #format, #input)?;)
+        let field = &input.name;
+        let format = format!("  {} = {{:.6?}}", input.text());
+        quote!(::core::writeln!(__backprop_out, #format, trace.#field)?;)
     });
     let forward_steps = forward::steps(model, order).into_iter().map(|step| {
         let (code, explain) = (step.code, step.explain);
         quote!(#code #explain)
     });
-    let build_trace = forward::build_trace(model);
     let loss_format = format!("  J = {} = {{:.6}}", model.loss.name());
-    let backward_steps = backward::steps(model, order).into_iter().map(|step| {
-        let (code, explain) = (step.code, step.explain);
-        quote!(#code #explain)
-    });
+    let mut locals = Locals::new(Declare::for_model(model));
+    let backward_steps: Vec<TokenStream> = backward::steps(model, order, &mut locals)
+        .into_iter()
+        .map(|step| {
+            let (code, explain) = (step.code, step.explain);
+            quote!(#code #explain)
+        })
+        .collect();
+    let declaration = locals.declaration();
     let updates = model.parameters().map(|parameter| {
         let field = &parameter.name;
+        let field_text = parameter.text();
         if parameter.shape.is_empty() {
-            let format = format!("  {field} = {{:.6}} - {{}} * {{:.6}} = {{:.6}}");
+            let format = format!("  {field_text} = {{:.6}} - {{}} * {{:.6}} = {{:.6}}");
             quote! {
                 ::core::writeln!(
                     __backprop_out,
@@ -51,7 +58,7 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
             }
         } else {
             let format = format!(
-                "  {field} = {field} - {{}} * dJ/d{field} ({} values)",
+                "  {field_text} = {field_text} - {{}} * dJ/d{field_text} ({} values)",
                 parameter.len()
             );
             quote!(::core::writeln!(__backprop_out, #format, learning_rate)?;)
@@ -78,19 +85,20 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
                     __backprop_out: &mut W,
                 ) -> ::core::fmt::Result {
                     #[allow(unused_imports)] // not every network calls every runtime module
-                    use ::backprop_runtime::__private::{act, dense};
+                    use #private::{act, dense};
                     ::core::writeln!(__backprop_out, "forward")?;
-                    // In a block of its own: node names may shadow this method's parameters.
                     let trace = &{
+                        let mut trace = #trace::ZERO;
                         #read_inputs
                         #(#show_inputs)*
                         #(#forward_steps)*
-                        #build_trace
+                        trace
                     };
                     ::core::writeln!(__backprop_out, "loss")?;
                     ::core::writeln!(__backprop_out, #loss_format, trace.loss(target))?;
                     ::core::writeln!(__backprop_out, "backward")?;
                     let grads = &mut <#grads as ::core::default::Default>::default();
+                    #declaration
                     #(#backward_steps)*
                     ::core::writeln!(__backprop_out, "  (the inputs get no gradient: nothing adjusts them)")?;
                     ::core::writeln!(__backprop_out, "update, w = w - learning rate * dJ/dw")?;

@@ -6,17 +6,18 @@ use quote::quote;
 
 use super::names;
 use super::types::concat;
-use crate::model::Model;
+use crate::model::{text, Model};
 
 /// The impl blocks of the network, its gradients and its trace.
 pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) -> TokenStream {
     let name = &model.name;
     let scalar = model.scalar.tokens();
+    let private = model.private();
     let grads = names::grads_struct(name);
     let trace = names::trace_struct(name);
     let input_len = Literal::usize_unsuffixed(model.input_len());
     let output_len = Literal::usize_unsuffixed(model.output_len());
-    let target = model.loss.target_type(&scalar, &quote!(#output_len));
+    let target = model.loss.target_type(&private, &scalar, &quote!(#output_len));
     let parameter_count = Literal::usize_unsuffixed(model.parameters().map(|p| p.len()).sum());
     let layout = model.neurons.iter().flat_map(|neuron| {
         let fan_in: usize = neuron
@@ -35,7 +36,7 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             .map(|edge| (&edge.weight, quote!(Weight)));
         let bias = neuron.bias.iter().map(|bias| (bias, quote!(Bias)));
         weights.chain(bias).map(move |(parameter, kind)| {
-            let field = parameter.name.to_string();
+            let field = parameter.text();
             let shape = parameter
                 .shape
                 .iter()
@@ -58,25 +59,16 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
         let z = names::pre_activation(name);
         quote!(self.#z)
     });
-    let loss_value = model.loss.value(&quote!(self.output()), &quote!(#logits));
-    let network_name = name.to_string();
+    let loss_value = model
+        .loss
+        .value(&private, &quote!(self.output()), &quote!(#logits));
+    let network_name = text(name);
+    let runtime = &model.runtime;
     let dot = super::dot::dot(model);
-    let private = quote!(::backprop_runtime::__private);
-    let order = "in declaration order: each neuron's weights in the order of its sum, then its bias; matrices row by row";
-    let flat = flat_access(&scalar, "parameter", order);
-    let flat_grads = flat_access(&scalar, "gradient", order);
-    let trace_len = Literal::usize_unsuffixed(
-        model.input_len()
-            + 2 * model
-                .neurons
-                .iter()
-                .map(|n| n.width.unwrap_or(1))
-                .sum::<usize>(),
-    );
     let classification = model
         .loss
         .is_categorical()
-        .then(|| classification(&scalar, &input_len));
+        .then(|| classification(&private, &scalar, &input_len));
     let validate_target = model.loss.is_categorical().then(|| {
         quote! {
             #[inline]
@@ -87,15 +79,6 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
     });
 
     quote! {
-        // Sound use of `as_flat`: the three structs are `#[repr(C)]` and hold only
-        // `#scalar`s and arrays of them, so their sizes are exactly these.
-        const _: () = ::core::assert!(
-            #private::size_of::<#name>() == #parameter_count * #private::size_of::<#scalar>()
-        );
-        const _: () = ::core::assert!(
-            #private::size_of::<#trace>() == #trace_len * #private::size_of::<#scalar>()
-        );
-
         #[allow(dead_code)] // a network need not use every generated method
         impl #name {
             /// How many input values the network reads: the length of its input array.
@@ -178,13 +161,6 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             }
 
             #classification
-
-            #flat
-        }
-
-        #[allow(dead_code)]
-        impl #grads {
-            #flat_grads
         }
 
         #[allow(dead_code)]
@@ -204,15 +180,15 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
             }
         }
 
-        ::backprop_runtime::__impl_serde!(#name);
-        ::backprop_runtime::__impl_serde!(#grads);
+        #runtime::__impl_serde!(#name);
+        #runtime::__impl_serde!(#grads);
 
         #[automatically_derived]
         impl #private::Parameters for #name {
             type Scalar = #scalar;
             const LEN: ::core::primitive::usize = #parameter_count;
             const LAYOUT: &'static [#private::ParameterInfo] = {
-                use ::backprop_runtime::__private::{
+                use #private::{
                     ParameterInfo as Info,
                     ParameterKind::{Bias, Weight},
                 };
@@ -281,46 +257,20 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
 }
 
 /// `predict_class` and `probabilities` for a softmax classifier.
-fn classification(scalar: &TokenStream, input_len: &Literal) -> TokenStream {
+fn classification(private: &TokenStream, scalar: &TokenStream, input_len: &Literal) -> TokenStream {
     quote! {
         /// The most probable class for an input: the index of the largest output.
         #[inline]
         #[must_use]
         pub fn predict_class(&self, input: &[#scalar; #input_len]) -> ::core::primitive::usize {
-            ::backprop_runtime::__private::loss::argmax(&self.predict(input))
+            #private::loss::argmax(&self.predict(input))
         }
 
         /// The probability of each class for an input: the softmax of the outputs.
         #[inline]
         #[must_use]
         pub fn probabilities(&self, input: &[#scalar; #input_len]) -> [#scalar; Self::OUTPUTS] {
-            ::backprop_runtime::__private::loss::softmax(&self.predict(input))
-        }
-    }
-}
-
-/// `as_slice` and `as_mut_slice` for a `#[repr(C)]` struct of scalars; `order` says in
-/// which order the values lie.
-pub(crate) fn flat_access(scalar: &TokenStream, what: &str, order: &str) -> TokenStream {
-    let doc = format!(" Every {what} as one slice, without copying, {order}.");
-    let doc_mut = format!(
-        " Every {what} as one mutable slice, without copying, in the order of [`Self::as_slice`]."
-    );
-    quote! {
-        #[doc = #doc]
-        #[inline]
-        #[must_use]
-        pub fn as_slice(&self) -> &[#scalar] {
-            // SAFETY: `Self` is `#[repr(C)]` and all its fields are scalars or arrays of them.
-            unsafe { ::backprop_runtime::__private::as_flat(self) }
-        }
-
-        #[doc = #doc_mut]
-        #[inline]
-        #[must_use]
-        pub fn as_mut_slice(&mut self) -> &mut [#scalar] {
-            // SAFETY: as for `as_slice`.
-            unsafe { ::backprop_runtime::__private::as_flat_mut(self) }
+            #private::loss::softmax(&self.predict(input))
         }
     }
 }

@@ -40,6 +40,8 @@ impl Step {
     }
 }
 
+pub(crate) use names::COMPANION_SUFFIXES;
+
 use crate::model::Model;
 use crate::parse::Header;
 

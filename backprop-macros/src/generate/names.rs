@@ -1,30 +1,53 @@
 //! The names generated code gives to things, in one place: they follow the notes' notation
-//! (`z_h4`, `dj_dh1`, `dj_dz_h4`, `dj_dv12`), so an expansion reads like the derivation.
+//! (`z_h4`, `dj_dh1`, `dj_dz_h4`), so an expansion reads like the derivation.
+//!
+//! Hygiene rests on two facts, both kept here:
+//! - a DSL name is never a local or a pattern in generated code, only a field (`self.w11`,
+//!   `trace.h1`, `grads.w11`), so no item in the user's scope (`Some`, a `const N`, a unit
+//!   struct) can capture it, and no DSL name can shadow a generated local;
+//! - every local the passes introduce is either a fixed helper (`input`, `trace`, `target`,
+//!   `grads`, `softmax_gradient`) or `dj_d` followed by a neuron's name (`dj_dh1`,
+//!   `dj_dz_h1`). The two families cannot meet, since no helper starts with `dj_d`, and the
+//!   second is injective because a neuron may not be called `z_<another neuron>` (that name
+//!   is the pre-activation's field in the trace; `model` reports the clash).
+//!
+//! Locals get mixed-site hygiene located at the user's token, so they cannot be reached from
+//! the user's code either.
 
-use proc_macro2::Ident;
+use proc_macro2::{Ident, Span};
 use quote::format_ident;
 
-/// The pre-activation of a neuron: `z_h4`.
+/// A span with the macro's own hygiene for locals, pointing at `at` for messages.
+fn local_span(at: &Ident) -> Span {
+    Span::mixed_site().located_at(at.span())
+}
+
+/// The trace field holding a neuron's pre-activation: `z_h4`. Public API, so it keeps the
+/// user's span.
 pub(crate) fn pre_activation(neuron: &Ident) -> Ident {
     format_ident!("z_{}", neuron, span = neuron.span())
 }
 
-/// `dJ/d(name)` for a node's activation or a parameter: `dj_dh1`, `dj_dv12`.
-pub(crate) fn gradient(name: &Ident) -> Ident {
-    format_ident!("dj_d{}", name, span = name.span())
+/// The local holding `dJ/d(activation)` of a neuron: `dj_dh1`.
+pub(crate) fn gradient(neuron: &Ident) -> Ident {
+    format_ident!("dj_d{}", neuron, span = local_span(neuron))
 }
 
-/// `dJ/dz` of a neuron: `dj_dz_h4`.
+/// The local holding `dJ/dz` of a neuron: `dj_dz_h4`.
 pub(crate) fn pre_activation_gradient(neuron: &Ident) -> Ident {
-    format_ident!("dj_dz_{}", neuron, span = neuron.span())
+    format_ident!("dj_dz_{}", neuron, span = local_span(neuron))
 }
 
-/// The struct of gradients: `SeedNetGrads`.
+/// The struct of gradients: `SeedNetGrads`, spanned at the network's name so that a clash
+/// with another item is reported there.
 pub(crate) fn grads_struct(network: &Ident) -> Ident {
-    format_ident!("{}Grads", network)
+    format_ident!("{}Grads", network, span = network.span())
 }
 
-/// The struct of forward values: `SeedNetTrace`.
+/// The struct of forward values: `SeedNetTrace`, spanned as [`grads_struct`].
 pub(crate) fn trace_struct(network: &Ident) -> Ident {
-    format_ident!("{}Trace", network)
+    format_ident!("{}Trace", network, span = network.span())
 }
+
+/// The suffixes of the companion types, which a network's own name may not end with.
+pub(crate) const COMPANION_SUFFIXES: [&str; 2] = ["Grads", "Trace"];

@@ -1,12 +1,12 @@
-//! The three structs of a network: parameters, gradients and the forward trace.
+//! The three structs of a network: parameters, gradients and the forward trace, each with
+//! its flat view and the compile-time proof that the view is sound.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::names;
 use super::types::{array_type, filled, node_shape, zeros};
-use crate::model::{Model, Neuron, Parameter};
-use crate::parse::Role;
+use crate::model::{text, Model, Neuron, Parameter, Role};
 
 /// The derives every generated struct gets, by absolute path. `Default`, `Debug` and
 /// `PartialEq` are written by hand: the standard library implements `Default` only for
@@ -18,15 +18,16 @@ fn derives() -> TokenStream {
     }
 }
 
-/// `Debug` and `PartialEq` through the struct's flat view (`as_slice`) and the list of its
-/// fields: a few lines whatever the size of the network.
-pub(crate) fn debug_and_eq(name: &Ident, fields: &TokenStream) -> TokenStream {
-    let name_text = name.to_string();
+/// `Debug` and `PartialEq` through the struct's flat view (`as_slice`); `fields` lists the
+/// struct's fields (`Field`s) in flat order: a few lines whatever the size of the network.
+fn debug_and_eq(model: &Model, name: &Ident, fields: &TokenStream) -> TokenStream {
+    let private = model.private();
+    let name_text = text(name);
     quote! {
         #[automatically_derived]
         impl ::core::fmt::Debug for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::backprop_runtime::__private::debug_fields(f, #name_text, #fields, self.as_slice())
+                #private::debug_fields(f, #name_text, #fields, self.as_slice())
             }
         }
 
@@ -34,6 +35,47 @@ pub(crate) fn debug_and_eq(name: &Ident, fields: &TokenStream) -> TokenStream {
         impl ::core::cmp::PartialEq for #name {
             fn eq(&self, other: &Self) -> ::core::primitive::bool {
                 self.as_slice() == other.as_slice()
+            }
+        }
+    }
+}
+
+/// `as_slice` and `as_mut_slice` for a generated struct of `len` scalars, with the
+/// compile-time check their safety rests on; `what` and `order` are for the docs.
+fn flat_access(model: &Model, name: &Ident, len: usize, what: &str, order: &str) -> TokenStream {
+    let scalar = model.scalar.tokens();
+    let private = model.private();
+    let len = Literal::usize_unsuffixed(len);
+    let doc = format!(" Every {what} as one slice, without copying, {order}.");
+    let doc_mut = format!(
+        " Every {what} as one mutable slice, without copying, in the order of [`Self::as_slice`]."
+    );
+    quote! {
+        // The flat view is sound only if the struct is exactly `#len` scalars, aligned as
+        // one: true of a `#[repr(C)]` struct of scalars and arrays of them (no padding can
+        // occur), and checked here so that no attribute or future field can break it.
+        const _: () = ::core::assert!(
+            #private::size_of::<#name>() == #len * #private::size_of::<#scalar>()
+                && #private::align_of::<#name>() == #private::align_of::<#scalar>()
+        );
+
+        #[allow(dead_code)] // a network need not use every generated method
+        impl #name {
+            #[doc = #doc]
+            #[inline]
+            #[must_use]
+            pub fn as_slice(&self) -> &[#scalar] {
+                // SAFETY: `Self` is `#[repr(C)]`, made of `#scalar`s only, and its size and
+                // alignment are those of `#len` `#scalar`s (asserted above).
+                unsafe { #private::as_flat(self) }
+            }
+
+            #[doc = #doc_mut]
+            #[inline]
+            #[must_use]
+            pub fn as_mut_slice(&mut self) -> &mut [#scalar] {
+                // SAFETY: as for `as_slice`.
+                unsafe { #private::as_flat_mut(self) }
             }
         }
     }
@@ -52,23 +94,23 @@ fn parameter_doc(model: &Model, neuron: &Neuron, parameter: &Parameter) -> Strin
         _ => String::new(),
     };
     if is_bias {
-        return format!(" Bias of `{}`{shape}.", neuron.name);
+        return format!(" Bias of `{}`{shape}.", neuron.text());
     }
     let edge = neuron
         .edges
         .iter()
         .find(|edge| edge.weight.name == parameter.name);
     let source = edge.map(|edge| {
-        let name = model.node_name(edge.source);
+        let name = model.node_text(edge.source);
         match edge.index {
             Some(index) => format!("{name}[{index}]"),
-            None => name.to_string(),
+            None => name,
         }
     });
     format!(
         " Weight on the edge `{} -> {}`{shape}.",
         source.unwrap_or_default(),
-        neuron.name
+        neuron.text()
     )
 }
 
@@ -130,32 +172,39 @@ fn negative_zero(name: &Ident, model: &Model) -> TokenStream {
     }
 }
 
+/// The parameters' flat order, for the docs of the flat views.
+const PARAMETER_ORDER: &str = "in declaration order: each neuron's weights in the order of its sum, then its bias; matrices row by row";
+
 /// `pub struct Net { pub w11: f64, pub W1: [[f64; 64]; 32], ... }`, carrying the user's
 /// attributes, and its twin `NetGrads` holding `dJ/dw` for every field. `Default` is zero.
 pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
     let Model {
         attrs, vis, name, ..
     } = model;
+    let private = model.private();
     let grads = names::grads_struct(name);
     let fields = parameter_fields(model);
     let field_names: Vec<_> = fields.iter().map(|(field, ..)| field).collect();
     let field_types: Vec<_> = fields.iter().map(|(_, ty, _)| ty).collect();
     let field_docs = fields.iter().map(|(.., doc)| doc);
-    let grad_docs = field_names.iter().map(|field| format!(" `dJ/d{field}`."));
+    let grad_docs = field_names
+        .iter()
+        .map(|field| format!(" `dJ/d{}`.", text(field)));
     let grads_doc = format!(
-        " The gradient of the loss of a [`{name}`] with respect to each of its parameters, field by field."
+        " The gradient of the loss of a [`{}`] with respect to each of its parameters, field by field.",
+        text(name)
     );
     let derives = derives();
     let net_default = zero_default(name, model);
     let grads_default = zero_default(&grads, model);
     let grads_negative_zero = negative_zero(&grads, model);
-    let layout_fields = quote! {
-        <#name as ::backprop_runtime::__private::Parameters>::LAYOUT
-            .iter()
-            .map(|p| ::backprop_runtime::__private::Field { name: p.name, shape: p.shape })
-    };
-    let net_traits = debug_and_eq(name, &layout_fields);
-    let grads_traits = debug_and_eq(&grads, &layout_fields);
+    let layout_fields =
+        quote!(#private::layout_fields(<#name as #private::Parameters>::LAYOUT));
+    let net_traits = debug_and_eq(model, name, &layout_fields);
+    let grads_traits = debug_and_eq(model, &grads, &layout_fields);
+    let len = model.parameters().map(Parameter::len).sum();
+    let net_flat = flat_access(model, name, len, "parameter", PARAMETER_ORDER);
+    let grads_flat = flat_access(model, &grads, len, "gradient", PARAMETER_ORDER);
     quote! {
         #(#attrs)*
         #derives
@@ -167,6 +216,7 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
 
         #net_default
         #net_traits
+        #net_flat
 
         #[doc = #grads_doc]
         #derives
@@ -179,22 +229,25 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
         #grads_default
         #grads_negative_zero
         #grads_traits
+        #grads_flat
     }
 }
 
 /// `NetTrace`: each input, and each neuron's pre-activation `z_h` and activation `h`.
 pub(crate) fn trace(model: &Model) -> TokenStream {
     let Model { vis, name, .. } = model;
+    let private = model.private();
     let scalar = model.scalar.tokens();
     let trace = names::trace_struct(name);
     let doc = format!(
-        " Every value of one forward pass of a [`{name}`]: its inputs, and each neuron's pre-activation `z` and activation. The backward pass reads them instead of recomputing."
+        " Every value of one forward pass of a [`{}`]: its inputs, and each neuron's pre-activation `z` and activation. The backward pass reads them instead of recomputing.",
+        text(name)
     );
     let inputs = model.inputs.iter().map(|input| {
         let field = &input.name;
         let ty = array_type(&scalar, &node_shape(input.width));
         let docs = &input.docs;
-        let summary = format!(" Input `{field}`.");
+        let summary = format!(" Input `{}`.", input.text());
         quote!(#[doc = #summary] #(#docs)* pub #field: #ty,)
     });
     let neurons = model.neurons.iter().map(|neuron| {
@@ -202,14 +255,20 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
         let ty = array_type(&scalar, &node_shape(neuron.width));
         let z = names::pre_activation(field);
         let z_doc = format!(
-            " `{z} = {}`, the pre-activation of `{field}`.",
-            sum_text(model, neuron)
+            " `z_{} = {}`, the pre-activation of `{}`.",
+            neuron.text(),
+            sum_text(model, neuron),
+            neuron.text()
         );
         let role = match neuron.role {
             Role::Hidden => "",
             Role::Output => " (an output)",
         };
-        let h_doc = format!(" `{field} = {}({z})`{role}.", neuron.activation.name);
+        let h_doc = format!(
+            " `{0} = {1}(z_{0})`{role}.",
+            neuron.text(),
+            neuron.activation.name
+        );
         let docs = &neuron.docs;
         quote! {
             #[doc = #z_doc] pub #z: #ty,
@@ -217,7 +276,24 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
         }
     });
     let derives = derives();
-    let fields = model
+    let values: Vec<(String, Option<usize>)> = model
+        .inputs
+        .iter()
+        .map(|input| (input.text(), input.width))
+        .chain(model.neurons.iter().flat_map(|neuron| {
+            [
+                (format!("z_{}", neuron.text()), neuron.width),
+                (neuron.text(), neuron.width),
+            ]
+        }))
+        .collect();
+    let fields = values.iter().map(|(field, width)| {
+        let shape = node_shape(*width)
+            .into_iter()
+            .map(Literal::usize_unsuffixed);
+        quote!(#private::Field { name: #field, shape: &[#(#shape),*] })
+    });
+    let zero_fields = model
         .inputs
         .iter()
         .map(|input| (input.name.clone(), input.width))
@@ -228,15 +304,15 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
             ]
         }))
         .map(|(field, width)| {
-            let field = field.to_string();
-            let shape = node_shape(width)
-                .into_iter()
-                .map(proc_macro2::Literal::usize_unsuffixed);
-            quote!(::backprop_runtime::__private::Field { name: #field, shape: &[#(#shape),*] })
+            let zero = zeros(&node_shape(width));
+            quote!(#field: #zero)
         });
-    let traits = debug_and_eq(&trace, &quote!([#(#fields),*]));
-    let flat = super::impls::flat_access(
-        &scalar,
+    let traits = debug_and_eq(model, &trace, &quote!([#(#fields),*]));
+    let len = values.iter().map(|(_, width)| width.unwrap_or(1)).sum();
+    let flat = flat_access(
+        model,
+        &trace,
+        len,
         "value of the trace",
         "in declaration order: the inputs, then each neuron's pre-activation and activation",
     );
@@ -250,24 +326,26 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
             #(#neurons)*
         }
 
-        #traits
-
         #[allow(dead_code)]
         impl #trace {
-            #flat
+            /// Every value zero: where a forward pass starts.
+            pub const ZERO: Self = Self { #(#zero_fields,)* };
         }
+
+        #traits
+        #flat
     }
 }
 
 /// The sum of a neuron as the notes write it: `w11 x1 + w21 x2 + b1`.
 fn sum_text(model: &Model, neuron: &Neuron) -> String {
     let edges = neuron.edges.iter().map(|edge| {
-        let source = model.node_name(edge.source);
+        let source = model.node_text(edge.source);
         match edge.index {
-            Some(index) => format!("{} {source}[{index}]", edge.weight.name),
-            None => format!("{} {source}", edge.weight.name),
+            Some(index) => format!("{} {source}[{index}]", edge.weight.text()),
+            None => format!("{} {source}", edge.weight.text()),
         }
     });
-    let bias = neuron.bias.iter().map(|bias| bias.name.to_string());
+    let bias = neuron.bias.iter().map(Parameter::text);
     edges.chain(bias).collect::<Vec<_>>().join(" + ")
 }

@@ -90,3 +90,23 @@ pub(crate) fn flat_element(
         Some(element) => quote!(#flat[#offset_literal + #element]),
     }
 }
+
+/// How many terms one expression of a generated sum holds at most. A longer sum continues
+/// in further statements (`x = x + t65 + ...`), which add in exactly the same order as one
+/// long left-to-right sum: rustc overflows its stack on expressions thousands of terms deep.
+pub(crate) const SUM_CHUNK: usize = 64;
+
+/// `terms` in chunks of [`SUM_CHUNK`]: each chunk `t1 + t2 + ...`.
+pub(crate) fn sum_chunks(terms: &[TokenStream]) -> Vec<TokenStream> {
+    terms
+        .chunks(SUM_CHUNK)
+        .map(|chunk| quote!(#(#chunk)+*))
+        .collect()
+}
+
+/// The statements continuing a chunked sum into `place` after its first chunk:
+/// `place = place + t65 + ...;` for each further chunk.
+pub(crate) fn continue_sum(place: &TokenStream, chunks: &[TokenStream]) -> TokenStream {
+    let rest = chunks.iter().skip(1);
+    quote!(#(#place = #place + #rest;)*)
+}

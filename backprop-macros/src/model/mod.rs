@@ -12,12 +12,14 @@ mod shapes;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
+use syn::ext::IdentExt;
 use syn::{Attribute, Ident, Visibility};
 
 use crate::errors::Errors;
 use crate::formula::ActivationDef;
 use crate::loss::Loss;
-use crate::parse::{NetworkDef, Role};
+use crate::parse::NetworkDef;
+pub(crate) use crate::parse::Role;
 
 /// A resolved network, ready to be checked and generated.
 pub(crate) struct Model {
@@ -31,6 +33,15 @@ pub(crate) struct Model {
     pub(crate) loss: Loss,
     /// The loss's name in the source, for errors about it.
     pub(crate) loss_span: Span,
+    /// The path of the runtime crate: `::backprop_runtime` unless the network says
+    /// `#[backprop(crate = path)]`.
+    pub(crate) runtime: syn::Path,
+}
+
+/// A DSL name as text, without the `r#` of a raw identifier: how layouts, `Debug`, DOT,
+/// docs and messages show it, and how names are compared.
+pub(crate) fn text(name: &Ident) -> String {
+    name.unraw().to_string()
 }
 
 /// The floating-point type of a network.
@@ -89,7 +100,27 @@ pub(crate) struct Parameter {
     pub(crate) shape: Vec<usize>,
 }
 
+impl Input {
+    /// The input's name as text.
+    pub(crate) fn text(&self) -> String {
+        text(&self.name)
+    }
+}
+
+impl Neuron {
+    /// The neuron's name as text.
+    pub(crate) fn text(&self) -> String {
+        text(&self.name)
+    }
+}
+
 impl Parameter {
+    /// The parameter's name as text.
+    pub(crate) fn text(&self) -> String {
+        text(&self.name)
+    }
+
+
     /// How many scalars the parameter holds.
     pub(crate) fn len(&self) -> usize {
         self.shape.iter().product()
@@ -110,6 +141,18 @@ impl Model {
             NodeRef::Input(index) => &self.inputs[index].name,
             NodeRef::Neuron(index) => &self.neurons[index].name,
         }
+    }
+
+    /// The name of a node as text.
+    pub(crate) fn node_text(&self, node: NodeRef) -> String {
+        text(self.node_name(node))
+    }
+
+    /// `<runtime>::__private`: the one door through which generated code reaches the
+    /// runtime.
+    pub(crate) fn private(&self) -> TokenStream {
+        let runtime = &self.runtime;
+        quote!(#runtime::__private)
     }
 
     /// The width of a node: `None` for a single value.

@@ -226,7 +226,11 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
         });
     }
 
+    check_network_name(&header.name, errors);
     let (loss, loss_span) = loss?;
+    let runtime = header
+        .runtime
+        .unwrap_or_else(|| syn::parse_quote!(::backprop_runtime));
     let model = Model {
         attrs: header.attrs,
         vis: header.vis,
@@ -236,6 +240,7 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
         neurons,
         loss,
         loss_span,
+        runtime,
     };
     check_reserved_names(&model, errors);
     Some(model)
@@ -461,10 +466,25 @@ fn binding_kind(binding: Binding) -> &'static str {
     }
 }
 
-/// Generated code names the pre-activation of node `h` `z_h`; no declared name may take
-/// that name from it.
+/// A network `Net` also declares `NetGrads` and `NetTrace`, so a network's own name may not
+/// end like those: `NetGrads` would collide with the gradients of a network `Net`. With this
+/// rule no two networks' generated types can share a name.
+fn check_network_name(name: &Ident, errors: &mut Errors) {
+    let text = super::text(name);
+    for suffix in crate::generate::COMPANION_SUFFIXES {
+        if let Some(stem) = text.strip_suffix(suffix).filter(|stem| !stem.is_empty()) {
+            errors.error(
+                name.span(),
+                format!("a network's name cannot end in `{suffix}`: `network!` names the companion types of a network `{stem}` `{stem}Grads` and `{stem}Trace`, so `{text}` could collide with them; choose another name"),
+            );
+        }
+    }
+}
+
+/// The trace names the pre-activation of neuron `h` `z_h`; no declared name may take that
+/// name from it. Names are compared as text, so `r#h` is `h`.
 fn check_reserved_names(model: &Model, errors: &mut Errors) {
-    let neuron_names: Vec<String> = model.neurons.iter().map(|n| n.name.to_string()).collect();
+    let neuron_names: Vec<String> = model.neurons.iter().map(Neuron::text).collect();
     let names = model
         .inputs
         .iter()
@@ -472,7 +492,7 @@ fn check_reserved_names(model: &Model, errors: &mut Errors) {
         .chain(model.neurons.iter().map(|neuron| &neuron.name))
         .chain(model.parameters().map(|parameter| &parameter.name));
     for name in names {
-        let text = name.to_string();
+        let text = super::text(name);
         if let Some(owner) = text
             .strip_prefix("z_")
             .filter(|rest| neuron_names.iter().any(|n| n == rest))
