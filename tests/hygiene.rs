@@ -94,3 +94,64 @@ fn node_names_that_match_generated_locals() {
     let grads = net.backward(&trace, &[1.0]);
     assert_eq!(grads.z, 1.0); // dJ/dz = o - t
 }
+
+/// Generated code needs nothing from the prelude: no trait method is called by method
+/// syntax, no prelude item named.
+mod without_prelude {
+    #![no_implicit_prelude]
+
+    ::backprop_runtime::network! {
+        /// Layers, single neurons and a classifier's loss, where no prelude exists.
+        pub struct Bare<f64> {
+            input x[3], y;
+            layer h[4] = tanh(W * x + v * y + b);
+            neuron n = sigmoid(u * h + c);
+            output o[2] = identity(V * h + s * n);
+            loss softmax_cross_entropy;
+        }
+    }
+}
+
+#[test]
+fn networks_compile_without_the_prelude() {
+    let mut net = without_prelude::Bare::default();
+    for (index, value) in net.as_mut_slice().iter_mut().enumerate() {
+        *value = (index as f64).sin() * 0.5;
+    }
+    let target = backprop_runtime::ClassTarget::Index(1);
+    let before = net.loss(&[0.5, -0.5, 1.0, 2.0], &target);
+    net.train_step(&[0.5, -0.5, 1.0, 2.0], &target, 0.1)
+        .unwrap();
+    assert!(net.loss(&[0.5, -0.5, 1.0, 2.0], &target) < before);
+    assert!(format!("{net:?}").starts_with("Bare { W: [["));
+}
+
+/// The runtime named by an explicit path, as a crate that renamed the dependency does
+/// (`checks/renamed-runtime` builds one for real).
+mod explicit_runtime_path {
+    pub mod reexport {
+        pub use ::backprop_runtime as runtime;
+    }
+
+    ::backprop_runtime::network! {
+        /// Reaches the runtime only through `#[backprop(crate = ...)]`.
+        #[backprop(crate = crate::explicit_runtime_path::reexport::runtime)]
+        pub struct ThroughPath<f32> {
+            input x;
+            neuron h = tanh(w * x + b);
+            output o = identity(u * h);
+            loss half_squared_error;
+        }
+    }
+}
+
+#[test]
+fn the_runtime_through_an_explicit_path() {
+    let mut net = explicit_runtime_path::ThroughPath {
+        w: 0.5,
+        b: 0.0,
+        u: 1.0,
+    };
+    let first = net.train_step(&[1.0], &[2.0], 0.1).unwrap();
+    assert!(net.loss(&[1.0], &[2.0]) < first);
+}

@@ -32,6 +32,18 @@ network! {
 }
 
 network! {
+    /// Formula constants that clippy would flag in hand-written code (`3.14159` is close to
+    /// pi, `z - z` repeats an operand) are the user's choice: the expansion allows them.
+    pub struct Constants<f32> {
+        activation wave(z) = sin(3.14159 * z) + z - z + 0.333333333333333333 * z;
+        /// The only input.
+        input x;
+        output o = wave(w * x);
+        loss half_squared_error;
+    }
+}
+
+network! {
     /// A private network of which only some methods are used: no dead-code warnings.
     struct PartlyUsed<f64> {
         input x1, x2;
@@ -64,4 +76,12 @@ fn partly_used_network_predicts() {
         U: 2.0,
     };
     assert_eq!(net.predict(&[3.0, 1.0]), [4.0]);
+}
+
+#[test]
+#[allow(clippy::approx_constant)] // the network's own constant, on purpose
+fn constants_clippy_would_flag_are_kept() {
+    let net = Constants { w: 1.0 };
+    let expected = (3.14159_f32 * 0.5).sin() + 0.333_333_34 * 0.5;
+    assert!((net.predict(&[0.5])[0] - expected).abs() < 1e-6);
 }

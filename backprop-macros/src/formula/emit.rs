@@ -30,6 +30,16 @@ pub(crate) fn emit_factor(formula: &Formula, z: &TokenStream, h: &TokenStream) -
 fn emit_at(formula: &Formula, z: &TokenStream, h: &TokenStream, context: u8) -> TokenStream {
     let operand = |formula: &Formula, context: u8| emit_at(formula, z, h, context);
     let tokens = match formula {
+        // The parser and the simplifier never make a non-finite constant; should one appear,
+        // it is written as a division rather than panicking in `Literal`.
+        Formula::Const(c) if c.is_nan() => quote!((0.0 / 0.0)),
+        Formula::Const(c) if c.is_infinite() => {
+            if *c < 0.0 {
+                quote!((-1.0 / 0.0))
+            } else {
+                quote!((1.0 / 0.0))
+            }
+        }
         Formula::Const(c) => {
             let literal = Literal::f64_unsuffixed(c.abs());
             if *c < 0.0 {

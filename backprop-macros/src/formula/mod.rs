@@ -133,7 +133,54 @@ impl Formula {
     }
 }
 
+/// How deeply a formula may nest as written (parentheses, calls, unary minus signs):
+/// recursion in the macro and in rustc is bounded by it.
+pub(crate) const MAX_WRITTEN_DEPTH: usize = 100;
+
+/// How many operations an activation's formula, or its derivative, may hold once the
+/// activations it calls are put in: self-composing activations grow exponentially, and
+/// rustc has to compile the result.
+pub(crate) const MAX_SIZE: usize = 2_000;
+
+/// How deeply an activation's formula, or its derivative, may nest once the activations it
+/// calls are put in.
+pub(crate) const MAX_DEPTH: usize = 256;
+
 impl Formula {
+    /// How many operations, variables and constants the formula holds.
+    pub(crate) fn size(&self) -> usize {
+        match self {
+            Formula::Const(_) | Formula::Var | Formula::Output => 1,
+            Formula::Neg(a) | Formula::Powi(a, _) | Formula::Call(_, a) => 1 + a.size(),
+            Formula::Add(a, b) | Formula::Sub(a, b) | Formula::Mul(a, b) | Formula::Div(a, b) => {
+                1 + a.size() + b.size()
+            }
+        }
+    }
+
+    /// How deeply the formula nests: 1 for a leaf.
+    pub(crate) fn depth(&self) -> usize {
+        match self {
+            Formula::Const(_) | Formula::Var | Formula::Output => 1,
+            Formula::Neg(a) | Formula::Powi(a, _) | Formula::Call(_, a) => 1 + a.depth(),
+            Formula::Add(a, b) | Formula::Sub(a, b) | Formula::Mul(a, b) | Formula::Div(a, b) => {
+                1 + a.depth().max(b.depth())
+            }
+        }
+    }
+
+    /// How many times the variable `z` occurs.
+    pub(crate) fn variable_count(&self) -> usize {
+        match self {
+            Formula::Var => 1,
+            Formula::Const(_) | Formula::Output => 0,
+            Formula::Neg(a) | Formula::Powi(a, _) | Formula::Call(_, a) => a.variable_count(),
+            Formula::Add(a, b) | Formula::Sub(a, b) | Formula::Mul(a, b) | Formula::Div(a, b) => {
+                a.variable_count() + b.variable_count()
+            }
+        }
+    }
+
     /// The largest magnitude of any constant in the formula (0 for none).
     pub(crate) fn largest_constant(&self) -> f64 {
         match self {
@@ -198,6 +245,12 @@ impl ActivationDef {
     /// The activation applied to `argument`: its forward formula with `z := argument`.
     pub(crate) fn apply_to(&self, argument: &Formula) -> Formula {
         self.forward.substitute(argument, &Formula::Output)
+    }
+
+    /// The size of [`Self::apply_to`]'s result, computed without building it.
+    pub(crate) fn applied_size(&self, argument: &Formula) -> usize {
+        let uses = self.forward.variable_count();
+        self.forward.size() - uses + uses * argument.size()
     }
 }
 

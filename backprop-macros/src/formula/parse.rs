@@ -2,10 +2,12 @@
 //! (in derivatives), calls of activations declared so far, of `ln`, `sqrt`, `abs`, `sign`,
 //! and `powi(x, n)`.
 
+use proc_macro2::Span;
 use syn::parse::ParseStream;
 use syn::{parenthesized, Ident, Lit, Token};
 
-use super::{ActivationDef, Formula, Primitive};
+use super::simplify::apply_primitive;
+use super::{ActivationDef, Formula, Primitive, MAX_SIZE, MAX_WRITTEN_DEPTH};
 
 /// What names mean inside one formula.
 pub(crate) struct Scope<'a> {
@@ -25,52 +27,109 @@ pub(crate) struct Scope<'a> {
 
 /// Parses a whole formula from `input`, up to a `,` or `;` or the end.
 pub(crate) fn parse_formula(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
-    sum(input, scope)
+    sum(input, scope, 0)
 }
 
-fn sum(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
-    let mut left = product(input, scope)?;
+/// Fails where the formula nests deeper than [`MAX_WRITTEN_DEPTH`]; called on every way in
+/// to a deeper level, so the parser's own recursion stays bounded.
+fn enter(input: ParseStream, depth: usize) -> syn::Result<usize> {
+    if depth >= MAX_WRITTEN_DEPTH {
+        return Err(input.error(format!(
+            "this formula nests more than {MAX_WRITTEN_DEPTH} levels deep (parentheses, calls and minus signs); write it more simply"
+        )));
+    }
+    Ok(depth + 1)
+}
+
+/// `formula`, with an operation on constants alone folded to one constant. A constant that
+/// folds to NaN or infinity is an error at `span`, the operator or call that makes it, since
+/// no literal can hold it and the formula would be NaN or infinite everywhere.
+fn fold(formula: Formula, span: Span) -> syn::Result<Formula> {
+    use Formula::{Add, Call, Const, Div, Mul, Neg, Powi, Sub};
+    let value = match &formula {
+        Neg(a) => match **a {
+            Const(a) => -a,
+            _ => return Ok(formula),
+        },
+        Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) => match (&**a, &**b) {
+            (Const(a), Const(b)) => match &formula {
+                Add(..) => a + b,
+                Sub(..) => a - b,
+                Mul(..) => a * b,
+                _ => a / b,
+            },
+            _ => return Ok(formula),
+        },
+        Powi(a, n) => match **a {
+            Const(a) => a.powi(*n),
+            _ => return Ok(formula),
+        },
+        Call(primitive, a) => match **a {
+            Const(a) => apply_primitive(*primitive, a),
+            _ => return Ok(formula),
+        },
+        _ => return Ok(formula),
+    };
+    if value.is_finite() {
+        return Ok(Const(value));
+    }
+    let what = if value.is_nan() { "NaN" } else { "an infinity" };
+    Err(syn::Error::new(
+        span,
+        format!("this constant part of the formula evaluates to {what}; a formula's constants must be finite numbers"),
+    ))
+}
+
+fn sum(input: ParseStream, scope: &Scope, depth: usize) -> syn::Result<Formula> {
+    let mut left = product(input, scope, depth)?;
     loop {
         if input.peek(Token![+]) {
-            input.parse::<Token![+]>()?;
-            left = Formula::Add(Box::new(left), Box::new(product(input, scope)?));
+            let span = input.parse::<Token![+]>()?.span;
+            let right = product(input, scope, depth)?;
+            left = fold(Formula::Add(Box::new(left), Box::new(right)), span)?;
         } else if input.peek(Token![-]) {
-            input.parse::<Token![-]>()?;
-            left = Formula::Sub(Box::new(left), Box::new(product(input, scope)?));
+            let span = input.parse::<Token![-]>()?.span;
+            let right = product(input, scope, depth)?;
+            left = fold(Formula::Sub(Box::new(left), Box::new(right)), span)?;
         } else {
             return Ok(left);
         }
     }
 }
 
-fn product(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
-    let mut left = unary(input, scope)?;
+fn product(input: ParseStream, scope: &Scope, depth: usize) -> syn::Result<Formula> {
+    let mut left = unary(input, scope, depth)?;
     loop {
         if input.peek(Token![*]) {
-            input.parse::<Token![*]>()?;
-            left = Formula::Mul(Box::new(left), Box::new(unary(input, scope)?));
+            let span = input.parse::<Token![*]>()?.span;
+            let right = unary(input, scope, depth)?;
+            left = fold(Formula::Mul(Box::new(left), Box::new(right)), span)?;
         } else if input.peek(Token![/]) {
-            input.parse::<Token![/]>()?;
-            left = Formula::Div(Box::new(left), Box::new(unary(input, scope)?));
+            let span = input.parse::<Token![/]>()?.span;
+            let right = unary(input, scope, depth)?;
+            left = fold(Formula::Div(Box::new(left), Box::new(right)), span)?;
         } else {
             return Ok(left);
         }
     }
 }
 
-fn unary(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
+fn unary(input: ParseStream, scope: &Scope, depth: usize) -> syn::Result<Formula> {
     if input.peek(Token![-]) {
-        input.parse::<Token![-]>()?;
-        return Ok(Formula::Neg(Box::new(unary(input, scope)?)));
+        let depth = enter(input, depth)?;
+        let span = input.parse::<Token![-]>()?.span;
+        let operand = unary(input, scope, depth)?;
+        return fold(Formula::Neg(Box::new(operand)), span);
     }
-    atom(input, scope)
+    atom(input, scope, depth)
 }
 
-fn atom(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
+fn atom(input: ParseStream, scope: &Scope, depth: usize) -> syn::Result<Formula> {
     if input.peek(syn::token::Paren) {
+        let depth = enter(input, depth)?;
         let content;
         parenthesized!(content in input);
-        let inner = sum(&content, scope)?;
+        let inner = sum(&content, scope, depth)?;
         expect_end(&content)?;
         return Ok(inner);
     }
@@ -84,7 +143,8 @@ fn atom(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
     }
     let name = crate::parse::normalize(input.parse()?);
     if input.peek(syn::token::Paren) {
-        return call(&name, input, scope);
+        let depth = enter(input, depth)?;
+        return call(&name, input, scope, depth);
     }
     if name == *scope.variable {
         Ok(Formula::Var)
@@ -119,10 +179,10 @@ fn number(input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
     Ok(Formula::Const(value))
 }
 
-fn call(name: &Ident, input: ParseStream, scope: &Scope) -> syn::Result<Formula> {
+fn call(name: &Ident, input: ParseStream, scope: &Scope, depth: usize) -> syn::Result<Formula> {
     let content;
     parenthesized!(content in input);
-    let argument = sum(&content, scope)?;
+    let argument = sum(&content, scope, depth)?;
     let text = name.to_string();
     if text == "powi" {
         content.parse::<Token![,]>().map_err(|_| {
@@ -141,17 +201,27 @@ fn call(name: &Ident, input: ParseStream, scope: &Scope) -> syn::Result<Formula>
         let power: syn::LitInt = content.parse()?;
         let power: i32 = power.base10_parse()?;
         expect_end(&content)?;
-        return Ok(Formula::Powi(
-            Box::new(argument),
-            if negative { -power } else { power },
-        ));
+        let power = if negative { -power } else { power };
+        return fold(Formula::Powi(Box::new(argument), power), name.span());
     }
     expect_end(&content)?;
     if let Some(activation) = scope.activations.iter().find(|a| a.name == text) {
-        return Ok(activation.apply_to(&argument));
+        let size = activation.applied_size(&argument);
+        if size > MAX_SIZE {
+            return Err(syn::Error::new(
+                name.span(),
+                format!("calling `{text}` here makes the formula {size} operations long, more than {MAX_SIZE}: activations that call each other grow quickly; write this one out more simply"),
+            ));
+        }
+        let applied = activation.apply_to(&argument);
+        // A constant argument gives a constant, which must be finite like any other.
+        return match argument {
+            Formula::Const(_) => fold_whole(applied, name.span()),
+            _ => Ok(applied),
+        };
     }
     if let Some(&(_, primitive)) = Primitive::CALLABLE.iter().find(|(n, _)| *n == text) {
-        return Ok(Formula::Call(primitive, Box::new(argument)));
+        return fold(Formula::Call(primitive, Box::new(argument)), name.span());
     }
     if scope.declared_later.contains(&text) {
         return Err(syn::Error::new(
@@ -182,4 +252,22 @@ fn expect_end(input: ParseStream) -> syn::Result<()> {
     } else {
         Err(input.error("expected an operator (`+`, `-`, `*`, `/`) or the end of the expression"))
     }
+}
+
+/// A formula without the variable, folded to its value; NaN or infinity is an error at
+/// `span` as in [`fold`].
+fn fold_whole(formula: Formula, span: Span) -> syn::Result<Formula> {
+    use Formula::{Add, Call, Div, Mul, Neg, Powi, Sub};
+    let recurse = |a: &Formula| fold_whole(a.clone(), span).map(Box::new);
+    let formula = match &formula {
+        Neg(a) => Neg(recurse(a)?),
+        Add(a, b) => Add(recurse(a)?, recurse(b)?),
+        Sub(a, b) => Sub(recurse(a)?, recurse(b)?),
+        Mul(a, b) => Mul(recurse(a)?, recurse(b)?),
+        Div(a, b) => Div(recurse(a)?, recurse(b)?),
+        Powi(a, n) => Powi(recurse(a)?, *n),
+        Call(primitive, a) => Call(*primitive, recurse(a)?),
+        _ => formula,
+    };
+    fold(formula, span)
 }

@@ -1,8 +1,20 @@
 //! Algebraic clean-up of generated formulas: constant folding and the identities that a
 //! derivative produces in bulk (`x * 1`, `x + 0`, `0 * x`, `--x`).
 //!
-//! `0 * x = 0` is not IEEE-exact when `x` is infinite; like every symbolic differentiator we
-//! accept that, since a non-finite value is caught by the training step anyway.
+//! `0 * x = 0` and `0 / x = 0` are not IEEE-exact when `x` is infinite or zero; like every
+//! symbolic differentiator we accept that, since a non-finite value is caught by the training
+//! step anyway. Constants are folded only when the result is finite: a fold to NaN or
+//! infinity is left as written, to be computed at run time as IEEE says (the parser has
+//! already rejected such constants where the user wrote them).
+
+/// `value` as a constant if it is finite, else `otherwise` (the unfolded formula).
+fn finite_or(value: f64, otherwise: impl FnOnce() -> Formula) -> Formula {
+    if value.is_finite() {
+        Formula::Const(value)
+    } else {
+        otherwise()
+    }
+}
 
 use super::{Formula, Primitive};
 
@@ -18,20 +30,20 @@ pub(crate) fn simplify(formula: &Formula) -> Formula {
             a => Neg(boxed(a)),
         },
         Add(a, b) => match (simplify(a), simplify(b)) {
-            (Const(x), Const(y)) => Const(x + y),
+            (Const(x), Const(y)) => finite_or(x + y, || Add(boxed(Const(x)), boxed(Const(y)))),
             (Const(zero), other) | (other, Const(zero)) if zero == 0.0 => other,
             (a, Neg(b)) => Sub(boxed(a), b),
             (a, b) => Add(boxed(a), boxed(b)),
         },
         Sub(a, b) => match (simplify(a), simplify(b)) {
-            (Const(x), Const(y)) => Const(x - y),
+            (Const(x), Const(y)) => finite_or(x - y, || Sub(boxed(Const(x)), boxed(Const(y)))),
             (a, Const(0.0)) => a,
             (Const(0.0), b) => simplify(&Neg(boxed(b))),
             (a, Neg(b)) => Add(boxed(a), b),
             (a, b) => Sub(boxed(a), boxed(b)),
         },
         Mul(a, b) => match (simplify(a), simplify(b)) {
-            (Const(x), Const(y)) => Const(x * y),
+            (Const(x), Const(y)) => finite_or(x * y, || Mul(boxed(Const(x)), boxed(Const(y)))),
             (Const(zero), _) | (_, Const(zero)) if zero == 0.0 => Const(0.0),
             (Const(one), other) | (other, Const(one)) if one == 1.0 => other,
             (Const(minus_one), other) | (other, Const(minus_one)) if minus_one == -1.0 => {
@@ -39,7 +51,7 @@ pub(crate) fn simplify(formula: &Formula) -> Formula {
             }
             // Constants gather at the front: `2.0 * (3.0 * z)` is `6.0 * z`.
             (Const(x), Mul(inner, rest)) => match *inner {
-                Const(y) => simplify(&Mul(boxed(Const(x * y)), rest)),
+                Const(y) if (x * y).is_finite() => simplify(&Mul(boxed(Const(x * y)), rest)),
                 inner => Mul(boxed(Const(x)), boxed(Mul(boxed(inner), rest))),
             },
             (Neg(a), Neg(b)) => Mul(a, b),
@@ -48,7 +60,7 @@ pub(crate) fn simplify(formula: &Formula) -> Formula {
             (a, b) => Mul(boxed(a), boxed(b)),
         },
         Div(a, b) => match (simplify(a), simplify(b)) {
-            (Const(x), Const(y)) if y != 0.0 => Const(x / y),
+            (Const(x), Const(y)) => finite_or(x / y, || Div(boxed(Const(x)), boxed(Const(y)))),
             (Const(0.0), _) => Const(0.0),
             (a, Const(1.0)) => a,
             (a, b) => Div(boxed(a), boxed(b)),

@@ -107,17 +107,22 @@ impl Locals {
     }
 
     /// The up-front declaration of every local, or nothing when they are declared at use.
+    /// One `let` per 64 locals: a single tuple of thousands of bindings costs rustc memory
+    /// quadratic in its length (5 GB for 20,000).
     pub(crate) fn declaration(&self) -> TokenStream {
-        if self.declare == Declare::AtUse || self.list.is_empty() {
+        if self.declare == Declare::AtUse {
             return TokenStream::new();
         }
-        let names = self.list.iter().map(|local| {
-            let name = &local.name;
-            let mutable = local.mutable.then(|| quote!(mut));
-            quote!(#mutable #name)
+        let lets = self.list.chunks(64).map(|chunk| {
+            let names = chunk.iter().map(|local| {
+                let name = &local.name;
+                let mutable = local.mutable.then(|| quote!(mut));
+                quote!(#mutable #name)
+            });
+            let types = chunk.iter().map(|local| &local.ty);
+            quote!(let (#(#names,)*): (#(#types,)*);)
         });
-        let types = self.list.iter().map(|local| &local.ty);
-        quote!(let (#(#names,)*): (#(#types,)*);)
+        quote!(#(#lets)*)
     }
 }
 
@@ -128,7 +133,9 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     let trace = names::trace_struct(&model.name);
     let grads = names::grads_struct(&model.name);
     let output_len = Literal::usize_unsuffixed(model.output_len());
-    let target = model.loss.target_type(&private, &scalar, &quote!(#output_len));
+    let target = model
+        .loss
+        .target_type(&private, &scalar, &quote!(#output_len));
     let mut locals = Locals::new(Declare::for_model(model));
     let steps: Vec<TokenStream> = steps(model, order, &mut locals)
         .into_iter()
@@ -142,7 +149,8 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[inline]
-        #[allow(non_snake_case)]
+        #[allow(non_snake_case)] // locals follow the user's names, e.g. `dj_dW1`
+        #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
         pub fn backward_accumulate(&self, trace: &#trace, target: &#target, grads: &mut #grads) {
             #[allow(unused_imports)] // not every network calls every runtime module
             use #private::{act, dense};
@@ -185,7 +193,14 @@ pub(crate) fn steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<
                 steps.push(fused_dj_dz(model, neuron, offset, &scalar, locals));
             }
             _ => {
-                steps.push(dj_dh(model, neuron, offset, &readers[index], &scalar, locals));
+                steps.push(dj_dh(
+                    model,
+                    neuron,
+                    offset,
+                    &readers[index],
+                    &scalar,
+                    locals,
+                ));
                 steps.push(local_link(neuron, &scalar, locals));
             }
         }

@@ -20,7 +20,9 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
     let trace = names::trace_struct(name);
     let input_len = Literal::usize_unsuffixed(model.input_len());
     let output_len = Literal::usize_unsuffixed(model.output_len());
-    let target = model.loss.target_type(&private, &scalar, &quote!(#output_len));
+    let target = model
+        .loss
+        .target_type(&private, &scalar, &quote!(#output_len));
     let read_inputs = forward::read_inputs(model);
     let show_inputs = model.inputs.iter().map(|input| {
         let field = &input.name;
@@ -77,6 +79,7 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
                 ///
                 /// Whatever `out` reports.
                 #[allow(non_snake_case, clippy::too_many_lines)]
+                #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
                 pub fn explain<W: ::core::fmt::Write>(
                     &self,
                     input: &[#scalar; #input_len],

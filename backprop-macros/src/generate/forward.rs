@@ -39,6 +39,7 @@ pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
         #[doc = #doc]
         #[inline]
         #[must_use]
+        #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
         pub fn forward(&self, input: &[#scalar; #input_len]) -> #trace {
             #[allow(unused_imports)] // not every network calls every runtime module
             use #private::{act, dense};
@@ -149,14 +150,15 @@ fn neuron_steps(model: &Model, neuron: &Neuron) -> [Step; 2] {
         let chunks = sum_chunks(&terms);
         let first = &chunks[0];
         let rest = continue_sum(&quote!(trace.#z), &chunks);
-        let value = emit(&neuron.activation.forward, &quote!(trace.#z), &quote!(trace.#h));
+        let value = emit(
+            &neuron.activation.forward,
+            &quote!(trace.#z),
+            &quote!(trace.#h),
+        );
         return [
             Step::new(
                 quote!(trace.#z = #first; #rest),
-                &format!(
-                    "{z_text} = {sum_text} = {} = {{:.6}}",
-                    numbers.join(" + ")
-                ),
+                &format!("{z_text} = {sum_text} = {} = {{:.6}}", numbers.join(" + ")),
                 &args,
             ),
             Step::new(

@@ -17,7 +17,9 @@ pub(crate) fn impls(model: &Model, forward: TokenStream, backward: TokenStream) 
     let trace = names::trace_struct(name);
     let input_len = Literal::usize_unsuffixed(model.input_len());
     let output_len = Literal::usize_unsuffixed(model.output_len());
-    let target = model.loss.target_type(&private, &scalar, &quote!(#output_len));
+    let target = model
+        .loss
+        .target_type(&private, &scalar, &quote!(#output_len));
     let parameter_count = Literal::usize_unsuffixed(model.parameters().map(|p| p.len()).sum());
     let layout = model.neurons.iter().flat_map(|neuron| {
         let fan_in: usize = neuron

@@ -51,3 +51,12 @@ pub(crate) fn trace_struct(network: &Ident) -> Ident {
 
 /// The suffixes of the companion types, which a network's own name may not end with.
 pub(crate) const COMPANION_SUFFIXES: [&str; 2] = ["Grads", "Trace"];
+
+/// Whether a network's name ends like a companion type (`NetGrads`): such names are refused,
+/// since they could collide with another network's generated types.
+pub(crate) fn is_companion_name(network: &Ident) -> bool {
+    let text = crate::model::text(network);
+    COMPANION_SUFFIXES
+        .iter()
+        .any(|suffix| text.len() > suffix.len() && text.ends_with(suffix))
+}

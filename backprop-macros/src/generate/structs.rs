@@ -198,8 +198,7 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
     let net_default = zero_default(name, model);
     let grads_default = zero_default(&grads, model);
     let grads_negative_zero = negative_zero(&grads, model);
-    let layout_fields =
-        quote!(#private::layout_fields(<#name as #private::Parameters>::LAYOUT));
+    let layout_fields = quote!(#private::layout_fields(<#name as #private::Parameters>::LAYOUT));
     let net_traits = debug_and_eq(model, name, &layout_fields);
     let grads_traits = debug_and_eq(model, &grads, &layout_fields);
     let len = model.parameters().map(Parameter::len).sum();

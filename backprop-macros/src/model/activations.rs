@@ -86,10 +86,12 @@ fn read_activation(
         .parse2(tokens.clone())
     };
     let forward = formula::simplify(&read(&decl.forward, false)?);
+    within_limits(decl, "formula", &forward)?;
     let derivative = match &decl.derivative {
         Some(tokens) => formula::simplify(&read(tokens, true)?),
         None => formula::simplify(&formula::derivative(&forward)),
     };
+    within_limits(decl, "derivative", &derivative)?;
     // Constant folding can make a constant no literal of the scalar type can hold.
     let folded = forward
         .largest_constant()
@@ -108,4 +110,28 @@ fn read_activation(
         forward,
         derivative,
     })
+}
+
+/// An activation's formula or derivative, with the activations it calls put in, stays
+/// within what the macro and rustc handle: [`formula::MAX_SIZE`] operations nested at most
+/// [`formula::MAX_DEPTH`] deep. Checked on the formula before it is differentiated.
+fn within_limits(decl: &ActivationDecl, what: &str, formula: &Formula) -> syn::Result<()> {
+    let (size, depth) = (formula.size(), formula.depth());
+    if size <= formula::MAX_SIZE && depth <= formula::MAX_DEPTH {
+        return Ok(());
+    }
+    let remedy = if what == "derivative" && decl.derivative.is_none() {
+        ", or give its derivative with `, derivative = ...`"
+    } else {
+        ""
+    };
+    Err(syn::Error::new(
+        decl.name.span(),
+        format!(
+            "the {what} of `{}` is {size} operations nested {depth} deep once the activations it calls are put in, more than the {} operations and {} levels allowed; write it more simply{remedy}",
+            decl.name,
+            formula::MAX_SIZE,
+            formula::MAX_DEPTH,
+        ),
+    ))
 }

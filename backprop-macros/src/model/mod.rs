@@ -120,7 +120,6 @@ impl Parameter {
         text(&self.name)
     }
 
-
     /// How many scalars the parameter holds.
     pub(crate) fn len(&self) -> usize {
         self.shape.iter().product()

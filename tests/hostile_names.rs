@@ -1,0 +1,328 @@
+//! No name a user writes in `network!` changes what the generated code computes: each
+//! network below uses names that once captured or shadowed generated code (prelude items,
+//! items in scope, generated locals, raw identifiers), and computes bit for bit what its
+//! twin with plain names computes.
+
+#![allow(non_camel_case_types, non_upper_case_globals, dead_code)]
+
+use backprop_runtime::{ClassTarget, Network, Parameters};
+
+/// Items a `let` pattern named after a node would bind to. (An item named exactly like a
+/// generated local, such as a lowercase `const dj_dh`, still captures it: that is the limit
+/// of hygiene on stable Rust, documented on `network!`, and rustc warns about such names.)
+const N: f64 = 3.0;
+struct Unit;
+struct Tuple(f64);
+
+/// Sets every parameter of both networks to the same distinct values.
+fn same_parameters<A: Parameters<Scalar = f64>, B: Parameters<Scalar = f64>>(a: &mut A, b: &mut B) {
+    assert_eq!(A::LEN, B::LEN, "twins have the same number of parameters");
+    for (index, (x, y)) in a
+        .as_mut_slice()
+        .iter_mut()
+        .zip(b.as_mut_slice())
+        .enumerate()
+    {
+        let value = (index as f64 * 0.7 + 0.3).sin() * 0.8;
+        *x = value;
+        *y = value;
+    }
+}
+
+/// Bit-for-bit equality of two flat views.
+fn assert_same_bits(what: &str, a: &[f64], b: &[f64]) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    for (index, (x, y)) in a.iter().zip(b).enumerate() {
+        assert_eq!(
+            x.to_bits(),
+            y.to_bits(),
+            "{what}[{index}]: {x} (plain names) vs {y} (hostile names)"
+        );
+    }
+}
+
+/// Forward values, gradients and one SGD step agree bit for bit between two twins.
+fn assert_twins<A, B>(mut plain: A, mut hostile: B, input: &A::Input, target: &A::Target)
+where
+    A: Network<Scalar = f64> + Copy,
+    B: Network<Scalar = f64, Input = A::Input, Target = A::Target> + Copy,
+    A::Trace: TraceSlice,
+    B::Trace: TraceSlice,
+{
+    same_parameters(&mut plain, &mut hostile);
+    let (trace_a, trace_b) = (plain.forward(input), hostile.forward(input));
+    assert_same_bits("trace", trace_a.values(), trace_b.values());
+    assert_eq!(
+        A::loss(&trace_a, target).to_bits(),
+        B::loss(&trace_b, target).to_bits(),
+        "loss"
+    );
+    let (grads_a, grads_b) = (
+        plain.backward(&trace_a, target),
+        hostile.backward(&trace_b, target),
+    );
+    assert_same_bits("gradient", grads_a.as_slice(), grads_b.as_slice());
+    assert!(
+        grads_a.as_slice().iter().any(|g| *g != 0.0),
+        "the check sees real gradients"
+    );
+    backprop_runtime::train_step(&mut plain, input, target, 0.1).unwrap();
+    backprop_runtime::train_step(&mut hostile, input, target, 0.1).unwrap();
+    assert_same_bits(
+        "parameters after a step",
+        plain.as_slice(),
+        hostile.as_slice(),
+    );
+}
+
+/// The flat view of a generated trace (an inherent method, so a trait to reach it).
+trait TraceSlice {
+    fn values(&self) -> &[f64];
+}
+
+macro_rules! trace_slice {
+    ($($trace:ty),*) => {$(
+        impl TraceSlice for $trace {
+            fn values(&self) -> &[f64] {
+                self.as_slice()
+            }
+        }
+    )*};
+}
+
+mod softmax {
+    backprop_runtime::network! {
+        pub struct Plain<f64> {
+            input x[3];
+            output direct[2] = identity(V0 * x + c0);
+            layer hidden[4] = tanh(W1 * x + b1);
+            output first[2] = identity(V1 * hidden + c1);
+            output second = identity(v2 * hidden + c2);
+            loss softmax_cross_entropy;
+        }
+    }
+
+    backprop_runtime::network! {
+        /// The generated softmax gradient was once a local `dj_dz_outputs`, which the
+        /// layer's own `dJ/dz` shadowed before `direct` read it.
+        pub struct Hostile<f64> {
+            input x[3];
+            output direct[2] = identity(V0 * x + c0);
+            layer outputs[4] = tanh(W1 * x + b1);
+            output first[2] = identity(V1 * outputs + c1);
+            output second = identity(v2 * outputs + c2);
+            loss softmax_cross_entropy;
+        }
+    }
+
+    backprop_runtime::network! {
+        pub struct PlainScalar<f64> {
+            input x, y;
+            output direct = identity(v0 * y);
+            neuron hidden = tanh(w1 * x + w2 * y);
+            output first = identity(v1 * hidden);
+            output second = identity(v2 * hidden + w3 * x);
+            loss softmax_cross_entropy;
+        }
+    }
+
+    backprop_runtime::network! {
+        pub struct HostileScalar<f64> {
+            input x, y;
+            output direct = identity(v0 * y);
+            neuron outputs = tanh(w1 * x + w2 * y);
+            output first = identity(v1 * outputs);
+            output second = identity(v2 * outputs + w3 * x);
+            loss softmax_cross_entropy;
+        }
+    }
+}
+
+trace_slice!(
+    softmax::PlainTrace,
+    softmax::HostileTrace,
+    softmax::PlainScalarTrace,
+    softmax::HostileScalarTrace
+);
+
+#[test]
+fn a_layer_named_outputs_in_a_softmax_classifier() {
+    let target = ClassTarget::Index(3);
+    assert_twins(
+        softmax::Plain::default(),
+        softmax::Hostile::default(),
+        &[0.5, -1.0, 2.0],
+        &target,
+    );
+    assert_twins(
+        softmax::PlainScalar::default(),
+        softmax::HostileScalar::default(),
+        &[0.5, -1.0],
+        &ClassTarget::Index(0),
+    );
+}
+
+mod inputs {
+    backprop_runtime::network! {
+        pub struct Plain<f64> {
+            input pixels[3], bias_input;
+            layer h[2] = tanh(W * pixels + u * bias_input + b);
+            output o = identity(v * h);
+            loss half_squared_error;
+        }
+    }
+
+    backprop_runtime::network! {
+        /// An array input named like `forward`'s parameter, then another input.
+        pub struct Hostile<f64> {
+            input input[3], trace;
+            layer h[2] = tanh(W * input + u * trace + b);
+            output o = identity(v * h);
+            loss half_squared_error;
+        }
+    }
+}
+
+trace_slice!(inputs::PlainTrace, inputs::HostileTrace);
+
+#[test]
+fn an_array_input_named_input_before_another_input() {
+    assert_twins(
+        inputs::Plain::default(),
+        inputs::Hostile::default(),
+        &[0.25, -0.5, 1.5, 2.0],
+        &[0.75],
+    );
+}
+
+mod patterns {
+    // In scope on purpose: a `let` named after a node would bind to these.
+    #[allow(unused_imports)]
+    use super::{Tuple, Unit, N};
+
+    backprop_runtime::network! {
+        pub struct Plain<f64> {
+            input a, b, c;
+            neuron d = tanh(w1 * a + w2 * b + w3 * c);
+            neuron e = sigmoid(w4 * d + w5 * a);
+            neuron f = sin(w6 * e + w7 * d);
+            neuron g = exp(w8 * f);
+            neuron k = softplus(w9 * g + w10 * e);
+            output o = identity(u1 * k + u2 * d + u3 * f);
+            loss half_squared_error;
+        }
+    }
+
+    backprop_runtime::network! {
+        /// Nodes named like prelude variants, constants and unit or tuple structs in scope,
+        /// and like the backward pass's locals.
+        pub struct Hostile<f64> {
+            input Some, None, N;
+            neuron Ok = tanh(w1 * Some + w2 * None + w3 * N);
+            neuron Err = sigmoid(w4 * Ok + w5 * Some);
+            neuron Unit = sin(w6 * Err + w7 * Ok);
+            neuron Tuple = exp(w8 * Unit);
+            neuron dj_dh = softplus(w9 * Tuple + w10 * Err);
+            output h = identity(u1 * dj_dh + u2 * Ok + u3 * Unit);
+            loss half_squared_error;
+        }
+    }
+}
+
+trace_slice!(patterns::PlainTrace, patterns::HostileTrace);
+
+#[test]
+fn nodes_named_like_patterns_in_scope() {
+    let _ = (N, Unit, Tuple(0.0).0);
+    assert_twins(
+        patterns::Plain::default(),
+        patterns::Hostile::default(),
+        &[0.5, -0.25, 1.0],
+        &[0.3],
+    );
+}
+
+mod raw {
+    backprop_runtime::network! {
+        pub struct Plain<f64> {
+            input x, y;
+            neuron a = tanh(w1 * x + w2 * y + b1);
+            neuron c = relu(w3 * a + w4 * x);
+            output o = identity(u1 * a + u2 * c);
+            loss mean_squared_error;
+        }
+    }
+
+    backprop_runtime::network! {
+        /// Keywords as raw identifiers, and `r#x` for `x`.
+        pub struct Hostile<f64> {
+            input r#x, r#type;
+            neuron r#match = tanh(r#fn * x + w2 * r#type + r#loop);
+            neuron r#in = relu(w3 * r#match + w4 * r#x);
+            output r#struct = identity(u1 * r#match + r#u2 * r#in);
+            loss mean_squared_error;
+        }
+    }
+}
+
+trace_slice!(raw::PlainTrace, raw::HostileTrace);
+
+#[test]
+fn raw_identifiers() {
+    assert_twins(
+        raw::Plain::default(),
+        raw::Hostile::default(),
+        &[0.5, 1.5],
+        &[0.25],
+    );
+    // Names are shown without `r#` wherever they are text.
+    let names: Vec<&str> = <raw::Hostile as Parameters>::LAYOUT
+        .iter()
+        .map(|parameter| parameter.name)
+        .collect();
+    assert_eq!(names, ["fn", "w2", "loop", "w3", "w4", "u1", "u2"]);
+    assert!(raw::Hostile::DOT.contains("\"match\" -> \"struct\" [label=\"u1\"]"));
+    assert!(!raw::Hostile::DOT.contains("r#"));
+    let debug = format!("{:?}", raw::Hostile::default());
+    assert!(
+        debug.starts_with("Hostile { fn: 0.0, w2: 0.0, loop: 0.0"),
+        "{debug}"
+    );
+}
+
+mod helpers {
+    backprop_runtime::network! {
+        pub struct Plain<f64> {
+            input a, b[2];
+            layer c[2] = tanh(W1 * b + w1 * a + b1);
+            neuron d = sigmoid(w2 * c + w3 * a);
+            neuron e = tanh(w4 * d + w5 * c[1]);
+            output o[2] = identity(V * c + v1 * e);
+            loss half_squared_error;
+        }
+    }
+
+    backprop_runtime::network! {
+        /// Nodes and weights named like every helper the generated code has used.
+        pub struct Hostile<f64> {
+            input target, grads[2];
+            layer j[2] = tanh(forward * grads + backward * target + ZERO);
+            neuron i = sigmoid(as_slice * j + NEGATIVE_ZERO * target);
+            neuron dense = tanh(act * i + INPUTS * j[1]);
+            output softmax_gradient[2] = identity(flat * j + learning_rate * dense);
+            loss half_squared_error;
+        }
+    }
+}
+
+trace_slice!(helpers::PlainTrace, helpers::HostileTrace);
+
+#[test]
+fn names_of_generated_helpers() {
+    assert_twins(
+        helpers::Plain::default(),
+        helpers::Hostile::default(),
+        &[0.5, -1.0, 0.25],
+        &[0.5, -0.5],
+    );
+}
