@@ -83,6 +83,7 @@ mod train;
 /// ```text
 /// network! {
 ///     /// docs, carried over to the struct
+///     #[backprop(crate = <path to this crate>)]     (optional, for a renamed dependency)
 ///     <visibility> struct <Name><f32 | f64> {
 ///         activation <name>(z) = <formula> [, derivative = <formula in z and h>];
 ///         input <name>, <name>[<width>], ...;
@@ -90,8 +91,39 @@ mod train;
 ///         layer <name>[<width>] = <activation>(<term> + ...);
 ///         output <name> = ...;    output <name>[<width>] = ...;
 ///         loss <half_squared_error | mean_squared_error | softmax_cross_entropy | binary_cross_entropy>;
+///         precision <exact | fast>;                  (optional, exact by default)
 ///     }
 /// }
+/// ```
+///
+/// # Hygiene
+///
+/// No name written in the network changes what its code computes: node and parameter names
+/// are only ever fields in generated code (`self.w`, `trace.h`), never locals or patterns,
+/// so nodes may be called `Some`, `input`, `trace` or `r#type`, with any item in scope.
+/// Generated code names the runtime as `::backprop_runtime`, or as the path given by
+/// `#[backprop(crate = ...)]` when the dependency is renamed, and nothing from the prelude.
+/// A network's name may not end in `Grads` or `Trace` (the companion types of `Net` are
+/// `NetGrads` and `NetTrace`), and `#[repr]` on it is an error (the flat view relies on
+/// the macro's own layout). Like every macro on stable Rust, generated locals (`dj_dh1`,
+/// `trace`) can be captured by an item spelled exactly like them, such as a lowercase
+/// `const dj_dh1`, which rustc already warns about.
+///
+/// ```
+/// use backprop_runtime as bp;
+///
+/// bp::network! {
+///     /// Reaches the runtime through the path `bp`.
+///     #[backprop(crate = bp)]
+///     pub struct Renamed<f64> {
+///         input Some, r#type;
+///         output None = identity(w * Some + v * r#type);
+///         loss half_squared_error;
+///     }
+/// }
+///
+/// let net = Renamed { w: 1.0, v: 2.0 };
+/// assert_eq!(net.predict(&[1.0, 3.0]), [7.0]);
 /// ```
 ///
 /// A term `w * node` is a trainable weight on the edge from `node` (or `w * node[i]`, from

@@ -155,11 +155,27 @@ fn simplifier_removes_neutral_elements_and_folds_constants() {
         Formula::Mul(Box::new(Formula::Const(6.0)), Box::new(Formula::Var))
     );
     assert_eq!(simplified("powi(z, 1) / 1.0"), Formula::Var);
-    // ln(0) is -inf: it cannot be a literal, so it stays a call.
-    assert!(matches!(
-        simplified("ln(0.0)"),
-        Formula::Call(Primitive::Ln, _)
-    ));
+    // The parser rejects a constant that folds to NaN or infinity where it is written.
+    assert!(parse("ln(0.0) * z", false).is_err());
+    assert!(parse("z + 0.0 / 0.0", false).is_err());
+}
+
+#[test]
+fn simplifier_never_folds_to_a_non_finite_constant() {
+    use Formula::{Call, Const, Div, Mul, Var};
+    // Such constants can still arise from differentiation; they stay as written and are
+    // computed at run time as IEEE says, never folded to a wrong value or a panic.
+    let ln_zero = Call(Primitive::Ln, Box::new(Const(0.0)));
+    assert_eq!(simplify(&ln_zero), ln_zero);
+    let zero_by_zero = Div(Box::new(Const(0.0)), Box::new(Const(0.0)));
+    assert_eq!(simplify(&zero_by_zero), zero_by_zero);
+    let huge = Mul(
+        Box::new(Const(1e200)),
+        Box::new(Mul(Box::new(Const(1e200)), Box::new(Var))),
+    );
+    assert_eq!(simplify(&huge), huge);
+    let tokens = emit(&zero_by_zero, &quote!(z), &quote!(h)).to_string();
+    assert_eq!(tokens, "0.0 / 0.0");
 }
 
 #[test]

@@ -81,61 +81,44 @@ fn flat_access(model: &Model, name: &Ident, len: usize, what: &str, order: &str)
     }
 }
 
-/// The doc of a parameter field: which edge it weighs, or whose bias it is.
-fn parameter_doc(model: &Model, neuron: &Neuron, parameter: &Parameter) -> String {
-    let is_bias = neuron
-        .bias
-        .as_ref()
-        .is_some_and(|bias| bias.name == parameter.name);
-    let shape = match parameter.shape.as_slice() {
-        [] => String::new(),
+/// The shape of a parameter as the docs say it.
+fn shape_text(parameter: &Parameter) -> String {
+    match parameter.shape.as_slice() {
         [n] => format!(" ({n} values)"),
         [n, m] => format!(" ({n} x {m}: row `j` feeds element `j`)"),
         _ => String::new(),
-    };
-    if is_bias {
-        return format!(" Bias of `{}`{shape}.", neuron.text());
     }
-    let edge = neuron
-        .edges
-        .iter()
-        .find(|edge| edge.weight.name == parameter.name);
-    let source = edge.map(|edge| {
-        let name = model.node_text(edge.source);
-        match edge.index {
-            Some(index) => format!("{name}[{index}]"),
-            None => name,
-        }
-    });
-    format!(
-        " Weight on the edge `{} -> {}`{shape}.",
-        source.unwrap_or_default(),
-        neuron.text()
-    )
 }
 
-/// `(field, type, doc)` for every parameter, in flat order.
+/// `(field, type, doc)` for every parameter, in flat order: each edge's weight says which
+/// edge it weighs, each bias whose bias it is.
 fn parameter_fields(model: &Model) -> Vec<(&Ident, TokenStream, String)> {
     let scalar = model.scalar.tokens();
-    model
-        .neurons
-        .iter()
-        .flat_map(|neuron| {
-            neuron
-                .edges
-                .iter()
-                .map(|edge| &edge.weight)
-                .chain(&neuron.bias)
-                .map(move |parameter| (neuron, parameter))
-        })
-        .map(|(neuron, parameter)| {
-            (
-                &parameter.name,
-                array_type(&scalar, &parameter.shape),
-                parameter_doc(model, neuron, parameter),
-            )
-        })
-        .collect()
+    let mut fields = Vec::new();
+    for neuron in &model.neurons {
+        for edge in &neuron.edges {
+            let source = model.node_text(edge.source);
+            let source = match edge.index {
+                Some(index) => format!("{source}[{index}]"),
+                None => source,
+            };
+            let doc = format!(
+                " Weight on the edge `{source} -> {}`{}.",
+                neuron.text(),
+                shape_text(&edge.weight)
+            );
+            fields.push((
+                &edge.weight.name,
+                array_type(&scalar, &edge.weight.shape),
+                doc,
+            ));
+        }
+        if let Some(bias) = &neuron.bias {
+            let doc = format!(" Bias of `{}`{}.", neuron.text(), shape_text(bias));
+            fields.push((&bias.name, array_type(&scalar, &bias.shape), doc));
+        }
+    }
+    fields
 }
 
 /// `impl Default` with every field zero.

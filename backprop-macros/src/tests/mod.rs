@@ -1,6 +1,7 @@
 //! Unit tests of the whole macro, called on `proc_macro2` tokens without a compiler.
 
 mod compile_time;
+mod limits;
 mod no_panic;
 mod snapshots;
 

@@ -286,8 +286,73 @@ fn render_graph(inputs: &[Option<usize>], neurons: &[RandomNeuron], loss: &str) 
     format!("pub struct Random<f64> {{ {body} loss {loss}; }}")
 }
 
+/// Constants that fold to NaN, infinity or beyond `f32`, beside ordinary ones.
+const CONSTANTS: &[&str] = &[
+    "0.0", "1.0", "2.5", "0.5", "10.0", "3.14159", "1e308", "1e-308", "1e38", "1e39", "1e-45",
+];
+
+/// Functions a random formula calls: primitives, built-ins, and activations declared in the
+/// same network (calling one declared later is an error; calling earlier ones composes them).
+const FUNCTIONS: &[&str] = &[
+    "tanh", "exp", "ln", "sqrt", "abs", "sign", "sigmoid", "sin", "cos", "relu", "softplus", "a0",
+    "a1", "a2", "a3",
+];
+
+/// Networks of user activations whose formulas fold constants to NaN or infinity, nest
+/// hundreds of levels deep, or call each other until they grow exponentially: each one ends
+/// in an expansion or in errors, never a panic or a hang.
+fn random_activations() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("z".to_owned()),
+        prop::sample::select(CONSTANTS).prop_map(str::to_owned),
+    ];
+    let formula = leaf.prop_recursive(6, 64, 3, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                prop::sample::select(&["+", "-", "*", "/"][..]),
+                inner.clone()
+            )
+                .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+            (prop::sample::select(FUNCTIONS), inner.clone()).prop_map(|(f, a)| format!("{f}({a})")),
+            (
+                prop::sample::select(FUNCTIONS),
+                inner.clone(),
+                prop::sample::select(FUNCTIONS)
+            )
+                .prop_map(|(f, a, g)| format!("{f}({a}) * {g}({a})")),
+            inner.clone().prop_map(|a| format!("-{a}")),
+            (inner, -3..4_i32).prop_map(|(a, n)| format!("powi({a}, {n})")),
+        ]
+    });
+    let deep = prop::collection::vec(
+        prop::sample::select(&["-", "tanh(", "(", "a0("][..]),
+        0..400,
+    )
+    .prop_map(|opens| {
+        let closing = opens.iter().filter(|open| open.ends_with('(')).count();
+        format!("{} z{}", opens.join(" "), ")".repeat(closing))
+    });
+    prop::collection::vec(prop_oneof![3 => formula, 1 => deep], 1..6).prop_map(|formulas| {
+        let declarations: String = formulas
+            .iter()
+            .enumerate()
+            .map(|(index, formula)| format!("activation a{index}(z) = {formula};\n"))
+            .collect();
+        let last = formulas.len() - 1;
+        format!(
+            "pub struct Formulas<f32> {{ {declarations} input x; output o = a{last}(w * x); loss half_squared_error; }}"
+        )
+    })
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn random_activations_never_panic(source in random_activations()) {
+        expands_to_rust(&source)?;
+    }
 
     #[test]
     fn random_graphs_never_panic(source in random_graph()) {
