@@ -2,9 +2,9 @@
 //! opens with a sentence stating it; all rules run, and all their errors are reported.
 
 use crate::errors::Errors;
+use crate::formula::Builtin;
 use crate::graph::Graph;
-use crate::model::{Model, NodeRef};
-use crate::parse::Role;
+use crate::model::{Model, NodeRef, Role};
 
 /// Checks every rule; returns the neurons in topological order when all hold.
 pub(crate) fn check(model: &Model, errors: &mut Errors) -> Option<Vec<usize>> {
@@ -122,17 +122,17 @@ fn loss_fits_outputs(model: &Model, errors: &mut Errors) {
         return;
     };
     let loss = model.loss.name();
+    let why = match required {
+        Builtin::Identity => "it applies softmax to them itself",
+        _ => "it is computed from the sigmoid's pre-activation, which keeps it finite",
+    };
+    let required_name = required.name();
     for output in model.outputs().map(|index| &model.neurons[index]) {
-        if output.activation.name != required {
+        if output.activation.builtin != Some(required) {
             errors.error(
                 output.activation_span,
                 format!(
-                    "`{loss}` needs `{required}` outputs, since {}: declare `{}` as `{required}(...)`",
-                    if required == "identity" {
-                        "it applies softmax to them itself"
-                    } else {
-                        "it is computed from the sigmoid's pre-activation, which keeps it finite"
-                    },
+                    "`{loss}` needs `{required_name}` outputs, since {why}: declare `{}` as `{required_name}(...)`",
                     output.name
                 ),
             );

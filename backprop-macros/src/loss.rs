@@ -3,6 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::formula::Builtin;
+
 /// A loss `J(outputs, target)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Loss {
@@ -43,12 +45,17 @@ impl Loss {
 
     /// The activation every output must have when the loss's gradient is fused with it
     /// (computed with respect to `z` directly, which is what makes it stable).
-    pub(crate) fn required_output_activation(self) -> Option<&'static str> {
+    pub(crate) fn required_output_activation(self) -> Option<Builtin> {
         match self {
             Loss::HalfSquaredError | Loss::MeanSquaredError => None,
-            Loss::SoftmaxCrossEntropy => Some("identity"),
-            Loss::BinaryCrossEntropy => Some("sigmoid"),
+            Loss::SoftmaxCrossEntropy => Some(Builtin::Identity),
+            Loss::BinaryCrossEntropy => Some(Builtin::Sigmoid),
         }
+    }
+
+    /// Whether the loss gives `dJ/dz` of the outputs directly, fused with their activation.
+    pub(crate) fn is_fused(self) -> bool {
+        self.required_output_activation().is_some()
     }
 
     /// Whether the loss is a classification loss over classes (its target is a

@@ -88,19 +88,21 @@ pub(crate) struct ActivationDecl {
     pub(crate) derivative: Option<TokenStream>,
 }
 
-/// Whether a neuron is hidden or one of the network's outputs.
+/// The keyword a neuron is declared with.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Role {
-    Hidden,
+pub(crate) enum NeuronKind {
+    /// `neuron h = ...`: one value.
+    Neuron,
+    /// `layer h[n] = ...`: an array of neurons.
+    Layer,
+    /// `output o = ...` or `output o[n] = ...`.
     Output,
 }
 
 /// `neuron h = tanh(w * x + b);`, `layer h[32] = ...;` or `output o = ...;`
 pub(crate) struct NeuronDecl {
     pub(crate) docs: Vec<Attribute>,
-    pub(crate) role: Role,
-    /// The statement's keyword, for errors about it.
-    pub(crate) keyword: Ident,
+    pub(crate) kind: NeuronKind,
     pub(crate) name: Ident,
     pub(crate) width: Option<Dim>,
     pub(crate) activation: Ident,
@@ -285,10 +287,12 @@ impl Parse for Statement {
         let lookahead = input.lookahead1();
         let statement = if lookahead.peek(keyword::input) {
             Statement::Input(parse_input(input, docs)?)
-        } else if lookahead.peek(keyword::neuron) || lookahead.peek(keyword::layer) {
-            Statement::Neuron(parse_neuron(input, docs, Role::Hidden)?)
+        } else if lookahead.peek(keyword::neuron) {
+            Statement::Neuron(parse_neuron(input, docs, NeuronKind::Neuron)?)
+        } else if lookahead.peek(keyword::layer) {
+            Statement::Neuron(parse_neuron(input, docs, NeuronKind::Layer)?)
         } else if lookahead.peek(keyword::output) {
-            Statement::Neuron(parse_neuron(input, docs, Role::Output)?)
+            Statement::Neuron(parse_neuron(input, docs, NeuronKind::Output)?)
         } else if lookahead.peek(keyword::activation) {
             if let Some(doc) = docs.first() {
                 return Err(syn::Error::new_spanned(
@@ -352,8 +356,12 @@ fn parse_input(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<InputDec
     Ok(InputDecl { docs, names })
 }
 
-fn parse_neuron(input: ParseStream, docs: Vec<Attribute>, role: Role) -> syn::Result<NeuronDecl> {
-    let keyword = input.call(Ident::parse_any)?;
+fn parse_neuron(
+    input: ParseStream,
+    docs: Vec<Attribute>,
+    kind: NeuronKind,
+) -> syn::Result<NeuronDecl> {
+    input.call(Ident::parse_any)?;
     let name = parse_name(input)?;
     let width = parse_width(input)?;
     if !input.peek(Token![=]) {
@@ -373,8 +381,7 @@ fn parse_neuron(input: ParseStream, docs: Vec<Attribute>, role: Role) -> syn::Re
     let terms = parse_sum(&content)?;
     Ok(NeuronDecl {
         docs,
-        role,
-        keyword,
+        kind,
         name,
         width,
         activation,

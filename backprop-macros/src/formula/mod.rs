@@ -13,7 +13,7 @@ mod simplify;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use builtin::builtins;
+pub(crate) use builtin::{builtins, Builtin};
 pub(crate) use parse::{parse_formula, Scope};
 
 /// A primitive function the runtime provides (`act::exp`, `act::sigmoid`, ...).
@@ -110,6 +110,8 @@ pub(crate) enum Formula {
 #[derive(Clone, Debug)]
 pub(crate) struct ActivationDef {
     pub(crate) name: String,
+    /// Which built-in it is; `None` for one the network declares.
+    pub(crate) builtin: Option<Builtin>,
     pub(crate) forward: Formula,
     pub(crate) derivative: Formula,
 }
@@ -237,6 +239,7 @@ impl ActivationDef {
     pub(crate) fn with_fast_kernels(&self) -> ActivationDef {
         ActivationDef {
             name: self.name.clone(),
+            builtin: self.builtin,
             forward: self.forward.with_fast_kernels(),
             derivative: self.derivative.with_fast_kernels(),
         }

@@ -13,11 +13,12 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
+use super::context::Context;
 use super::names;
+use super::step::Step;
 use super::types::{
     array_type, continue_sum, flat_element, node_shape, offsets, sum_chunks, zeros,
 };
-use super::Step;
 use crate::formula::{emit_factor, Formula};
 use crate::loss::Loss;
 use crate::model::{Edge, Model, Neuron, NodeRef};
@@ -127,15 +128,16 @@ impl Locals {
 }
 
 /// `pub fn backward_accumulate(&self, trace, target, grads: &mut NetGrads)`.
-pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
-    let scalar = model.scalar.tokens();
-    let private = model.private();
-    let trace = names::trace_struct(&model.name);
-    let grads = names::grads_struct(&model.name);
-    let output_len = Literal::usize_unsuffixed(model.output_len());
-    let target = model
-        .loss
-        .target_type(&private, &scalar, &quote!(#output_len));
+pub(crate) fn method(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        order,
+        private,
+        trace,
+        grads,
+        target,
+        ..
+    } = ctx;
     let mut locals = Locals::new(Declare::for_model(model));
     let steps: Vec<TokenStream> = steps(model, order, &mut locals)
         .into_iter()
@@ -188,8 +190,8 @@ pub(crate) fn steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<
     for &index in order.iter().rev() {
         let neuron = &model.neurons[index];
         let offset = output_offsets[index];
-        match (offset, model.loss.required_output_activation()) {
-            (Some(offset), Some(_)) => {
+        match offset {
+            Some(offset) if model.loss.is_fused() => {
                 steps.push(fused_dj_dz(model, neuron, offset, &scalar, locals));
             }
             _ => {

@@ -4,25 +4,27 @@
 //! Generated only with the `explain` feature (which `backprop-runtime`'s `explain` feature
 //! turns on): it nearly doubles the generated code, and so the macro's and rustc's time.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::backward::{self, Declare, Locals};
-use super::{forward, names};
-use crate::model::Model;
+use super::context::Context;
+use super::forward;
 
 /// `pub fn explain(&self, input, target, learning_rate, out) -> fmt::Result`.
-pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
-    let name = &model.name;
-    let scalar = model.scalar.tokens();
-    let private = model.private();
-    let grads = names::grads_struct(name);
-    let trace = names::trace_struct(name);
-    let input_len = Literal::usize_unsuffixed(model.input_len());
-    let output_len = Literal::usize_unsuffixed(model.output_len());
-    let target = model
-        .loss
-        .target_type(&private, &scalar, &quote!(#output_len));
+pub(crate) fn method(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        order,
+        name,
+        scalar,
+        private,
+        grads,
+        trace,
+        input_len,
+        target,
+        ..
+    } = ctx;
     let read_inputs = forward::read_inputs(model);
     let show_inputs = model.inputs.iter().map(|input| {
         let field = &input.name;

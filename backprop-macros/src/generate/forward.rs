@@ -9,18 +9,24 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+use super::context::Context;
 use super::names;
+use super::step::Step;
 use super::types::{continue_sum, flat_element, offsets, sum_chunks};
-use super::Step;
 use crate::formula::{emit, Formula};
 use crate::model::{Edge, Model, Neuron};
 
 /// `pub fn forward(&self, input: &[T; N]) -> NetTrace`.
-pub(crate) fn method(model: &Model, order: &[usize]) -> TokenStream {
-    let scalar = model.scalar.tokens();
-    let private = model.private();
-    let trace = names::trace_struct(&model.name);
-    let input_len = Literal::usize_unsuffixed(model.input_len());
+pub(crate) fn method(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        order,
+        scalar,
+        private,
+        trace,
+        input_len,
+        ..
+    } = ctx;
     let input_list = model
         .inputs
         .iter()

@@ -1,67 +1,56 @@
-//! Model to Rust: the structs, the two passes and the impls, each from its own module.
+//! Model to Rust, one module per part of the expansion:
+//!
+//! - `context`: the values every emitter reads, computed once;
+//! - `structs`: the parameter, gradient and trace structs with their flat views;
+//! - `forward`, `backward`: the two passes (`step`: one step of a pass);
+//! - `inherent`: the rest of the network's own API; `traits`: the runtime's traits
+//!   (`layout`: the parameter layout they carry);
+//! - `explain` (feature): the passes written out with their numbers;
+//! - `dot`, `names`, `types`: the Graphviz text, the generated names, Rust types of shapes.
 
 mod backward;
+mod context;
 mod dot;
 #[cfg(feature = "explain")]
 mod explain;
 mod forward;
-mod impls;
+mod inherent;
+mod layout;
 mod names;
+mod step;
 mod structs;
+mod traits;
 mod types;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// One step of a pass: the code that computes it, and (with the `explain` feature) the
-/// code that writes it out with its numbers.
-pub(crate) struct Step {
-    pub(crate) code: TokenStream,
-    #[cfg(feature = "explain")]
-    pub(crate) explain: TokenStream,
-}
-
-impl Step {
-    /// A step whose explanation is one line: `format` filled with `args`.
-    pub(crate) fn new(code: TokenStream, format: &str, args: &[TokenStream]) -> Self {
-        #[cfg(feature = "explain")]
-        {
-            let format = format!("  {format}");
-            Step {
-                code,
-                explain: quote!(::core::writeln!(__backprop_out, #format #(, #args)*)?;),
-            }
-        }
-        #[cfg(not(feature = "explain"))]
-        {
-            let _ = (format, args);
-            Step { code }
-        }
-    }
-}
-
 pub(crate) use names::COMPANION_SUFFIXES;
 
 use crate::model::Model;
 use crate::parse::Header;
+use context::Context;
 
 /// The whole expansion of a checked network; `order` lists its neurons topologically.
 pub(crate) fn network(model: &Model, order: &[usize]) -> TokenStream {
-    let parameters = structs::parameters_and_grads(model);
-    let trace = structs::trace(model);
-    let forward = forward::method(model, order);
-    let backward = backward::method(model, order);
-    let impls = impls::impls(model, forward, backward);
+    let ctx = Context::new(model, order);
+    let parameters = structs::parameters_and_grads(&ctx);
+    let trace = structs::trace(&ctx);
+    let forward = forward::method(&ctx);
+    let backward = backward::method(&ctx);
+    let methods = inherent::methods(&ctx, forward, backward);
+    let traits = traits::impls(&ctx);
     // Only with the feature: `explain` nearly doubles the generated code.
     #[cfg(feature = "explain")]
-    let explain = explain::method(model, order);
+    let explain = explain::method(&ctx);
     #[cfg(not(feature = "explain"))]
     let explain = TokenStream::new();
     quote! {
         #parameters
         #trace
         const _: () = {
-            #impls
+            #methods
+            #traits
             #explain
         };
     }

@@ -4,6 +4,7 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
+use super::context::Context;
 use super::names;
 use super::types::{array_type, filled, node_shape, zeros};
 use crate::model::{text, Model, Neuron, Parameter, Role};
@@ -20,8 +21,8 @@ fn derives() -> TokenStream {
 
 /// `Debug` and `PartialEq` through the struct's flat view (`as_slice`); `fields` lists the
 /// struct's fields (`Field`s) in flat order: a few lines whatever the size of the network.
-fn debug_and_eq(model: &Model, name: &Ident, fields: &TokenStream) -> TokenStream {
-    let private = model.private();
+fn debug_and_eq(ctx: &Context, name: &Ident, fields: &TokenStream) -> TokenStream {
+    let private = &ctx.private;
     let name_text = text(name);
     quote! {
         #[automatically_derived]
@@ -42,9 +43,10 @@ fn debug_and_eq(model: &Model, name: &Ident, fields: &TokenStream) -> TokenStrea
 
 /// `as_slice` and `as_mut_slice` for a generated struct of `len` scalars, with the
 /// compile-time check their safety rests on; `what` and `order` are for the docs.
-fn flat_access(model: &Model, name: &Ident, len: usize, what: &str, order: &str) -> TokenStream {
-    let scalar = model.scalar.tokens();
-    let private = model.private();
+fn flat_access(ctx: &Context, name: &Ident, len: usize, what: &str, order: &str) -> TokenStream {
+    let Context {
+        scalar, private, ..
+    } = ctx;
     let len = Literal::usize_unsuffixed(len);
     let doc = format!(" Every {what} as one slice, without copying, {order}.");
     let doc_mut = format!(
@@ -92,8 +94,8 @@ fn shape_text(parameter: &Parameter) -> String {
 
 /// `(field, type, doc)` for every parameter, in flat order: each edge's weight says which
 /// edge it weighs, each bias whose bias it is.
-fn parameter_fields(model: &Model) -> Vec<(&Ident, TokenStream, String)> {
-    let scalar = model.scalar.tokens();
+fn parameter_fields<'a>(ctx: &Context<'a>) -> Vec<(&'a Ident, TokenStream, String)> {
+    let (model, scalar) = (ctx.model, &ctx.scalar);
     let mut fields = Vec::new();
     for neuron in &model.neurons {
         for edge in &neuron.edges {
@@ -115,7 +117,7 @@ fn parameter_fields(model: &Model) -> Vec<(&Ident, TokenStream, String)> {
         }
         if let Some(bias) = &neuron.bias {
             let doc = format!(" Bias of `{}`{}.", neuron.text(), shape_text(bias));
-            fields.push((&bias.name, array_type(&scalar, &bias.shape), doc));
+            fields.push((&bias.name, array_type(scalar, &bias.shape), doc));
         }
     }
     fields
@@ -160,13 +162,16 @@ const PARAMETER_ORDER: &str = "in declaration order: each neuron's weights in th
 
 /// `pub struct Net { pub w11: f64, pub W1: [[f64; 64]; 32], ... }`, carrying the user's
 /// attributes, and its twin `NetGrads` holding `dJ/dw` for every field. `Default` is zero.
-pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
-    let Model {
-        attrs, vis, name, ..
-    } = model;
-    let private = model.private();
-    let grads = names::grads_struct(name);
-    let fields = parameter_fields(model);
+pub(crate) fn parameters_and_grads(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        name,
+        grads,
+        private,
+        ..
+    } = ctx;
+    let Model { attrs, vis, .. } = model;
+    let fields = parameter_fields(ctx);
     let field_names: Vec<_> = fields.iter().map(|(field, ..)| field).collect();
     let field_types: Vec<_> = fields.iter().map(|(_, ty, _)| ty).collect();
     let field_docs = fields.iter().map(|(.., doc)| doc);
@@ -179,14 +184,14 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
     );
     let derives = derives();
     let net_default = zero_default(name, model);
-    let grads_default = zero_default(&grads, model);
-    let grads_negative_zero = negative_zero(&grads, model);
+    let grads_default = zero_default(grads, model);
+    let grads_negative_zero = negative_zero(grads, model);
     let layout_fields = quote!(#private::layout_fields(<#name as #private::Parameters>::LAYOUT));
-    let net_traits = debug_and_eq(model, name, &layout_fields);
-    let grads_traits = debug_and_eq(model, &grads, &layout_fields);
+    let net_traits = debug_and_eq(ctx, name, &layout_fields);
+    let grads_traits = debug_and_eq(ctx, grads, &layout_fields);
     let len = model.parameters().map(Parameter::len).sum();
-    let net_flat = flat_access(model, name, len, "parameter", PARAMETER_ORDER);
-    let grads_flat = flat_access(model, &grads, len, "gradient", PARAMETER_ORDER);
+    let net_flat = flat_access(ctx, name, len, "parameter", PARAMETER_ORDER);
+    let grads_flat = flat_access(ctx, grads, len, "gradient", PARAMETER_ORDER);
     quote! {
         #(#attrs)*
         #derives
@@ -216,25 +221,30 @@ pub(crate) fn parameters_and_grads(model: &Model) -> TokenStream {
 }
 
 /// `NetTrace`: each input, and each neuron's pre-activation `z_h` and activation `h`.
-pub(crate) fn trace(model: &Model) -> TokenStream {
-    let Model { vis, name, .. } = model;
-    let private = model.private();
-    let scalar = model.scalar.tokens();
-    let trace = names::trace_struct(name);
+pub(crate) fn trace(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        name,
+        trace,
+        scalar,
+        private,
+        ..
+    } = ctx;
+    let vis = &model.vis;
     let doc = format!(
         " Every value of one forward pass of a [`{}`]: its inputs, and each neuron's pre-activation `z` and activation. The backward pass reads them instead of recomputing.",
         text(name)
     );
     let inputs = model.inputs.iter().map(|input| {
         let field = &input.name;
-        let ty = array_type(&scalar, &node_shape(input.width));
+        let ty = array_type(scalar, &node_shape(input.width));
         let docs = &input.docs;
         let summary = format!(" Input `{}`.", input.text());
         quote!(#[doc = #summary] #(#docs)* pub #field: #ty,)
     });
     let neurons = model.neurons.iter().map(|neuron| {
         let field = &neuron.name;
-        let ty = array_type(&scalar, &node_shape(neuron.width));
+        let ty = array_type(scalar, &node_shape(neuron.width));
         let z = names::pre_activation(field);
         let z_doc = format!(
             " `z_{} = {}`, the pre-activation of `{}`.",
@@ -289,11 +299,11 @@ pub(crate) fn trace(model: &Model) -> TokenStream {
             let zero = zeros(&node_shape(width));
             quote!(#field: #zero)
         });
-    let traits = debug_and_eq(model, &trace, &quote!([#(#fields),*]));
+    let traits = debug_and_eq(ctx, trace, &quote!([#(#fields),*]));
     let len = values.iter().map(|(_, width)| width.unwrap_or(1)).sum();
     let flat = flat_access(
-        model,
-        &trace,
+        ctx,
+        trace,
         len,
         "value of the trace",
         "in declaration order: the inputs, then each neuron's pre-activation and activation",

@@ -47,6 +47,7 @@ pub(crate) fn resolve_activations(
                 errors.push(error);
                 activations.push(ActivationDef {
                     name,
+                    builtin: None,
                     forward: Formula::Var,
                     derivative: Formula::Const(1.0),
                 });
@@ -107,6 +108,7 @@ fn read_activation(
     }
     Ok(ActivationDef {
         name: decl.name.to_string(),
+        builtin: None,
         forward,
         derivative,
     })

@@ -19,7 +19,6 @@ use crate::errors::Errors;
 use crate::formula::ActivationDef;
 use crate::loss::Loss;
 use crate::parse::NetworkDef;
-pub(crate) use crate::parse::Role;
 
 /// A resolved network, ready to be checked and generated.
 pub(crate) struct Model {
@@ -42,6 +41,22 @@ pub(crate) struct Model {
 /// docs and messages show it, and how names are compared.
 pub(crate) fn text(name: &Ident) -> String {
     name.unraw().to_string()
+}
+
+/// Whether a neuron is hidden or one of the network's outputs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Role {
+    Hidden,
+    Output,
+}
+
+/// How the transcendental functions of a network are computed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Precision {
+    /// The standard library's functions (the default).
+    Exact,
+    /// Vectorizable approximations (`precision fast;`).
+    Fast,
 }
 
 /// The floating-point type of a network.

@@ -8,11 +8,11 @@ use syn::Ident;
 
 use super::activations::resolve_activations;
 use super::shapes::{check_declared_shape, check_index, check_width, describe, weight_shape};
-use super::{Edge, Input, Model, Neuron, NodeRef, Parameter, Scalar};
+use super::{Edge, Input, Model, Neuron, NodeRef, Parameter, Precision, Role, Scalar};
 use crate::errors::Errors;
 use crate::formula::ActivationDef;
 use crate::loss::Loss;
-use crate::parse::{LossDecl, NetworkDef, NeuronDecl, PrecisionDecl, Role, Statement, Term};
+use crate::parse::{LossDecl, NetworkDef, NeuronDecl, NeuronKind, PrecisionDecl, Statement, Term};
 use crate::suggest::did_you_mean;
 
 /// What a name stands for, remembered to report a second use of it.
@@ -64,7 +64,7 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
             Statement::Precision(decl) => precisions.push(decl),
         }
     }
-    let fast = resolve_precision(&precisions, errors);
+    let precision = resolve_precision(&precisions, errors);
 
     let mut names = Names {
         bindings: HashMap::new(),
@@ -85,7 +85,7 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
         if let Some(&Binding::Node(previous)) = names.bindings.get(&key) {
             let what = match previous {
                 NodeRef::Input(_) => "an input",
-                NodeRef::Neuron(index) if declared[index].role == Role::Output => "an output",
+                NodeRef::Neuron(index) if declared[index].kind == NeuronKind::Output => "an output",
                 NodeRef::Neuron(_) => "a neuron",
             };
             errors.error(
@@ -99,7 +99,7 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
     }
 
     let mut activations = resolve_activations(activation_decls, scalar, errors);
-    if fast {
+    if precision == Precision::Fast {
         activations = activations
             .iter()
             .map(ActivationDef::with_fast_kernels)
@@ -214,7 +214,10 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
         neurons.push(Neuron {
             name: decl.name,
             docs: decl.docs,
-            role: decl.role,
+            role: match decl.kind {
+                NeuronKind::Output => Role::Output,
+                NeuronKind::Neuron | NeuronKind::Layer => Role::Hidden,
+            },
             activation_span: decl.activation.span(),
             // The placeholder keeps neuron indices aligned; an unknown activation was
             // reported, so this model is never generated.
@@ -250,15 +253,15 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
 /// holds an array.
 fn check_neuron_width(decl: &NeuronDecl, errors: &mut Errors) -> Option<usize> {
     let name = &decl.name;
-    match (decl.keyword.to_string().as_str(), decl.width) {
-        ("layer", None) => {
+    match (decl.kind, decl.width) {
+        (NeuronKind::Layer, None) => {
             errors.error(
                 name.span(),
                 format!("a `layer` needs a width: `layer {name}[32] = ...`; for a single neuron write `neuron {name} = ...`"),
             );
             None
         }
-        ("neuron", Some(width)) => {
+        (NeuronKind::Neuron, Some(width)) => {
             errors.error(
                 width.span,
                 format!("a `neuron` is a single value; for an array of neurons write `layer {name}[{}] = ...`", width.value),
@@ -297,8 +300,8 @@ fn find_activation(
     found
 }
 
-/// At most one `precision`, `exact` (the default) or `fast`; whether it is `fast`.
-fn resolve_precision(decls: &[PrecisionDecl], errors: &mut Errors) -> bool {
+/// At most one `precision`, `exact` (the default) or `fast`.
+fn resolve_precision(decls: &[PrecisionDecl], errors: &mut Errors) -> Precision {
     for extra in decls.iter().skip(1) {
         errors.error(
             extra.keyword,
@@ -306,9 +309,9 @@ fn resolve_precision(decls: &[PrecisionDecl], errors: &mut Errors) -> bool {
         );
     }
     match decls.first() {
-        None => false,
-        Some(decl) if decl.value == "fast" => true,
-        Some(decl) if decl.value == "exact" => false,
+        None => Precision::Exact,
+        Some(decl) if decl.value == "fast" => Precision::Fast,
+        Some(decl) if decl.value == "exact" => Precision::Exact,
         Some(decl) => {
             errors.error(
                 decl.value.span(),
@@ -317,7 +320,7 @@ fn resolve_precision(decls: &[PrecisionDecl], errors: &mut Errors) -> bool {
                     decl.value
                 ),
             );
-            false
+            Precision::Exact
         }
     }
 }

@@ -1,0 +1,190 @@
+//! The network's inherent API beside the two passes: sizes, `backward`, `predict`, `loss`,
+//! the SGD updates, a classifier's `predict_class` and `probabilities`, and the trace's
+//! `output` and `loss`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::context::Context;
+use super::names;
+use super::types::concat;
+
+/// `impl Net { ... }` around the passes, and `impl NetTrace { output, loss }`.
+pub(crate) fn methods(ctx: &Context, forward: TokenStream, backward: TokenStream) -> TokenStream {
+    let Context {
+        name,
+        grads,
+        trace,
+        scalar,
+        private,
+        input_len,
+        output_len,
+        parameter_count,
+        target,
+        ..
+    } = ctx;
+    let dot = super::dot::dot(ctx.model);
+    let classification = ctx.model.loss.is_categorical().then(|| classification(ctx));
+    let trace_methods = trace_methods(ctx);
+    quote! {
+        #[allow(dead_code)] // a network need not use every generated method
+        impl #name {
+            /// How many input values the network reads: the length of its input array.
+            pub const INPUTS: ::core::primitive::usize = #input_len;
+            /// How many output values the network produces: the length of its output array.
+            pub const OUTPUTS: ::core::primitive::usize = #output_len;
+            /// How many trainable scalars (weights and biases) the network has.
+            pub const PARAMS: ::core::primitive::usize = #parameter_count;
+            /// The network as a Graphviz graph: render it with `dot -Tsvg`.
+            pub const DOT: &'static ::core::primitive::str = #dot;
+
+            #forward
+
+            #backward
+
+            /// `dJ/dw` for every parameter, from a forward pass and its target.
+            #[inline]
+            #[must_use]
+            pub fn backward(&self, trace: &#trace, target: &#target) -> #grads {
+                // -0.0, not 0.0: `-0.0 + g` is exactly `g`, so the compiler drops the
+                // additions of the accumulating pass (`0.0 + g` differs from `g` for g = -0.0).
+                let mut grads = #grads::NEGATIVE_ZERO;
+                self.backward_accumulate(trace, target, &mut grads);
+                grads
+            }
+
+            /// The outputs for an input: the forward pass without the intermediate values.
+            #[inline]
+            #[must_use]
+            pub fn predict(&self, input: &[#scalar; #input_len]) -> [#scalar; #output_len] {
+                self.forward(input).output()
+            }
+
+            /// The loss `J` of the network on one sample.
+            #[inline]
+            #[must_use]
+            pub fn loss(&self, input: &[#scalar; #input_len], target: &#target) -> #scalar {
+                self.forward(input).loss(target)
+            }
+
+            /// Gradient descent: `w = w - learning_rate * dJ/dw` for every parameter.
+            #[inline]
+            pub fn sgd_step(&mut self, grads: &#grads, learning_rate: #scalar) {
+                #private::sgd_update(self, grads, learning_rate);
+            }
+
+            /// One step of stochastic gradient descent on one sample: forward, loss,
+            /// backward, update. Returns the loss before the update.
+            ///
+            /// # Errors
+            ///
+            /// If the learning rate is negative or not finite, the target is invalid, or
+            /// the loss or any gradient is NaN or infinite; the parameters are then left
+            /// unchanged.
+            #[inline]
+            pub fn train_step(
+                &mut self,
+                input: &[#scalar; #input_len],
+                target: &#target,
+                learning_rate: #scalar,
+            ) -> #private::Result<#scalar, #private::Error> {
+                #private::train_step(self, input, target, learning_rate)
+            }
+
+            /// One step of mini-batch gradient descent: the mean gradient over the batch,
+            /// then one update. Returns the mean loss before the update. Allocates nothing.
+            ///
+            /// # Errors
+            ///
+            /// As [`Self::train_step`], and if the batch is empty or `targets` and
+            /// `inputs` differ in length; the parameters are then left unchanged.
+            #[inline]
+            pub fn train_batch(
+                &mut self,
+                inputs: &[[#scalar; #input_len]],
+                targets: &[#target],
+                learning_rate: #scalar,
+            ) -> #private::Result<#scalar, #private::Error> {
+                #private::train_batch(self, inputs, targets, learning_rate)
+            }
+
+            #classification
+        }
+
+        #trace_methods
+    }
+}
+
+/// `impl NetTrace { output, loss }`.
+fn trace_methods(ctx: &Context) -> TokenStream {
+    let Context {
+        trace,
+        scalar,
+        private,
+        output_len,
+        target,
+        model,
+        ..
+    } = ctx;
+    let outputs_of = |field: fn(&proc_macro2::Ident) -> TokenStream| {
+        let parts: Vec<_> = model
+            .outputs()
+            .map(|index| {
+                let neuron = &model.neurons[index];
+                (field(&neuron.name), neuron.width)
+            })
+            .collect();
+        concat(&parts, model.output_len())
+    };
+    let outputs = outputs_of(|name| quote!(self.#name));
+    let logits = outputs_of(|name| {
+        let z = names::pre_activation(name);
+        quote!(self.#z)
+    });
+    let loss_value = model
+        .loss
+        .value(private, &quote!(self.output()), &quote!(#logits));
+    quote! {
+        #[allow(dead_code)]
+        impl #trace {
+            /// The outputs of this forward pass, concatenated in declaration order.
+            #[inline]
+            #[must_use]
+            pub fn output(&self) -> [#scalar; #output_len] {
+                #outputs
+            }
+
+            /// The loss `J` of this forward pass against its target.
+            #[inline]
+            #[must_use]
+            pub fn loss(&self, target: &#target) -> #scalar {
+                #loss_value
+            }
+        }
+    }
+}
+
+/// `predict_class` and `probabilities` for a softmax classifier.
+fn classification(ctx: &Context) -> TokenStream {
+    let Context {
+        scalar,
+        private,
+        input_len,
+        ..
+    } = ctx;
+    quote! {
+        /// The most probable class for an input: the index of the largest output.
+        #[inline]
+        #[must_use]
+        pub fn predict_class(&self, input: &[#scalar; #input_len]) -> ::core::primitive::usize {
+            #private::loss::argmax(&self.predict(input))
+        }
+
+        /// The probability of each class for an input: the softmax of the outputs.
+        #[inline]
+        #[must_use]
+        pub fn probabilities(&self, input: &[#scalar; #input_len]) -> [#scalar; Self::OUTPUTS] {
+            #private::loss::softmax(&self.predict(input))
+        }
+    }
+}

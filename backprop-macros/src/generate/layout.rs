@@ -1,0 +1,45 @@
+//! `Parameters::LAYOUT`: each parameter's name, shape, kind, and the fan-in and fan-out of
+//! its neuron (which initialisation scales by).
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use crate::model::{Model, Neuron};
+
+/// `Info::new("w11", &[], Weight, 2, 1)` for every parameter, in flat order.
+pub(crate) fn entries(model: &Model) -> Vec<TokenStream> {
+    model
+        .neurons
+        .iter()
+        .flat_map(|neuron| neuron_entries(model, neuron))
+        .collect()
+}
+
+fn neuron_entries(model: &Model, neuron: &Neuron) -> Vec<TokenStream> {
+    let fan_in: usize = neuron
+        .edges
+        .iter()
+        .map(|edge| match edge.index {
+            Some(_) => 1,
+            None => model.node_width(edge.source).unwrap_or(1),
+        })
+        .sum();
+    let fan_in = Literal::usize_unsuffixed(fan_in);
+    let fan_out = Literal::usize_unsuffixed(neuron.width.unwrap_or(1));
+    let weights = neuron
+        .edges
+        .iter()
+        .map(|edge| (&edge.weight, quote!(Weight)));
+    let bias = neuron.bias.iter().map(|bias| (bias, quote!(Bias)));
+    weights
+        .chain(bias)
+        .map(|(parameter, kind)| {
+            let field = parameter.text();
+            let shape = parameter
+                .shape
+                .iter()
+                .map(|&size| Literal::usize_unsuffixed(size));
+            quote!(Info::new(#field, &[#(#shape),*], #kind, #fan_in, #fan_out))
+        })
+        .collect()
+}

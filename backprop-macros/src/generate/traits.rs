@@ -1,0 +1,123 @@
+//! The runtime's traits for a network: `Parameters` for the network and its gradients,
+//! `Network` for the network, and (with the runtime's `serde` feature) serde's traits.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::context::Context;
+use super::layout;
+use crate::model::text;
+
+/// Every trait impl of the network and its gradients.
+pub(crate) fn impls(ctx: &Context) -> TokenStream {
+    let Context {
+        name,
+        grads,
+        private,
+        ..
+    } = ctx;
+    let runtime = &ctx.model.runtime;
+    let entries = layout::entries(ctx.model);
+    let layout = quote! {{
+        use #private::{
+            ParameterInfo as Info,
+            ParameterKind::{Bias, Weight},
+        };
+        &[#(#entries),*]
+    }};
+    let network_parameters = parameters(ctx, name, &layout);
+    let grads_parameters = parameters(ctx, grads, &quote!(<#name as #private::Parameters>::LAYOUT));
+    let network = network(ctx);
+    quote! {
+        #runtime::__impl_serde!(#name);
+        #runtime::__impl_serde!(#grads);
+        #network_parameters
+        #grads_parameters
+        #network
+    }
+}
+
+/// `impl Parameters for #ty`, its flat view through the inherent `as_slice`.
+fn parameters(ctx: &Context, ty: &Ident, layout: &TokenStream) -> TokenStream {
+    let Context {
+        scalar,
+        private,
+        parameter_count,
+        ..
+    } = ctx;
+    quote! {
+        #[automatically_derived]
+        impl #private::Parameters for #ty {
+            type Scalar = #scalar;
+            const LEN: ::core::primitive::usize = #parameter_count;
+            const LAYOUT: &'static [#private::ParameterInfo] = #layout;
+            #[inline]
+            fn as_slice(&self) -> &[#scalar] {
+                #ty::as_slice(self)
+            }
+            #[inline]
+            fn as_mut_slice(&mut self) -> &mut [#scalar] {
+                #ty::as_mut_slice(self)
+            }
+        }
+    }
+}
+
+/// `impl Network for Net`, each method through the inherent one.
+fn network(ctx: &Context) -> TokenStream {
+    let Context {
+        name,
+        grads,
+        trace,
+        scalar,
+        private,
+        input_len,
+        output_len,
+        target,
+        ..
+    } = ctx;
+    let network_name = text(name);
+    let validate_target = ctx.model.loss.is_categorical().then(|| {
+        quote! {
+            #[inline]
+            fn validate_target(target: &Self::Target) -> #private::Result<(), #private::Error> {
+                target.validate()
+            }
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #private::Network for #name {
+            type Grads = #grads;
+            type Trace = #trace;
+            type Input = [#scalar; #input_len];
+            type Output = [#scalar; #output_len];
+            type Target = #target;
+            const NAME: &'static ::core::primitive::str = #network_name;
+            const INPUTS: ::core::primitive::usize = #input_len;
+            const OUTPUTS: ::core::primitive::usize = #output_len;
+            const DOT: &'static ::core::primitive::str = #name::DOT;
+            #[inline]
+            fn forward(&self, input: &Self::Input) -> #trace {
+                #name::forward(self, input)
+            }
+            #[inline]
+            fn output(trace: &#trace) -> Self::Output {
+                trace.output()
+            }
+            #[inline]
+            fn loss(trace: &#trace, target: &Self::Target) -> #scalar {
+                trace.loss(target)
+            }
+            #[inline]
+            fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) {
+                #name::backward_accumulate(self, trace, target, grads);
+            }
+            #[inline]
+            fn backward(&self, trace: &#trace, target: &Self::Target) -> #grads {
+                #name::backward(self, trace, target)
+            }
+            #validate_target
+        }
+    }
+}
