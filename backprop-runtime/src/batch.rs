@@ -90,9 +90,21 @@ pub fn train_batch<N: Network>(
     targets: &[N::Target],
     learning_rate: N::Scalar,
 ) -> Result<N::Scalar, Error> {
+    sgd_on_batch_gradient(network, learning_rate, |network, grads| {
+        batch_gradient(network, inputs, targets, grads)
+    })
+}
+
+/// One SGD step from a batch gradient that `gradient` computes (sequentially or in
+/// parallel): the learning rate checked first, the parameters changed only if both succeed.
+fn sgd_on_batch_gradient<N: Network>(
+    network: &mut N,
+    learning_rate: N::Scalar,
+    gradient: impl FnOnce(&N, &mut N::Grads) -> Result<N::Scalar, Error>,
+) -> Result<N::Scalar, Error> {
     crate::train::check_learning_rate(learning_rate)?;
     let mut grads = N::Grads::default();
-    let loss = batch_gradient(network, inputs, targets, &mut grads)?;
+    let loss = gradient(network, &mut grads)?;
     sgd_update(network, &grads, learning_rate);
     Ok(loss)
 }
@@ -180,9 +192,7 @@ where
     N::Target: Sync,
     N::Grads: Send,
 {
-    crate::train::check_learning_rate(learning_rate)?;
-    let mut grads = N::Grads::default();
-    let loss = batch_gradient_parallel(network, inputs, targets, &mut grads)?;
-    sgd_update(network, &grads, learning_rate);
-    Ok(loss)
+    sgd_on_batch_gradient(network, learning_rate, |network, grads| {
+        batch_gradient_parallel(network, inputs, targets, grads)
+    })
 }

@@ -73,18 +73,16 @@ pub fn debug_fields<T: fmt::Debug>(
     values: &[T],
 ) -> fmt::Result {
     let mut debug = f.debug_struct(name);
-    let mut start = 0;
-    for field in fields {
-        let len: usize = field.shape.iter().product();
-        let end = (start + len).min(values.len());
+    let fields = crate::network::with_ranges(fields, |field| field.shape.iter().product());
+    for (field, range) in fields {
+        let end = range.end.min(values.len());
         debug.field(
             field.name,
             &Tensor {
-                values: &values[start.min(end)..end],
+                values: &values[range.start.min(end)..end],
                 shape: field.shape,
             },
         );
-        start = end;
     }
     debug.finish()
 }

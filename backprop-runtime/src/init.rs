@@ -20,17 +20,13 @@ fn for_each_weight<P: Parameters>(
     parameters: &mut P,
     mut draw: impl FnMut(&crate::ParameterInfo) -> P::Scalar,
 ) {
-    let mut start = 0;
-    let values = parameters.as_mut_slice();
-    for info in P::LAYOUT {
-        let end = start + info.len();
-        for value in &mut values[start..end] {
+    for (info, values) in parameters.tensors_mut() {
+        for value in values {
             *value = match info.kind {
                 crate::ParameterKind::Weight => draw(info),
                 crate::ParameterKind::Bias => P::Scalar::zero(),
             };
         }
-        start = end;
     }
 }
 

@@ -174,7 +174,7 @@ pub use error::Error;
 pub use gradcheck::{gradcheck, GradCheck};
 pub use loss::ClassTarget;
 pub use network::{Network, ParameterInfo, ParameterKind, Parameters};
-pub use scalar::Scalar;
+pub use scalar::{Scalar, ScalarKind};
 pub use train::{check_finite, sgd_update, train_step, train_step_with};
 
 /// Without the `serde` feature, generated structs get no serde impls.

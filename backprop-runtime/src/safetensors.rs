@@ -32,7 +32,7 @@ use std::vec::Vec;
 use ::safetensors::tensor::TensorView;
 use ::safetensors::{Dtype, SafeTensors};
 
-use crate::{Parameters, Scalar};
+use crate::{Parameters, Scalar, ScalarKind};
 
 /// Why parameters could not be saved or loaded. Loading reports the first mismatch, in the
 /// network's parameter order, then any tensor the network does not have.
@@ -102,10 +102,9 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 fn dtype<T: Scalar>() -> Dtype {
-    if T::NAME == "f32" {
-        Dtype::F32
-    } else {
-        Dtype::F64
+    match T::KIND {
+        ScalarKind::F32 => Dtype::F32,
+        ScalarKind::F64 => Dtype::F64,
     }
 }
 
@@ -116,12 +115,10 @@ fn dtype<T: Scalar>() -> Dtype {
 /// [`LoadError::Format`] if the safetensors writer fails (it does not for valid layouts).
 pub fn to_bytes<P: Parameters>(parameters: &P) -> Result<Vec<u8>, LoadError> {
     let width = core::mem::size_of::<P::Scalar>();
-    let mut start = 0;
     let mut encoded = Vec::with_capacity(P::LAYOUT.len());
-    for info in P::LAYOUT {
-        let end = start + info.len();
+    for (info, values) in parameters.tensors() {
         let mut bytes = Vec::with_capacity(info.len() * width);
-        for &value in &parameters.as_slice()[start..end] {
+        for &value in values {
             if width == 4 {
                 bytes.extend_from_slice(&(value.to_f64() as f32).to_le_bytes());
             } else {
@@ -129,7 +126,6 @@ pub fn to_bytes<P: Parameters>(parameters: &P) -> Result<Vec<u8>, LoadError> {
             }
         }
         encoded.push((info, bytes));
-        start = end;
     }
     let views = encoded
         .iter()
@@ -152,9 +148,7 @@ pub fn from_bytes<P: Parameters + Default>(bytes: &[u8]) -> Result<P, LoadError>
     let file =
         SafeTensors::deserialize(bytes).map_err(|error| LoadError::Format(error.to_string()))?;
     let mut parameters = P::default();
-    let mut start = 0;
-    for info in P::LAYOUT {
-        let end = start + info.len();
+    for (info, target) in parameters.tensors_mut() {
         let tensor = file
             .tensor(info.name)
             .map_err(|_| LoadError::Missing { name: info.name })?;
@@ -172,7 +166,6 @@ pub fn from_bytes<P: Parameters + Default>(bytes: &[u8]) -> Result<P, LoadError>
                 found: tensor.dtype().to_string(),
             });
         }
-        let target = &mut parameters.as_mut_slice()[start..end];
         let width = core::mem::size_of::<P::Scalar>();
         for (value, chunk) in target.iter_mut().zip(tensor.data().chunks_exact(width)) {
             // `chunks_exact` makes every chunk exactly `width` bytes long.
@@ -183,7 +176,6 @@ pub fn from_bytes<P: Parameters + Default>(bytes: &[u8]) -> Result<P, LoadError>
             };
             *value = P::Scalar::from_f64(decoded);
         }
-        start = end;
     }
     let mut unexpected: Vec<&str> = file
         .names()

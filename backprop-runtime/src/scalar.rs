@@ -10,6 +10,15 @@ mod sealed {
     impl Sealed for f64 {}
 }
 
+/// The two scalar types, as a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScalarKind {
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+}
+
 /// A floating-point type a network computes in: `f32` or `f64`.
 ///
 /// The trait is sealed: `network!` accepts exactly these two types, and generated code
@@ -19,6 +28,9 @@ pub trait Scalar:
 {
     /// The type's name as written in Rust source (`"f32"` or `"f64"`).
     const NAME: &'static str;
+
+    /// Which of the two types it is, for code that must choose (a file's dtype).
+    const KIND: ScalarKind;
 
     /// Converts from `f64`, rounding to the nearest representable value.
     fn from_f64(value: f64) -> Self;
@@ -35,6 +47,7 @@ pub trait Scalar:
 
 impl Scalar for f32 {
     const NAME: &'static str = "f32";
+    const KIND: ScalarKind = ScalarKind::F32;
 
     #[inline(always)]
     fn from_f64(value: f64) -> Self {
@@ -59,6 +72,7 @@ impl Scalar for f32 {
 
 impl Scalar for f64 {
     const NAME: &'static str = "f64";
+    const KIND: ScalarKind = ScalarKind::F64;
 
     #[inline(always)]
     fn from_f64(value: f64) -> Self {

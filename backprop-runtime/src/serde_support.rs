@@ -44,15 +44,12 @@ where
     S: Serializer,
 {
     let mut map = serializer.serialize_map(Some(P::LAYOUT.len()))?;
-    let mut start = 0;
-    for info in P::LAYOUT {
-        let end = start + info.len();
+    for (info, values) in parameters.tensors() {
         let tensor = Tensor {
-            values: &parameters.as_slice()[start..end],
+            values,
             shape: info.shape,
         };
         map.serialize_entry(info.name, &tensor)?;
-        start = end;
     }
     map.end()
 }
@@ -97,8 +94,10 @@ where
                 )));
             }
             seen[index] = true;
-            let start: usize = P::LAYOUT[..index].iter().map(ParameterInfo::len).sum();
-            let values = &mut parameters.as_mut_slice()[start..start + info.len()];
+            let (_, values) = parameters
+                .tensors_mut()
+                .nth(index)
+                .ok_or_else(|| de::Error::custom("parameter index out of range"))?;
             map.next_value_seed(TensorSeed {
                 values,
                 shape: info.shape,

@@ -13,6 +13,7 @@ mod context;
 mod dot;
 #[cfg(feature = "explain")]
 mod explain;
+mod fallback;
 mod forward;
 mod inherent;
 mod layout;
@@ -56,19 +57,8 @@ pub(crate) fn network(model: &Model, order: &[usize]) -> TokenStream {
     }
 }
 
-/// What is emitted beside the errors of a network that failed to check: an empty struct of
-/// the declared name, so that code using it reports no follow-on "cannot find type" errors.
+/// What is emitted beside the errors of a network that failed to check: stand-ins for
+/// everything users call, so that the network's own errors are the only ones.
 pub(crate) fn fallback(header: &Header) -> TokenStream {
-    let Header {
-        attrs, vis, name, ..
-    } = header;
-    if names::is_companion_name(name) {
-        // The name itself is the error: a stand-in would collide just as the network would.
-        return TokenStream::new();
-    }
-    quote! {
-        #(#attrs)*
-        #[allow(dead_code)] // only a stand-in while the errors above are fixed
-        #vis struct #name {}
-    }
+    fallback::stub(header)
 }

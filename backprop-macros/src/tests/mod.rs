@@ -2,6 +2,7 @@
 
 mod compile_time;
 mod limits;
+mod messages;
 mod no_panic;
 mod snapshots;
 

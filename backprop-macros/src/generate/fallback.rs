@@ -1,0 +1,133 @@
+//! What is emitted beside the errors of a network that failed to check: stand-ins for the
+//! three types, their methods and trait impls, so that code using the network reports no
+//! follow-on errors while the network's own errors are fixed.
+//!
+//! Sizes are unknown when the network has errors, so the methods take any input (`&I`) and
+//! return slices; every body is `unimplemented!`, since nothing can run before the errors
+//! are fixed.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::names;
+use crate::parse::Header;
+
+/// The stand-ins for `header`'s network, or nothing when the network's name is itself the
+/// error (a stand-in would collide just as the network would).
+pub(crate) fn stub(header: &Header) -> TokenStream {
+    let Header {
+        attrs, vis, name, ..
+    } = header;
+    if names::is_companion_name(name) {
+        return TokenStream::new();
+    }
+    let grads = names::grads_struct(name);
+    let trace = names::trace_struct(name);
+    let scalar = scalar(header);
+    let runtime = header
+        .runtime
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::backprop_runtime));
+    let private = quote!(#runtime::__private);
+    let derives = quote! {
+        #[derive(
+            ::core::clone::Clone,
+            ::core::marker::Copy,
+            ::core::default::Default,
+            ::core::fmt::Debug,
+            ::core::cmp::PartialEq,
+        )]
+        #[allow(dead_code)] // only a stand-in while the errors above are fixed
+    };
+    let body = quote!(::core::unimplemented!(
+        "`network!` reported errors for this network"
+    ));
+    let result = quote!(#private::Result<#scalar, #private::Error>);
+    quote! {
+        #(#attrs)*
+        #derives
+        #vis struct #name {}
+        #derives
+        #vis struct #grads {}
+        #derives
+        #vis struct #trace {}
+
+        #[allow(dead_code, unused_variables, clippy::all, clippy::pedantic)]
+        const _: () = {
+            impl #name {
+                pub const INPUTS: ::core::primitive::usize = 0;
+                pub const OUTPUTS: ::core::primitive::usize = 0;
+                pub const PARAMS: ::core::primitive::usize = 0;
+                pub const DOT: &'static ::core::primitive::str = "";
+                pub fn forward<I: ?::core::marker::Sized>(&self, input: &I) -> #trace { #body }
+                pub fn backward<T: ?::core::marker::Sized>(&self, trace: &#trace, target: &T) -> #grads { #body }
+                pub fn backward_accumulate<T: ?::core::marker::Sized>(&self, trace: &#trace, target: &T, grads: &mut #grads) { #body }
+                pub fn predict<I: ?::core::marker::Sized>(&self, input: &I) -> &'static [#scalar] { #body }
+                pub fn loss<I: ?::core::marker::Sized, T: ?::core::marker::Sized>(&self, input: &I, target: &T) -> #scalar { #body }
+                pub fn sgd_step(&mut self, grads: &#grads, learning_rate: #scalar) { #body }
+                pub fn train_step<I: ?::core::marker::Sized, T: ?::core::marker::Sized>(&mut self, input: &I, target: &T, learning_rate: #scalar) -> #result { #body }
+                pub fn train_batch<I, T>(&mut self, inputs: &[I], targets: &[T], learning_rate: #scalar) -> #result { #body }
+                pub fn predict_class<I: ?::core::marker::Sized>(&self, input: &I) -> ::core::primitive::usize { #body }
+                pub fn probabilities<I: ?::core::marker::Sized>(&self, input: &I) -> &'static [#scalar] { #body }
+                pub fn as_slice(&self) -> &[#scalar] { &[] }
+                pub fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
+            }
+
+            impl #grads {
+                pub const NEGATIVE_ZERO: Self = Self {};
+                pub fn as_slice(&self) -> &[#scalar] { &[] }
+                pub fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
+            }
+
+            impl #trace {
+                pub const ZERO: Self = Self {};
+                pub fn output(&self) -> &'static [#scalar] { #body }
+                pub fn loss<T: ?::core::marker::Sized>(&self, target: &T) -> #scalar { #body }
+                pub fn as_slice(&self) -> &[#scalar] { &[] }
+                pub fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
+            }
+
+            impl #private::Parameters for #name {
+                type Scalar = #scalar;
+                const LEN: ::core::primitive::usize = 0;
+                const LAYOUT: &'static [#private::ParameterInfo] = &[];
+                fn as_slice(&self) -> &[#scalar] { &[] }
+                fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
+            }
+
+            impl #private::Parameters for #grads {
+                type Scalar = #scalar;
+                const LEN: ::core::primitive::usize = 0;
+                const LAYOUT: &'static [#private::ParameterInfo] = &[];
+                fn as_slice(&self) -> &[#scalar] { &[] }
+                fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
+            }
+
+            impl #private::Network for #name {
+                type Grads = #grads;
+                type Trace = #trace;
+                type Input = [#scalar; 0];
+                type Output = [#scalar; 0];
+                type Target = [#scalar; 0];
+                const NAME: &'static ::core::primitive::str = "";
+                const INPUTS: ::core::primitive::usize = 0;
+                const OUTPUTS: ::core::primitive::usize = 0;
+                const DOT: &'static ::core::primitive::str = "";
+                fn forward(&self, input: &Self::Input) -> #trace { #body }
+                fn output(trace: &#trace) -> Self::Output { #body }
+                fn loss(trace: &#trace, target: &Self::Target) -> #scalar { #body }
+                fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) { #body }
+            }
+        };
+    }
+}
+
+/// The scalar type as written when it is `f32` or `f64`, else `f64` (the type itself is then
+/// one of the reported errors).
+fn scalar(header: &Header) -> TokenStream {
+    let written = &header.scalar;
+    match quote!(#written).to_string().as_str() {
+        "f32" => quote!(::core::primitive::f32),
+        _ => quote!(::core::primitive::f64),
+    }
+}
