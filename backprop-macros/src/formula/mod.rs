@@ -117,20 +117,39 @@ pub(crate) struct ActivationDef {
 }
 
 impl Formula {
+    /// The same node with each child replaced by `f(child)`; leaves are cloned. Fails with
+    /// the first error of `f`.
+    pub(crate) fn try_map_children<E>(
+        &self,
+        mut f: impl FnMut(&Formula) -> Result<Formula, E>,
+    ) -> Result<Formula, E> {
+        let mut child = |formula: &Formula| f(formula).map(Box::new);
+        Ok(match self {
+            Formula::Const(_) | Formula::Var | Formula::Output => self.clone(),
+            Formula::Neg(a) => Formula::Neg(child(a)?),
+            Formula::Add(a, b) => Formula::Add(child(a)?, child(b)?),
+            Formula::Sub(a, b) => Formula::Sub(child(a)?, child(b)?),
+            Formula::Mul(a, b) => Formula::Mul(child(a)?, child(b)?),
+            Formula::Div(a, b) => Formula::Div(child(a)?, child(b)?),
+            Formula::Powi(a, n) => Formula::Powi(child(a)?, *n),
+            Formula::Call(primitive, a) => Formula::Call(*primitive, child(a)?),
+        })
+    }
+
+    /// The same node with each child replaced by `f(child)`; leaves are cloned.
+    pub(crate) fn map_children(&self, mut f: impl FnMut(&Formula) -> Formula) -> Formula {
+        match self.try_map_children(|child| Ok::<_, core::convert::Infallible>(f(child))) {
+            Ok(formula) => formula,
+            Err(never) => match never {},
+        }
+    }
+
     /// `self` with `Var` replaced by `value` and `Output` by `output`.
     pub(crate) fn substitute(&self, value: &Formula, output: &Formula) -> Formula {
-        let recurse = |formula: &Formula| Box::new(formula.substitute(value, output));
         match self {
-            Formula::Const(c) => Formula::Const(*c),
             Formula::Var => value.clone(),
             Formula::Output => output.clone(),
-            Formula::Neg(a) => Formula::Neg(recurse(a)),
-            Formula::Add(a, b) => Formula::Add(recurse(a), recurse(b)),
-            Formula::Sub(a, b) => Formula::Sub(recurse(a), recurse(b)),
-            Formula::Mul(a, b) => Formula::Mul(recurse(a), recurse(b)),
-            Formula::Div(a, b) => Formula::Div(recurse(a), recurse(b)),
-            Formula::Powi(a, n) => Formula::Powi(recurse(a), *n),
-            Formula::Call(f, a) => Formula::Call(*f, recurse(a)),
+            _ => self.map_children(|child| child.substitute(value, output)),
         }
     }
 }
@@ -211,26 +230,17 @@ impl FastPrimitive {
 impl Formula {
     /// `self` with every primitive that has a fast kernel replaced by it.
     pub(crate) fn with_fast_kernels(&self) -> Formula {
-        let recurse = |formula: &Formula| Box::new(formula.with_fast_kernels());
-        match self {
-            Formula::Const(_) | Formula::Var | Formula::Output => self.clone(),
-            Formula::Neg(a) => Formula::Neg(recurse(a)),
-            Formula::Add(a, b) => Formula::Add(recurse(a), recurse(b)),
-            Formula::Sub(a, b) => Formula::Sub(recurse(a), recurse(b)),
-            Formula::Mul(a, b) => Formula::Mul(recurse(a), recurse(b)),
-            Formula::Div(a, b) => Formula::Div(recurse(a), recurse(b)),
-            Formula::Powi(a, n) => Formula::Powi(recurse(a), *n),
-            Formula::Call(primitive, a) => {
-                let fast = match primitive {
-                    Primitive::Exp => Primitive::Fast(FastPrimitive::Exp),
-                    Primitive::Tanh => Primitive::Fast(FastPrimitive::Tanh),
-                    Primitive::Sigmoid => Primitive::Fast(FastPrimitive::Sigmoid),
-                    Primitive::Softplus => Primitive::Fast(FastPrimitive::Softplus),
-                    other => *other,
-                };
-                Formula::Call(fast, recurse(a))
-            }
-        }
+        let Formula::Call(primitive, argument) = self else {
+            return self.map_children(Formula::with_fast_kernels);
+        };
+        let fast = match primitive {
+            Primitive::Exp => Primitive::Fast(FastPrimitive::Exp),
+            Primitive::Tanh => Primitive::Fast(FastPrimitive::Tanh),
+            Primitive::Sigmoid => Primitive::Fast(FastPrimitive::Sigmoid),
+            Primitive::Softplus => Primitive::Fast(FastPrimitive::Softplus),
+            other => *other,
+        };
+        Formula::Call(fast, Box::new(argument.with_fast_kernels()))
     }
 }
 

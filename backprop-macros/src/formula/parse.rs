@@ -257,17 +257,6 @@ fn expect_end(input: ParseStream) -> syn::Result<()> {
 /// A formula without the variable, folded to its value; NaN or infinity is an error at
 /// `span` as in [`fold`].
 fn fold_whole(formula: Formula, span: Span) -> syn::Result<Formula> {
-    use Formula::{Add, Call, Div, Mul, Neg, Powi, Sub};
-    let recurse = |a: &Formula| fold_whole(a.clone(), span).map(Box::new);
-    let formula = match &formula {
-        Neg(a) => Neg(recurse(a)?),
-        Add(a, b) => Add(recurse(a)?, recurse(b)?),
-        Sub(a, b) => Sub(recurse(a)?, recurse(b)?),
-        Mul(a, b) => Mul(recurse(a)?, recurse(b)?),
-        Div(a, b) => Div(recurse(a)?, recurse(b)?),
-        Powi(a, n) => Powi(recurse(a)?, *n),
-        Call(primitive, a) => Call(*primitive, recurse(a)?),
-        _ => formula,
-    };
-    fold(formula, span)
+    let folded = formula.try_map_children(|child| fold_whole(child.clone(), span))?;
+    fold(folded, span)
 }

@@ -290,20 +290,21 @@ fn fused_dj_dz(
     }
 }
 
-/// `dj_dh`: the loss term (for an output) plus every reader's share.
-fn dj_dh(
-    model: &Model,
-    neuron: &Neuron,
+/// What the sum `dJ/dh` of one neuron is made of: the loss term if it is an output, and
+/// the share of every neuron that reads it (the fan-out sum).
+struct FanIn<'a> {
+    model: &'a Model,
+    neuron: &'a Neuron,
     output_offset: Option<usize>,
-    readers: &[(usize, &Edge)],
-    scalar: &TokenStream,
-    locals: &mut Locals,
-) -> Step {
-    let h = &neuron.name;
-    let h_text = neuron.text();
-    let dj_dh = names::gradient(h);
-    let loss_term = |element: Option<&TokenStream>| {
-        output_offset.map(|offset| {
+    readers: &'a [(usize, &'a Edge)],
+    scalar: &'a TokenStream,
+}
+
+impl FanIn<'_> {
+    /// `dJ/do` of an output at `element` (none for a single value), if it is an output.
+    fn loss_term(&self, element: Option<&TokenStream>) -> Option<TokenStream> {
+        let (model, h) = (self.model, &self.neuron.name);
+        self.output_offset.map(|offset| {
             let value = match element {
                 Some(j) => quote!(trace.#h[#j]),
                 None => quote!(trace.#h),
@@ -313,73 +314,126 @@ fn dj_dh(
                 .loss
                 .element_gradient(&value, &target, model.output_len())
         })
-    };
-    let reader_names: Vec<String> = readers
-        .iter()
-        .map(|(reader, _)| model.neurons[*reader].text())
-        .collect();
-    let fan_out = if readers.len() > 1 {
+    }
+
+    /// The explanation's note on a fan-out sum, empty for one reader.
+    fn fan_out_note(&self) -> String {
+        if self.readers.len() < 2 {
+            return String::new();
+        }
+        let names: Vec<String> = self
+            .readers
+            .iter()
+            .map(|(reader, _)| self.model.neurons[*reader].text())
+            .collect();
         format!(
-            "   <- {h_text} feeds {}: the fan-out sum",
-            reader_names.join(", ")
+            "   <- {} feeds {}: the fan-out sum",
+            self.neuron.text(),
+            names.join(", ")
         )
-    } else {
-        String::new()
-    };
+    }
+}
 
-    let Some(width) = neuron.width else {
-        // A single value: one sum over its readers.
-        let mut texts = Vec::new();
-        let mut numbers = Vec::new();
-        let mut args = Vec::new();
-        let mut terms = Vec::new();
-        if let (Some(term), Some(offset)) = (loss_term(None), output_offset) {
-            let outputs = model.output_len();
-            texts.push(model.loss.element_gradient_text(&h_text, "t", outputs));
-            numbers.push(model.loss.element_gradient_text("{:.6}", "{:.6}", outputs));
-            args.extend([
-                quote!(trace.#h),
-                flat_element(&quote!(target), offset, None),
-            ]);
+/// `dj_dh`: the loss term (for an output) plus every reader's share.
+fn dj_dh(
+    model: &Model,
+    neuron: &Neuron,
+    output_offset: Option<usize>,
+    readers: &[(usize, &Edge)],
+    scalar: &TokenStream,
+    locals: &mut Locals,
+) -> Step {
+    let fan_in = FanIn {
+        model,
+        neuron,
+        output_offset,
+        readers,
+        scalar,
+    };
+    match neuron.width {
+        None => dj_dh_single(&fan_in, locals),
+        Some(width) => dj_dh_array(&fan_in, width, locals),
+    }
+}
+
+/// `dj_dh` of a single value: one sum over the loss term and its readers.
+fn dj_dh_single(fan_in: &FanIn, locals: &mut Locals) -> Step {
+    let FanIn {
+        model,
+        neuron,
+        output_offset,
+        readers,
+        scalar,
+    } = *fan_in;
+    let h = &neuron.name;
+    let h_text = neuron.text();
+    let dj_dh = names::gradient(h);
+    let fan_out = fan_in.fan_out_note();
+    // A single value: one sum over its readers.
+    let mut texts = Vec::new();
+    let mut numbers = Vec::new();
+    let mut args = Vec::new();
+    let mut terms = Vec::new();
+    if let (Some(term), Some(offset)) = (fan_in.loss_term(None), output_offset) {
+        let outputs = model.output_len();
+        texts.push(model.loss.element_gradient_text(&h_text, "t", outputs));
+        numbers.push(model.loss.element_gradient_text("{:.6}", "{:.6}", outputs));
+        args.extend([
+            quote!(trace.#h),
+            flat_element(&quote!(target), offset, None),
+        ]);
+        terms.push(term);
+    }
+    for (reader, edge) in readers {
+        let reader_name = model.neurons[*reader].text();
+        let dj_dz_reader = names::pre_activation_gradient(&model.neurons[*reader].name);
+        let weight = &edge.weight.name;
+        let weight_text = edge.weight.text();
+        if model.neurons[*reader].width.is_some() {
+            let term = quote!(dense::dot(&self.#weight, &#dj_dz_reader));
+            texts.push(format!("{weight_text} . dJ/dz_{reader_name}"));
+            numbers.push("{:.6}".to_owned());
+            args.push(term.clone());
             terms.push(term);
+        } else {
+            texts.push(format!("dJ/dz_{reader_name} * {weight_text}"));
+            numbers.push("{:.6} * {:.6}".to_owned());
+            args.extend([quote!(#dj_dz_reader), quote!(self.#weight)]);
+            terms.push(quote!(#dj_dz_reader * self.#weight));
         }
-        for (reader, edge) in readers {
-            let reader_name = model.neurons[*reader].text();
-            let dj_dz_reader = names::pre_activation_gradient(&model.neurons[*reader].name);
-            let weight = &edge.weight.name;
-            let weight_text = edge.weight.text();
-            if model.neurons[*reader].width.is_some() {
-                let term = quote!(dense::dot(&self.#weight, &#dj_dz_reader));
-                texts.push(format!("{weight_text} . dJ/dz_{reader_name}"));
-                numbers.push("{:.6}".to_owned());
-                args.push(term.clone());
-                terms.push(term);
-            } else {
-                texts.push(format!("dJ/dz_{reader_name} * {weight_text}"));
-                numbers.push("{:.6} * {:.6}".to_owned());
-                args.extend([quote!(#dj_dz_reader), quote!(self.#weight)]);
-                terms.push(quote!(#dj_dz_reader * self.#weight));
-            }
-        }
-        args.push(quote!(#dj_dh));
-        let chunks = sum_chunks(&terms);
-        let rest = continue_sum(&quote!(#dj_dh), &chunks);
-        let local = Local::new(&dj_dh, scalar, None).mutable(chunks.len() > 1);
-        let first = locals.bind(local, chunks[0].clone());
-        return Step::new(
-            quote!(#first #rest),
-            &format!(
-                "dJ/d{h_text} = {} = {} = {{:.6}}{fan_out}",
-                texts.join(" + "),
-                numbers.join(" + ")
-            ),
-            &args,
-        );
-    };
+    }
+    args.push(quote!(#dj_dh));
+    let chunks = sum_chunks(&terms);
+    let rest = continue_sum(&quote!(#dj_dh), &chunks);
+    let local = Local::new(&dj_dh, scalar, None).mutable(chunks.len() > 1);
+    let first = locals.bind(local, chunks[0].clone());
+    Step::new(
+        quote!(#first #rest),
+        &format!(
+            "dJ/d{h_text} = {} = {} = {{:.6}}{fan_out}",
+            texts.join(" + "),
+            numbers.join(" + ")
+        ),
+        &args,
+    )
+}
 
+/// `dj_dh` of an array: the loss term or zero, then each reader's share added in.
+fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
+    let FanIn {
+        model,
+        neuron,
+        readers,
+        scalar,
+        ..
+    } = *fan_in;
+    let h = &neuron.name;
+    let h_text = neuron.text();
+    let dj_dh = names::gradient(h);
+    let fan_out = fan_in.fan_out_note();
     // An array: start from the loss term or zero, then add each reader's share.
     let mut texts = Vec::new();
-    let init = match loss_term(Some(&quote!(j))) {
+    let init = match fan_in.loss_term(Some(&quote!(j))) {
         Some(term) => {
             texts.push(format!("the loss ({})", model.loss.name()));
             quote!(::core::array::from_fn(|j| #term))

@@ -116,65 +116,83 @@ fn read_text(model: &Model, edge: &Edge) -> String {
 
 /// `trace.z_h = ...;` and `trace.h = f(trace.z_h);` for one neuron or layer.
 fn neuron_steps(model: &Model, neuron: &Neuron) -> [Step; 2] {
-    let h = &neuron.name;
-    let z = names::pre_activation(h);
-    let (h_text, z_text) = (neuron.text(), format!("z_{}", neuron.text()));
-    let activation = &neuron.activation.name;
-    let sum_text: Vec<String> = neuron
+    let sum_text = sum_text(model, neuron);
+    match neuron.width {
+        None => single_steps(model, neuron, &sum_text),
+        Some(width) => layer_steps(model, neuron, width, &sum_text),
+    }
+}
+
+/// The sum of a neuron as the explanation writes it: `w11 x1 + w21 x2 + b1`.
+fn sum_text(model: &Model, neuron: &Neuron) -> String {
+    let terms: Vec<String> = neuron
         .edges
         .iter()
         .map(|edge| format!("{} {}", edge.weight.text(), read_text(model, edge)))
         .chain(neuron.bias.iter().map(|bias| bias.text()))
         .collect();
-    let sum_text = sum_text.join(" + ");
+    terms.join(" + ")
+}
 
-    let Some(width) = neuron.width else {
-        let mut terms = Vec::new();
-        let mut numbers = Vec::new();
-        let mut args = Vec::new();
-        for edge in &neuron.edges {
-            let weight = &edge.weight.name;
-            let value = read(model, edge);
-            if model.reads_array(edge) {
-                let dot = quote!(dense::dot(&self.#weight, &#value));
-                numbers.push("{:.6}");
-                args.push(dot.clone());
-                terms.push(dot);
-            } else {
-                numbers.push("{:.6} * {:.6}");
-                args.extend([quote!(self.#weight), value.clone()]);
-                terms.push(quote!(self.#weight * #value));
-            }
-        }
-        if let Some(bias) = &neuron.bias {
-            let bias = &bias.name;
+/// The two steps of a single neuron, its sum written term by term.
+fn single_steps(model: &Model, neuron: &Neuron, sum_text: &str) -> [Step; 2] {
+    let h = &neuron.name;
+    let z = names::pre_activation(h);
+    let (h_text, z_text) = (neuron.text(), format!("z_{}", neuron.text()));
+    let activation = &neuron.activation.name;
+
+    let mut terms = Vec::new();
+    let mut numbers = Vec::new();
+    let mut args = Vec::new();
+    for edge in &neuron.edges {
+        let weight = &edge.weight.name;
+        let value = read(model, edge);
+        if model.reads_array(edge) {
+            let dot = quote!(dense::dot(&self.#weight, &#value));
             numbers.push("{:.6}");
-            args.push(quote!(self.#bias));
-            terms.push(quote!(self.#bias));
+            args.push(dot.clone());
+            terms.push(dot);
+        } else {
+            numbers.push("{:.6} * {:.6}");
+            args.extend([quote!(self.#weight), value.clone()]);
+            terms.push(quote!(self.#weight * #value));
         }
-        args.push(quote!(trace.#z));
-        let chunks = sum_chunks(&terms);
-        let first = &chunks[0];
-        let rest = continue_sum(&quote!(trace.#z), &chunks);
-        let value = emit(
-            &neuron.activation.forward,
-            &quote!(trace.#z),
-            &quote!(trace.#h),
-        );
-        return [
-            Step::new(
-                quote!(trace.#z = #first; #rest),
-                &format!("{z_text} = {sum_text} = {} = {{:.6}}", numbers.join(" + ")),
-                &args,
-            ),
-            Step::new(
-                quote!(trace.#h = #value;),
-                &format!("{h_text} = {activation}({z_text}) = {{:.6}}"),
-                &[quote!(trace.#h)],
-            ),
-        ];
-    };
+    }
+    if let Some(bias) = &neuron.bias {
+        let bias = &bias.name;
+        numbers.push("{:.6}");
+        args.push(quote!(self.#bias));
+        terms.push(quote!(self.#bias));
+    }
+    args.push(quote!(trace.#z));
+    let chunks = sum_chunks(&terms);
+    let first = &chunks[0];
+    let rest = continue_sum(&quote!(trace.#z), &chunks);
+    let value = emit(
+        &neuron.activation.forward,
+        &quote!(trace.#z),
+        &quote!(trace.#h),
+    );
+    [
+        Step::new(
+            quote!(trace.#z = #first; #rest),
+            &format!("{z_text} = {sum_text} = {} = {{:.6}}", numbers.join(" + ")),
+            &args,
+        ),
+        Step::new(
+            quote!(trace.#h = #value;),
+            &format!("{h_text} = {activation}({z_text}) = {{:.6}}"),
+            &[quote!(trace.#h)],
+        ),
+    ]
+}
 
+/// The two steps of a layer: one dense kernel per edge, the activation element-wise.
+fn layer_steps(model: &Model, neuron: &Neuron, width: usize, sum_text: &str) -> [Step; 2] {
+    let h = &neuron.name;
+    let z = names::pre_activation(h);
+    let (h_text, z_text) = (neuron.text(), format!("z_{}", neuron.text()));
+    let activation = &neuron.activation.name;
     let init = match &neuron.bias {
         Some(bias) => {
             let bias = &bias.name;

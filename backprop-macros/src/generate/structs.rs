@@ -111,7 +111,7 @@ fn parameter_fields<'a>(ctx: &Context<'a>) -> Vec<(&'a Ident, TokenStream, Strin
             );
             fields.push((
                 &edge.weight.name,
-                array_type(&scalar, &edge.weight.shape),
+                array_type(scalar, &edge.weight.shape),
                 doc,
             ));
         }

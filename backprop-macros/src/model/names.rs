@@ -12,7 +12,10 @@ use super::{Edge, Input, Model, Neuron, NodeRef, Parameter, Precision, Role, Sca
 use crate::errors::Errors;
 use crate::formula::ActivationDef;
 use crate::loss::Loss;
-use crate::parse::{LossDecl, NetworkDef, NeuronDecl, NeuronKind, PrecisionDecl, Statement, Term};
+use crate::parse::{
+    ActivationDecl, Dim, LossDecl, NetworkDef, NeuronDecl, NeuronKind, PrecisionDecl, Statement,
+    Term,
+};
 use crate::suggest::did_you_mean;
 
 /// What a name stands for, remembered to report a second use of it.
@@ -40,194 +43,53 @@ impl Names {
     }
 }
 
+/// The statements of a network, sorted by kind.
+#[derive(Default)]
+struct Statements {
+    inputs: Vec<Input>,
+    neurons: Vec<NeuronDecl>,
+    activations: Vec<ActivationDecl>,
+    losses: Vec<LossDecl>,
+    precisions: Vec<PrecisionDecl>,
+}
+
 pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
     let header = def.header;
     let scalar = resolve_scalar(&header.scalar, errors);
-
-    let mut inputs = Vec::new();
-    let mut declared: Vec<NeuronDecl> = Vec::new();
-    let mut activation_decls = Vec::new();
-    let mut losses = Vec::new();
-    let mut precisions = Vec::new();
-    for statement in def.statements {
-        match statement {
-            Statement::Input(decl) => {
-                for (name, width) in decl.names {
-                    let width = check_width(&name, width, errors);
-                    let docs = decl.docs.clone();
-                    inputs.push(Input { name, docs, width });
-                }
-            }
-            Statement::Neuron(decl) => declared.push(decl),
-            Statement::Activation(decl) => activation_decls.push(decl),
-            Statement::Loss(decl) => losses.push(decl),
-            Statement::Precision(decl) => precisions.push(decl),
-        }
-    }
-    let precision = resolve_precision(&precisions, errors);
-
-    let mut names = Names {
-        bindings: HashMap::new(),
-        nodes: Vec::new(),
-    };
-    let nodes = inputs
-        .iter()
-        .enumerate()
-        .map(|(index, input)| (&input.name, NodeRef::Input(index)))
-        .chain(
-            declared
-                .iter()
-                .enumerate()
-                .map(|(index, decl)| (&decl.name, NodeRef::Neuron(index))),
-        );
-    for (name, node) in nodes {
-        let key = name.to_string();
-        if let Some(&Binding::Node(previous)) = names.bindings.get(&key) {
-            let what = match previous {
-                NodeRef::Input(_) => "an input",
-                NodeRef::Neuron(index) if declared[index].kind == NeuronKind::Output => "an output",
-                NodeRef::Neuron(_) => "a neuron",
-            };
-            errors.error(
-                name.span(),
-                format!("`{name}` is already declared as {what}; every node needs its own name"),
-            );
-        } else {
-            names.bindings.insert(key.clone(), Binding::Node(node));
-            names.nodes.push(key);
-        }
-    }
-
-    let mut activations = resolve_activations(activation_decls, scalar, errors);
+    let statements = sort_statements(def.statements, errors);
+    let precision = resolve_precision(&statements.precisions, errors);
+    let names = bind_nodes(&statements, errors);
+    let mut activations = resolve_activations(statements.activations, scalar, errors);
     if precision == Precision::Fast {
         activations = activations
             .iter()
             .map(ActivationDef::with_fast_kernels)
             .collect();
     }
-    let loss = resolve_loss(&header.name, &losses, errors);
+    let loss = resolve_loss(&header.name, &statements.losses, errors);
 
+    let inputs = statements.inputs;
     let widths: Vec<Option<usize>> = inputs
         .iter()
         .map(|input| input.width)
-        .chain(declared.iter().map(|decl| decl.width.map(|dim| dim.value)))
+        .chain(
+            statements
+                .neurons
+                .iter()
+                .map(|decl| decl.width.map(|dim| dim.value)),
+        )
         .collect();
-    let width_of = |node: NodeRef| match node {
-        NodeRef::Input(index) => widths[index],
-        NodeRef::Neuron(index) => widths[inputs.len() + index],
+    let mut resolver = Resolver {
+        names,
+        widths,
+        input_count: inputs.len(),
+        errors,
     };
-
-    let mut neurons = Vec::new();
-    for decl in declared {
-        let width = check_neuron_width(&decl, errors);
-        let activation = find_activation(&activations, &decl.activation, errors);
-        let mut edges: Vec<Edge> = Vec::new();
-        let mut bias: Option<Parameter> = None;
-        for term in decl.terms {
-            match term {
-                Term::Weighted {
-                    weight,
-                    shape,
-                    source,
-                    index,
-                } => {
-                    let Some(source_node) = resolve_source(&weight, &source, &names, errors) else {
-                        continue;
-                    };
-                    let source_width = width_of(source_node);
-                    let index = match index {
-                        Some(index) => match check_index(&source, source_width, index, errors) {
-                            Some(index) => Some(index),
-                            None => continue,
-                        },
-                        None => None,
-                    };
-                    let duplicate = edges
-                        .iter()
-                        .find(|edge| edge.source == source_node && edge.index == index);
-                    if let Some(previous) = duplicate {
-                        errors.error(
-                            source.span(),
-                            format!(
-                                "`{}` already reads `{source}` through `{}`; one weight per edge is enough",
-                                decl.name, previous.weight.name
-                            ),
-                        );
-                        continue;
-                    }
-                    let read_width = if index.is_some() { None } else { source_width };
-                    let implied = weight_shape(width, read_width);
-                    let context = format!(
-                        "it carries {} into {}",
-                        describe(&source, read_width),
-                        describe(&decl.name, width)
-                    );
-                    let shape_ok =
-                        check_declared_shape(&weight, shape.as_deref(), &implied, &context, errors);
-                    if bind_parameter(&weight, Binding::Weight, &mut names, &decl.name, errors)
-                        && shape_ok
-                    {
-                        edges.push(Edge {
-                            weight: Parameter {
-                                name: weight,
-                                shape: implied,
-                            },
-                            source: source_node,
-                            source_span: source.span(),
-                            index,
-                        });
-                    }
-                }
-                Term::Bias { name: term, shape } => {
-                    if names.node(&term).is_some() {
-                        errors.error(
-                            term.span(),
-                            format!("`{term}` is a node, and an edge needs a weight: write `w * {term}` with a new weight name"),
-                        );
-                        continue;
-                    }
-                    if let Some(existing) = &bias {
-                        errors.error(
-                            term.span(),
-                            format!(
-                                "`{}` already has the bias `{}`; a neuron has at most one bias",
-                                decl.name, existing.name
-                            ),
-                        );
-                        continue;
-                    }
-                    let implied: Vec<usize> = width.into_iter().collect();
-                    let context = format!("it is the bias of {}", describe(&decl.name, width));
-                    let shape_ok =
-                        check_declared_shape(&term, shape.as_deref(), &implied, &context, errors);
-                    if bind_parameter(&term, Binding::Bias, &mut names, &decl.name, errors)
-                        && shape_ok
-                    {
-                        bias = Some(Parameter {
-                            name: term,
-                            shape: implied,
-                        });
-                    }
-                }
-            }
-        }
-        neurons.push(Neuron {
-            name: decl.name,
-            docs: decl.docs,
-            role: match decl.kind {
-                NeuronKind::Output => Role::Output,
-                NeuronKind::Neuron | NeuronKind::Layer => Role::Hidden,
-            },
-            activation_span: decl.activation.span(),
-            // The placeholder keeps neuron indices aligned; an unknown activation was
-            // reported, so this model is never generated.
-            activation: activation.unwrap_or_else(|| activations[0].clone()),
-            width,
-            edges,
-            bias,
-            sum_span: decl.sum_span,
-        });
-    }
+    let neurons: Vec<Neuron> = statements
+        .neurons
+        .into_iter()
+        .map(|decl| resolver.neuron(decl, &activations))
+        .collect();
 
     check_network_name(&header.name, errors);
     let (loss, loss_span) = loss?;
@@ -247,6 +109,242 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
     };
     check_reserved_names(&model, errors);
     Some(model)
+}
+
+/// The statements by kind, each input with its checked width.
+fn sort_statements(statements: Vec<Statement>, errors: &mut Errors) -> Statements {
+    let mut sorted = Statements::default();
+    for statement in statements {
+        match statement {
+            Statement::Input(decl) => {
+                for (name, width) in decl.names {
+                    let width = check_width(&name, width, errors);
+                    let docs = decl.docs.clone();
+                    sorted.inputs.push(Input { name, docs, width });
+                }
+            }
+            Statement::Neuron(decl) => sorted.neurons.push(decl),
+            Statement::Activation(decl) => sorted.activations.push(decl),
+            Statement::Loss(decl) => sorted.losses.push(decl),
+            Statement::Precision(decl) => sorted.precisions.push(decl),
+        }
+    }
+    sorted
+}
+
+/// Every node name bound to its node; a name declared twice is reported at the second.
+fn bind_nodes(statements: &Statements, errors: &mut Errors) -> Names {
+    let mut names = Names {
+        bindings: HashMap::new(),
+        nodes: Vec::new(),
+    };
+    let inputs = statements
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| (&input.name, NodeRef::Input(index)));
+    let neurons = statements
+        .neurons
+        .iter()
+        .enumerate()
+        .map(|(index, decl)| (&decl.name, NodeRef::Neuron(index)));
+    for (name, node) in inputs.chain(neurons) {
+        let key = name.to_string();
+        if let Some(&Binding::Node(previous)) = names.bindings.get(&key) {
+            let what = match previous {
+                NodeRef::Input(_) => "an input",
+                NodeRef::Neuron(index) if statements.neurons[index].kind == NeuronKind::Output => {
+                    "an output"
+                }
+                NodeRef::Neuron(_) => "a neuron",
+            };
+            errors.error(
+                name.span(),
+                format!("`{name}` is already declared as {what}; every node needs its own name"),
+            );
+        } else {
+            names.bindings.insert(key.clone(), Binding::Node(node));
+            names.nodes.push(key);
+        }
+    }
+    names
+}
+
+/// What resolving the neurons' sums shares: the names bound so far (parameters are bound as
+/// they are met) and every node's width.
+struct Resolver<'e> {
+    names: Names,
+    /// Inputs' widths, then neurons'.
+    widths: Vec<Option<usize>>,
+    input_count: usize,
+    errors: &'e mut Errors,
+}
+
+impl Resolver<'_> {
+    fn width_of(&self, node: NodeRef) -> Option<usize> {
+        match node {
+            NodeRef::Input(index) => self.widths[index],
+            NodeRef::Neuron(index) => self.widths[self.input_count + index],
+        }
+    }
+
+    /// A neuron with its activation, edges and bias resolved; what does not resolve is
+    /// reported and left out.
+    fn neuron(&mut self, decl: NeuronDecl, activations: &[ActivationDef]) -> Neuron {
+        let width = check_neuron_width(&decl, self.errors);
+        let activation = find_activation(activations, &decl.activation, self.errors);
+        let mut edges: Vec<Edge> = Vec::new();
+        let mut bias: Option<Parameter> = None;
+        for term in decl.terms {
+            match term {
+                Term::Weighted {
+                    weight,
+                    shape,
+                    source,
+                    index,
+                } => {
+                    let term = WeightedTerm {
+                        weight,
+                        shape,
+                        source,
+                        index,
+                    };
+                    if let Some(edge) = self.edge(&decl.name, width, term, &edges) {
+                        edges.push(edge);
+                    }
+                }
+                Term::Bias { name, shape } => {
+                    if let Some(found) = self.bias(&decl.name, width, name, shape, bias.as_ref()) {
+                        bias = Some(found);
+                    }
+                }
+            }
+        }
+        Neuron {
+            name: decl.name,
+            docs: decl.docs,
+            role: match decl.kind {
+                NeuronKind::Output => Role::Output,
+                NeuronKind::Neuron | NeuronKind::Layer => Role::Hidden,
+            },
+            activation_span: decl.activation.span(),
+            // The placeholder keeps neuron indices aligned; an unknown activation was
+            // reported, so this model is never generated.
+            activation: activation.unwrap_or_else(|| activations[0].clone()),
+            width,
+            edges,
+            bias,
+            sum_span: decl.sum_span,
+        }
+    }
+
+    /// The edge of `weight * source` into `consumer` (of `width`), or the reason it is not
+    /// one: an unknown source, an index out of range, a second edge from the same source, a
+    /// shape that does not fit, a name already bound.
+    fn edge(
+        &mut self,
+        consumer: &Ident,
+        width: Option<usize>,
+        term: WeightedTerm,
+        edges: &[Edge],
+    ) -> Option<Edge> {
+        let WeightedTerm {
+            weight,
+            shape,
+            source,
+            index,
+        } = term;
+        let source_node = resolve_source(&weight, &source, &self.names, self.errors)?;
+        let source_width = self.width_of(source_node);
+        let index = match index {
+            Some(index) => Some(check_index(&source, source_width, index, self.errors)?),
+            None => None,
+        };
+        let duplicate = edges
+            .iter()
+            .find(|edge| edge.source == source_node && edge.index == index);
+        if let Some(previous) = duplicate {
+            self.errors.error(
+                source.span(),
+                format!(
+                    "`{consumer}` already reads `{source}` through `{}`; one weight per edge is enough",
+                    previous.weight.name
+                ),
+            );
+            return None;
+        }
+        let read_width = if index.is_some() { None } else { source_width };
+        let implied = weight_shape(width, read_width);
+        let context = format!(
+            "it carries {} into {}",
+            describe(&source, read_width),
+            describe(consumer, width)
+        );
+        let shape_ok =
+            check_declared_shape(&weight, shape.as_deref(), &implied, &context, self.errors);
+        let bound = bind_parameter(
+            &weight,
+            Binding::Weight,
+            &mut self.names,
+            consumer,
+            self.errors,
+        );
+        (bound && shape_ok).then(|| Edge {
+            weight: Parameter {
+                name: weight,
+                shape: implied,
+            },
+            source: source_node,
+            source_span: source.span(),
+            index,
+        })
+    }
+
+    /// The bias `name` of `consumer`, or the reason it is not one: a node's name, a second
+    /// bias, a shape that does not fit, a name already bound.
+    fn bias(
+        &mut self,
+        consumer: &Ident,
+        width: Option<usize>,
+        name: Ident,
+        shape: Option<Vec<Dim>>,
+        existing: Option<&Parameter>,
+    ) -> Option<Parameter> {
+        if self.names.node(&name).is_some() {
+            self.errors.error(
+                name.span(),
+                format!("`{name}` is a node, and an edge needs a weight: write `w * {name}` with a new weight name"),
+            );
+            return None;
+        }
+        if let Some(existing) = existing {
+            self.errors.error(
+                name.span(),
+                format!(
+                    "`{consumer}` already has the bias `{}`; a neuron has at most one bias",
+                    existing.name
+                ),
+            );
+            return None;
+        }
+        let implied: Vec<usize> = width.into_iter().collect();
+        let context = format!("it is the bias of {}", describe(consumer, width));
+        let shape_ok =
+            check_declared_shape(&name, shape.as_deref(), &implied, &context, self.errors);
+        let bound = bind_parameter(&name, Binding::Bias, &mut self.names, consumer, self.errors);
+        (bound && shape_ok).then_some(Parameter {
+            name,
+            shape: implied,
+        })
+    }
+}
+
+/// The parts of a `weight * source` term.
+struct WeightedTerm {
+    weight: Ident,
+    shape: Option<Vec<Dim>>,
+    source: Ident,
+    index: Option<Dim>,
 }
 
 /// `neuron` and `output` may hold one value or (with a width) an array; `layer` always
