@@ -10,6 +10,7 @@ use quote::quote;
 use super::backward::{self, Declare, Locals};
 use super::context::Context;
 use super::forward;
+use crate::model::Model;
 
 /// `pub fn explain(&self, input, target, learning_rate, out) -> fmt::Result`.
 pub(crate) fn method(ctx: &Context) -> TokenStream {
@@ -45,29 +46,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         })
         .collect();
     let declaration = locals.declaration();
-    let updates = model.parameters().map(|parameter| {
-        let field = &parameter.name;
-        let field_text = parameter.text();
-        if parameter.shape.is_empty() {
-            let format = format!("  {field_text} = {{:.6}} - {{}} * {{:.6}} = {{:.6}}");
-            quote! {
-                ::core::writeln!(
-                    __backprop_out,
-                    #format,
-                    self.#field,
-                    learning_rate,
-                    grads.#field,
-                    self.#field - learning_rate * grads.#field
-                )?;
-            }
-        } else {
-            let format = format!(
-                "  {field_text} = {field_text} - {{}} * dJ/d{field_text} ({} values)",
-                parameter.len()
-            );
-            quote!(::core::writeln!(__backprop_out, #format, learning_rate)?;)
-        }
-    });
+    let updates = updates(model);
 
     quote! {
         #[allow(dead_code)]
@@ -112,4 +91,32 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
                 }
             }
     }
+}
+
+/// The update of every parameter, `w = w - learning_rate * dJ/dw`, with its numbers for a
+/// single value.
+fn updates(model: &Model) -> impl Iterator<Item = TokenStream> + '_ {
+    model.parameters().map(|parameter| {
+        let field = &parameter.name;
+        let field_text = parameter.text();
+        if parameter.shape.is_empty() {
+            let format = format!("  {field_text} = {{:.6}} - {{}} * {{:.6}} = {{:.6}}");
+            quote! {
+                ::core::writeln!(
+                    __backprop_out,
+                    #format,
+                    self.#field,
+                    learning_rate,
+                    grads.#field,
+                    self.#field - learning_rate * grads.#field
+                )?;
+            }
+        } else {
+            let format = format!(
+                "  {field_text} = {field_text} - {{}} * dJ/d{field_text} ({} values)",
+                parameter.len()
+            );
+            quote!(::core::writeln!(__backprop_out, #format, learning_rate)?;)
+        }
+    })
 }

@@ -43,6 +43,14 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
         "`network!` reported errors for this network"
     ));
     let result = quote!(#private::Result<#scalar, #private::Error>);
+    let traits = trait_stubs(&StubNames {
+        name,
+        grads: &grads,
+        trace: &trace,
+        scalar: &scalar,
+        private: &private,
+        body: &body,
+    });
     quote! {
         #(#attrs)*
         #derives
@@ -87,38 +95,63 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
                 pub fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
             }
 
-            impl #private::Parameters for #name {
-                type Scalar = #scalar;
-                const LEN: ::core::primitive::usize = 0;
-                const LAYOUT: &'static [#private::ParameterInfo] = &[];
-                fn as_slice(&self) -> &[#scalar] { &[] }
-                fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
-            }
-
-            impl #private::Parameters for #grads {
-                type Scalar = #scalar;
-                const LEN: ::core::primitive::usize = 0;
-                const LAYOUT: &'static [#private::ParameterInfo] = &[];
-                fn as_slice(&self) -> &[#scalar] { &[] }
-                fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
-            }
-
-            impl #private::Network for #name {
-                type Grads = #grads;
-                type Trace = #trace;
-                type Input = [#scalar; 0];
-                type Output = [#scalar; 0];
-                type Target = [#scalar; 0];
-                const NAME: &'static ::core::primitive::str = "";
-                const INPUTS: ::core::primitive::usize = 0;
-                const OUTPUTS: ::core::primitive::usize = 0;
-                const DOT: &'static ::core::primitive::str = "";
-                fn forward(&self, input: &Self::Input) -> #trace { #body }
-                fn output(trace: &#trace) -> Self::Output { #body }
-                fn loss(trace: &#trace, target: &Self::Target) -> #scalar { #body }
-                fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) { #body }
-            }
+            #traits
         };
+    }
+}
+
+/// The names every stand-in refers to.
+struct StubNames<'a> {
+    name: &'a syn::Ident,
+    grads: &'a syn::Ident,
+    trace: &'a syn::Ident,
+    scalar: &'a TokenStream,
+    private: &'a TokenStream,
+    body: &'a TokenStream,
+}
+
+/// `Parameters` for the network and its gradients, and `Network`, as stand-ins.
+fn trait_stubs(names: &StubNames) -> TokenStream {
+    let StubNames {
+        name,
+        grads,
+        trace,
+        scalar,
+        private,
+        body,
+    } = names;
+    quote! {
+    impl #private::Parameters for #name {
+        type Scalar = #scalar;
+        const LEN: ::core::primitive::usize = 0;
+        const LAYOUT: &'static [#private::ParameterInfo] = &[];
+        fn as_slice(&self) -> &[#scalar] { &[] }
+        fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
+    }
+
+    impl #private::Parameters for #grads {
+        type Scalar = #scalar;
+        const LEN: ::core::primitive::usize = 0;
+        const LAYOUT: &'static [#private::ParameterInfo] = &[];
+        fn as_slice(&self) -> &[#scalar] { &[] }
+        fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
+    }
+
+    impl #private::Network for #name {
+        type Grads = #grads;
+        type Trace = #trace;
+        type Input = [#scalar; 0];
+        type Output = [#scalar; 0];
+        type Target = [#scalar; 0];
+        const NAME: &'static ::core::primitive::str = "";
+        const INPUTS: ::core::primitive::usize = 0;
+        const OUTPUTS: ::core::primitive::usize = 0;
+        const DOT: &'static ::core::primitive::str = "";
+        fn forward(&self, input: &Self::Input) -> #trace { #body }
+        fn output(trace: &#trace) -> Self::Output { #body }
+        fn loss(trace: &#trace, target: &Self::Target) -> #scalar { #body }
+        fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) { #body }
+    }
     }
 }
 

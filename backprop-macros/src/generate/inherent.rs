@@ -16,7 +16,6 @@ pub(crate) fn methods(ctx: &Context, forward: TokenStream, backward: TokenStream
         grads,
         trace,
         scalar,
-        private,
         input_len,
         output_len,
         parameter_count,
@@ -26,6 +25,7 @@ pub(crate) fn methods(ctx: &Context, forward: TokenStream, backward: TokenStream
     let dot = super::dot::dot(ctx.model);
     let classification = ctx.model.loss.is_categorical().then(|| classification(ctx));
     let trace_methods = trace_methods(ctx);
+    let training = training_methods(ctx);
     quote! {
         #[allow(dead_code)] // a network need not use every generated method
         impl #name {
@@ -67,51 +67,66 @@ pub(crate) fn methods(ctx: &Context, forward: TokenStream, backward: TokenStream
                 self.forward(input).loss(target)
             }
 
-            /// Gradient descent: `w = w - learning_rate * dJ/dw` for every parameter.
-            #[inline]
-            pub fn sgd_step(&mut self, grads: &#grads, learning_rate: #scalar) {
-                #private::sgd_update(self, grads, learning_rate);
-            }
-
-            /// One step of stochastic gradient descent on one sample: forward, loss,
-            /// backward, update. Returns the loss before the update.
-            ///
-            /// # Errors
-            ///
-            /// If the learning rate is negative or not finite, the target is invalid, or
-            /// the loss or any gradient is NaN or infinite; the parameters are then left
-            /// unchanged.
-            #[inline]
-            pub fn train_step(
-                &mut self,
-                input: &[#scalar; #input_len],
-                target: &#target,
-                learning_rate: #scalar,
-            ) -> #private::Result<#scalar, #private::Error> {
-                #private::train_step(self, input, target, learning_rate)
-            }
-
-            /// One step of mini-batch gradient descent: the mean gradient over the batch,
-            /// then one update. Returns the mean loss before the update. Allocates nothing.
-            ///
-            /// # Errors
-            ///
-            /// As [`Self::train_step`], and if the batch is empty or `targets` and
-            /// `inputs` differ in length; the parameters are then left unchanged.
-            #[inline]
-            pub fn train_batch(
-                &mut self,
-                inputs: &[[#scalar; #input_len]],
-                targets: &[#target],
-                learning_rate: #scalar,
-            ) -> #private::Result<#scalar, #private::Error> {
-                #private::train_batch(self, inputs, targets, learning_rate)
-            }
+            #training
 
             #classification
         }
 
         #trace_methods
+    }
+}
+
+/// `sgd_step`, `train_step` and `train_batch`.
+fn training_methods(ctx: &Context) -> TokenStream {
+    let Context {
+        grads,
+        target,
+        scalar,
+        private,
+        input_len,
+        ..
+    } = ctx;
+    quote! {
+    /// Gradient descent: `w = w - learning_rate * dJ/dw` for every parameter.
+    #[inline]
+    pub fn sgd_step(&mut self, grads: &#grads, learning_rate: #scalar) {
+        #private::sgd_update(self, grads, learning_rate);
+    }
+
+    /// One step of stochastic gradient descent on one sample: forward, loss,
+    /// backward, update. Returns the loss before the update.
+    ///
+    /// # Errors
+    ///
+    /// If the learning rate is negative or not finite, the target is invalid, or
+    /// the loss or any gradient is NaN or infinite; the parameters are then left
+    /// unchanged.
+    #[inline]
+    pub fn train_step(
+        &mut self,
+        input: &[#scalar; #input_len],
+        target: &#target,
+        learning_rate: #scalar,
+    ) -> #private::Result<#scalar, #private::Error> {
+        #private::train_step(self, input, target, learning_rate)
+    }
+
+    /// One step of mini-batch gradient descent: the mean gradient over the batch,
+    /// then one update. Returns the mean loss before the update. Allocates nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::train_step`], and if the batch is empty or `targets` and
+    /// `inputs` differ in length; the parameters are then left unchanged.
+    #[inline]
+    pub fn train_batch(
+        &mut self,
+        inputs: &[[#scalar; #input_len]],
+        targets: &[#target],
+        learning_rate: #scalar,
+    ) -> #private::Result<#scalar, #private::Error> {
+        #private::train_batch(self, inputs, targets, learning_rate)
+    }
     }
 }
 

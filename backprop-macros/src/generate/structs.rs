@@ -220,6 +220,52 @@ pub(crate) fn parameters_and_grads(ctx: &Context) -> TokenStream {
     }
 }
 
+/// One field of the trace: an input, or a neuron's pre-activation or activation.
+struct TraceField {
+    ident: Ident,
+    width: Option<usize>,
+    /// Its doc attributes: a summary, then the user's own doc comments.
+    docs: TokenStream,
+}
+
+/// The trace's fields in declaration order: the inputs, then each neuron's `z_h` and `h`.
+fn trace_fields(model: &Model) -> Vec<TraceField> {
+    let mut fields = Vec::new();
+    for input in &model.inputs {
+        let summary = format!(" Input `{}`.", input.text());
+        let docs = &input.docs;
+        fields.push(TraceField {
+            ident: input.name.clone(),
+            width: input.width,
+            docs: quote!(#[doc = #summary] #(#docs)*),
+        });
+    }
+    for neuron in &model.neurons {
+        let h = neuron.text();
+        let z_doc = format!(
+            " `z_{h} = {}`, the pre-activation of `{h}`.",
+            sum_text(model, neuron)
+        );
+        let role = match neuron.role {
+            Role::Hidden => "",
+            Role::Output => " (an output)",
+        };
+        let h_doc = format!(" `{h} = {}(z_{h})`{role}.", neuron.activation.name);
+        let docs = &neuron.docs;
+        fields.push(TraceField {
+            ident: names::pre_activation(&neuron.name),
+            width: neuron.width,
+            docs: quote!(#[doc = #z_doc]),
+        });
+        fields.push(TraceField {
+            ident: neuron.name.clone(),
+            width: neuron.width,
+            docs: quote!(#[doc = #h_doc] #(#docs)*),
+        });
+    }
+    fields
+}
+
 /// `NetTrace`: each input, and each neuron's pre-activation `z_h` and activation `h`.
 pub(crate) fn trace(ctx: &Context) -> TokenStream {
     let Context {
@@ -235,72 +281,25 @@ pub(crate) fn trace(ctx: &Context) -> TokenStream {
         " Every value of one forward pass of a [`{}`]: its inputs, and each neuron's pre-activation `z` and activation. The backward pass reads them instead of recomputing.",
         text(name)
     );
-    let inputs = model.inputs.iter().map(|input| {
-        let field = &input.name;
-        let ty = array_type(scalar, &node_shape(input.width));
-        let docs = &input.docs;
-        let summary = format!(" Input `{}`.", input.text());
-        quote!(#[doc = #summary] #(#docs)* pub #field: #ty,)
+    let fields = trace_fields(model);
+    let declarations = fields.iter().map(|field| {
+        let TraceField { ident, width, docs } = field;
+        let ty = array_type(scalar, &node_shape(*width));
+        quote!(#docs pub #ident: #ty,)
     });
-    let neurons = model.neurons.iter().map(|neuron| {
-        let field = &neuron.name;
-        let ty = array_type(scalar, &node_shape(neuron.width));
-        let z = names::pre_activation(field);
-        let z_doc = format!(
-            " `z_{} = {}`, the pre-activation of `{}`.",
-            neuron.text(),
-            sum_text(model, neuron),
-            neuron.text()
-        );
-        let role = match neuron.role {
-            Role::Hidden => "",
-            Role::Output => " (an output)",
-        };
-        let h_doc = format!(
-            " `{0} = {1}(z_{0})`{role}.",
-            neuron.text(),
-            neuron.activation.name
-        );
-        let docs = &neuron.docs;
-        quote! {
-            #[doc = #z_doc] pub #z: #ty,
-            #[doc = #h_doc] #(#docs)* pub #field: #ty,
-        }
+    let zero = fields.iter().map(|field| {
+        let (ident, zero) = (&field.ident, zeros(&node_shape(field.width)));
+        quote!(#ident: #zero)
     });
-    let derives = derives();
-    let values: Vec<(String, Option<usize>)> = model
-        .inputs
-        .iter()
-        .map(|input| (input.text(), input.width))
-        .chain(model.neurons.iter().flat_map(|neuron| {
-            [
-                (format!("z_{}", neuron.text()), neuron.width),
-                (neuron.text(), neuron.width),
-            ]
-        }))
-        .collect();
-    let fields = values.iter().map(|(field, width)| {
-        let shape = node_shape(*width)
+    let descriptors = fields.iter().map(|field| {
+        let name = text(&field.ident);
+        let shape = node_shape(field.width)
             .into_iter()
             .map(Literal::usize_unsuffixed);
-        quote!(#private::Field { name: #field, shape: &[#(#shape),*] })
+        quote!(#private::Field { name: #name, shape: &[#(#shape),*] })
     });
-    let zero_fields = model
-        .inputs
-        .iter()
-        .map(|input| (input.name.clone(), input.width))
-        .chain(model.neurons.iter().flat_map(|neuron| {
-            [
-                (names::pre_activation(&neuron.name), neuron.width),
-                (neuron.name.clone(), neuron.width),
-            ]
-        }))
-        .map(|(field, width)| {
-            let zero = zeros(&node_shape(width));
-            quote!(#field: #zero)
-        });
-    let traits = debug_and_eq(ctx, trace, &quote!([#(#fields),*]));
-    let len = values.iter().map(|(_, width)| width.unwrap_or(1)).sum();
+    let traits = debug_and_eq(ctx, trace, &quote!([#(#descriptors),*]));
+    let len = fields.iter().map(|field| field.width.unwrap_or(1)).sum();
     let flat = flat_access(
         ctx,
         trace,
@@ -308,20 +307,20 @@ pub(crate) fn trace(ctx: &Context) -> TokenStream {
         "value of the trace",
         "in declaration order: the inputs, then each neuron's pre-activation and activation",
     );
+    let derives = derives();
     quote! {
         #[doc = #doc]
         #derives
         #[repr(C)]
         #[allow(non_snake_case)]
         #vis struct #trace {
-            #(#inputs)*
-            #(#neurons)*
+            #(#declarations)*
         }
 
         #[allow(dead_code)]
         impl #trace {
             /// Every value zero: where a forward pass starts.
-            pub const ZERO: Self = Self { #(#zero_fields,)* };
+            pub const ZERO: Self = Self { #(#zero,)* };
         }
 
         #traits
