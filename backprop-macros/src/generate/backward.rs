@@ -14,14 +14,13 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::context::Context;
+use super::links::{links, Link};
 use super::names;
 use super::step::Step;
-use super::types::{
-    array_type, continue_sum, flat_element, node_shape, offsets, sum_chunks, zeros,
-};
+use super::types::{array_type, continue_sum, flat_element, node_shape, sum_chunks, zeros};
 use crate::formula::{emit_factor, Formula};
 use crate::loss::Loss;
-use crate::model::{Edge, Model, Neuron, NodeRef};
+use crate::model::{Edge, Model, Neuron, Parameter};
 
 /// More locals than this and the backward pass declares them all in one `let` up front:
 /// every `let` opens a debug-info scope nested in the previous one, and a few thousand of
@@ -171,68 +170,39 @@ pub(crate) fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// Every step of the backward pass; the locals they bind are recorded in `locals`.
+/// Every step of the backward pass: each chain-rule link of [`links`] rendered as code
+/// (and its explanation); the locals they bind are recorded in `locals`.
 pub(crate) fn steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<Step> {
     let scalar = model.scalar.tokens();
-    let readers = readers(model);
-    let output_offsets = output_offsets(model);
-    let mut steps = Vec::new();
-    if model.loss == Loss::SoftmaxCrossEntropy {
-        let private = model.private();
-        steps.push(Step::new(
-            quote! {
-                let softmax_gradient = #private::loss::softmax_cross_entropy_gradient(&trace.output(), target);
-            },
-            "dJ/dz of the outputs = softmax(outputs) - target = {:.4?}",
-            &[quote!(softmax_gradient)],
-        ));
-    }
-    for &index in order.iter().rev() {
-        let neuron = &model.neurons[index];
-        let offset = output_offsets[index];
-        match offset {
-            Some(offset) if model.loss.is_fused() => {
-                steps.push(fused_dj_dz(model, neuron, offset, &scalar, locals));
-            }
-            _ => {
-                steps.push(dj_dh(
-                    model,
-                    neuron,
-                    offset,
-                    &readers[index],
-                    &scalar,
-                    locals,
-                ));
-                steps.push(local_link(neuron, &scalar, locals));
-            }
-        }
-        steps.extend(parameter_gradients(model, neuron));
-    }
-    steps
+    links(model, order)
+        .into_iter()
+        .map(|link| render(model, &link, &scalar, locals))
+        .collect()
 }
 
-/// For each neuron that is an output, its offset in the flat output array.
-fn output_offsets(model: &Model) -> Vec<Option<usize>> {
-    let offsets = offsets(model.outputs().map(|index| model.neurons[index].width));
-    let mut by_neuron = vec![None; model.neurons.len()];
-    for (index, offset) in model.outputs().zip(offsets) {
-        by_neuron[index] = Some(offset);
-    }
-    by_neuron
-}
-
-/// For each neuron, the neurons that read it, with the edge they read it through, in
-/// declaration order of the readers.
-fn readers(model: &Model) -> Vec<Vec<(usize, &Edge)>> {
-    let mut readers = vec![Vec::new(); model.neurons.len()];
-    for (reader, neuron) in model.neurons.iter().enumerate() {
-        for edge in &neuron.edges {
-            if let NodeRef::Neuron(source) = edge.source {
-                readers[source].push((reader, edge));
-            }
+/// One link as code and explanation.
+fn render(model: &Model, link: &Link, scalar: &TokenStream, locals: &mut Locals) -> Step {
+    match link {
+        Link::SoftmaxGradient => {
+            let private = model.private();
+            Step::new(
+                quote! {
+                    let softmax_gradient = #private::loss::softmax_cross_entropy_gradient(&trace.output(), target);
+                },
+                "dJ/dz of the outputs = softmax(outputs) - target = {:.4?}",
+                &[quote!(softmax_gradient)],
+            )
         }
+        Link::FusedOutput { neuron, offset } => fused_dj_dz(model, neuron, *offset, scalar, locals),
+        Link::FanIn {
+            neuron,
+            output_offset,
+            readers,
+        } => dj_dh(model, neuron, *output_offset, readers, scalar, locals),
+        Link::Local { neuron } => local_link(neuron, scalar, locals),
+        Link::Weight { neuron, edge } => weight_gradient(model, neuron, edge),
+        Link::Bias { neuron, bias } => bias_gradient(neuron, bias),
     }
-    readers
 }
 
 /// `dj_dz` of an output under a fused loss: the loss's own gradient with respect to `z`.
@@ -296,7 +266,7 @@ struct FanIn<'a> {
     model: &'a Model,
     neuron: &'a Neuron,
     output_offset: Option<usize>,
-    readers: &'a [(usize, &'a Edge)],
+    readers: &'a [(&'a Neuron, &'a Edge)],
     scalar: &'a TokenStream,
 }
 
@@ -324,7 +294,7 @@ impl FanIn<'_> {
         let names: Vec<String> = self
             .readers
             .iter()
-            .map(|(reader, _)| self.model.neurons[*reader].text())
+            .map(|(reader, _)| reader.text())
             .collect();
         format!(
             "   <- {} feeds {}: the fan-out sum",
@@ -339,7 +309,7 @@ fn dj_dh(
     model: &Model,
     neuron: &Neuron,
     output_offset: Option<usize>,
-    readers: &[(usize, &Edge)],
+    readers: &[(&Neuron, &Edge)],
     scalar: &TokenStream,
     locals: &mut Locals,
 ) -> Step {
@@ -385,11 +355,11 @@ fn dj_dh_single(fan_in: &FanIn, locals: &mut Locals) -> Step {
         terms.push(term);
     }
     for (reader, edge) in readers {
-        let reader_name = model.neurons[*reader].text();
-        let dj_dz_reader = names::pre_activation_gradient(&model.neurons[*reader].name);
+        let reader_name = reader.text();
+        let dj_dz_reader = names::pre_activation_gradient(&reader.name);
         let weight = &edge.weight.name;
         let weight_text = edge.weight.text();
-        if model.neurons[*reader].width.is_some() {
+        if reader.width.is_some() {
             let term = quote!(dense::dot(&self.#weight, &#dj_dz_reader));
             texts.push(format!("{weight_text} . dJ/dz_{reader_name}"));
             numbers.push("{:.6}".to_owned());
@@ -443,11 +413,11 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
     let shares: Vec<TokenStream> = readers
         .iter()
         .map(|(reader, edge)| {
-            let reader_name = model.neurons[*reader].text();
-            let dj_dz_reader = names::pre_activation_gradient(&model.neurons[*reader].name);
+            let reader_name = reader.text();
+            let dj_dz_reader = names::pre_activation_gradient(&reader.name);
             let weight = &edge.weight.name;
             let weight_text = edge.weight.text();
-            let reader_is_array = model.neurons[*reader].width.is_some();
+            let reader_is_array = reader.width.is_some();
             match (edge.index, reader_is_array) {
                 (None, false) => {
                     texts.push(format!("{weight_text} dJ/dz_{reader_name}"));
@@ -531,64 +501,65 @@ fn local_link(neuron: &Neuron, scalar: &TokenStream, locals: &mut Locals) -> Ste
     }
 }
 
-/// The gradient of each weight into `neuron` and of its bias, added to `grads` where it is
+/// The gradient of the weight on `edge` into `neuron`, added to `grads` where it is
 /// computed: `grads.w11 += dj_dz_h1 * trace.x1`, or a dense kernel for arrays. (No local
 /// per weight: rustc's stack overflows on functions with tens of thousands of `let`s.)
-fn parameter_gradients(model: &Model, neuron: &Neuron) -> Vec<Step> {
+fn weight_gradient(model: &Model, neuron: &Neuron, edge: &Edge) -> Step {
     let h = neuron.text();
     let dj_dz = names::pre_activation_gradient(&neuron.name);
-    let edges = neuron.edges.iter().map(|edge| {
-        let weight = &edge.weight.name;
-        let weight_text = edge.weight.text();
-        let source = model.node_name(edge.source);
-        let source_text = model.node_text(edge.source);
-        let (value, text) = match edge.index {
-            Some(index) => {
-                let text = format!("{source_text}[{index}]");
-                let index = Literal::usize_unsuffixed(index);
-                (quote!(trace.#source[#index]), text)
-            }
-            None => (quote!(trace.#source), source_text),
-        };
-        match (neuron.width.is_some(), model.reads_array(edge)) {
-            (false, false) => Step::new(
-                quote!(grads.#weight += #dj_dz * #value;),
-                &format!("dJ/d{weight_text} = dJ/dz_{h} * {text} = {{:.6}} * {{:.6}} = {{:.6}}"),
-                &[quote!(#dj_dz), value, quote!(grads.#weight)],
-            ),
-            (false, true) => Step::new(
-                quote!(dense::axpy(&mut grads.#weight, &#value, #dj_dz);),
-                &format!("dJ/d{weight_text} = dJ/dz_{h} {text}"),
-                &[],
-            ),
-            (true, false) => Step::new(
-                quote!(dense::axpy(&mut grads.#weight, &#dj_dz, #value);),
-                &format!("dJ/d{weight_text} = dJ/dz_{h} {text}"),
-                &[],
-            ),
-            (true, true) => Step::new(
-                quote!(dense::outer_acc(&mut grads.#weight, &#dj_dz, &#value);),
-                &format!("dJ/d{weight_text} = dJ/dz_{h} {text}^T"),
-                &[],
-            ),
+    let weight = &edge.weight.name;
+    let weight_text = edge.weight.text();
+    let source = model.node_name(edge.source);
+    let source_text = model.node_text(edge.source);
+    let (value, text) = match edge.index {
+        Some(index) => {
+            let text = format!("{source_text}[{index}]");
+            let index = Literal::usize_unsuffixed(index);
+            (quote!(trace.#source[#index]), text)
         }
-    });
-    let bias = neuron.bias.iter().map(|bias| {
-        let field: &Ident = &bias.name;
-        let field_text = bias.text();
-        if neuron.width.is_some() {
-            Step::new(
-                quote!(dense::add_assign(&mut grads.#field, &#dj_dz);),
-                &format!("dJ/d{field_text} = dJ/dz_{h}"),
-                &[],
-            )
-        } else {
-            Step::new(
-                quote!(grads.#field += #dj_dz;),
-                &format!("dJ/d{field_text} = dJ/dz_{h} = {{:.6}}"),
-                &[quote!(grads.#field)],
-            )
-        }
-    });
-    edges.chain(bias).collect()
+        None => (quote!(trace.#source), source_text),
+    };
+    match (neuron.width.is_some(), model.reads_array(edge)) {
+        (false, false) => Step::new(
+            quote!(grads.#weight += #dj_dz * #value;),
+            &format!("dJ/d{weight_text} = dJ/dz_{h} * {text} = {{:.6}} * {{:.6}} = {{:.6}}"),
+            &[quote!(#dj_dz), value, quote!(grads.#weight)],
+        ),
+        (false, true) => Step::new(
+            quote!(dense::axpy(&mut grads.#weight, &#value, #dj_dz);),
+            &format!("dJ/d{weight_text} = dJ/dz_{h} {text}"),
+            &[],
+        ),
+        (true, false) => Step::new(
+            quote!(dense::axpy(&mut grads.#weight, &#dj_dz, #value);),
+            &format!("dJ/d{weight_text} = dJ/dz_{h} {text}"),
+            &[],
+        ),
+        (true, true) => Step::new(
+            quote!(dense::outer_acc(&mut grads.#weight, &#dj_dz, &#value);),
+            &format!("dJ/d{weight_text} = dJ/dz_{h} {text}^T"),
+            &[],
+        ),
+    }
+}
+
+/// The gradient of a neuron's bias, added to `grads`: `dJ/db = dJ/dz`.
+fn bias_gradient(neuron: &Neuron, bias: &Parameter) -> Step {
+    let h = neuron.text();
+    let dj_dz = names::pre_activation_gradient(&neuron.name);
+    let field: &Ident = &bias.name;
+    let field_text = bias.text();
+    if neuron.width.is_some() {
+        Step::new(
+            quote!(dense::add_assign(&mut grads.#field, &#dj_dz);),
+            &format!("dJ/d{field_text} = dJ/dz_{h}"),
+            &[],
+        )
+    } else {
+        Step::new(
+            quote!(grads.#field += #dj_dz;),
+            &format!("dJ/d{field_text} = dJ/dz_{h} = {{:.6}}"),
+            &[quote!(grads.#field)],
+        )
+    }
 }

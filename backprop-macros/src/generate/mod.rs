@@ -2,7 +2,8 @@
 //!
 //! - `context`: the values every emitter reads, computed once;
 //! - `structs`: the parameter, gradient and trace structs with their flat views;
-//! - `forward`, `backward`: the two passes (`step`: one step of a pass);
+//! - `forward`, `backward`: the two passes (`links`: the backward pass's chain-rule links
+//!   as data; `step`: one step of a pass, as code and explanation);
 //! - `inherent`: the rest of the network's own API; `traits`: the runtime's traits
 //!   (`layout`: the parameter layout they carry);
 //! - `explain` (feature): the passes written out with their numbers;
@@ -17,6 +18,7 @@ mod fallback;
 mod forward;
 mod inherent;
 mod layout;
+mod links;
 mod names;
 mod step;
 mod structs;
