@@ -121,37 +121,37 @@ fn trait_stubs(names: &StubNames) -> TokenStream {
         body,
     } = names;
     quote! {
-    impl #private::Parameters for #name {
-        type Scalar = #scalar;
-        const LEN: ::core::primitive::usize = 0;
-        const LAYOUT: &'static [#private::ParameterInfo] = &[];
-        fn as_slice(&self) -> &[#scalar] { &[] }
-        fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
-    }
+        impl #private::Parameters for #name {
+            type Scalar = #scalar;
+            const LEN: ::core::primitive::usize = 0;
+            const LAYOUT: &'static [#private::ParameterInfo] = &[];
+            fn as_slice(&self) -> &[#scalar] { &[] }
+            fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
+        }
 
-    impl #private::Parameters for #grads {
-        type Scalar = #scalar;
-        const LEN: ::core::primitive::usize = 0;
-        const LAYOUT: &'static [#private::ParameterInfo] = &[];
-        fn as_slice(&self) -> &[#scalar] { &[] }
-        fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
-    }
+        impl #private::Parameters for #grads {
+            type Scalar = #scalar;
+            const LEN: ::core::primitive::usize = 0;
+            const LAYOUT: &'static [#private::ParameterInfo] = &[];
+            fn as_slice(&self) -> &[#scalar] { &[] }
+            fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
+        }
 
-    impl #private::Network for #name {
-        type Grads = #grads;
-        type Trace = #trace;
-        type Input = [#scalar; 0];
-        type Output = [#scalar; 0];
-        type Target = [#scalar; 0];
-        const NAME: &'static ::core::primitive::str = "";
-        const INPUTS: ::core::primitive::usize = 0;
-        const OUTPUTS: ::core::primitive::usize = 0;
-        const DOT: &'static ::core::primitive::str = "";
-        fn forward(&self, input: &Self::Input) -> #trace { #body }
-        fn output(trace: &#trace) -> Self::Output { #body }
-        fn loss(trace: &#trace, target: &Self::Target) -> #scalar { #body }
-        fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) { #body }
-    }
+        impl #private::Network for #name {
+            type Grads = #grads;
+            type Trace = #trace;
+            type Input = [#scalar; 0];
+            type Output = [#scalar; 0];
+            type Target = [#scalar; 0];
+            const NAME: &'static ::core::primitive::str = "";
+            const INPUTS: ::core::primitive::usize = 0;
+            const OUTPUTS: ::core::primitive::usize = 0;
+            const DOT: &'static ::core::primitive::str = "";
+            fn forward(&self, input: &Self::Input) -> #trace { #body }
+            fn output(trace: &#trace) -> Self::Output { #body }
+            fn loss(trace: &#trace, target: &Self::Target) -> #scalar { #body }
+            fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) { #body }
+        }
     }
 }
 

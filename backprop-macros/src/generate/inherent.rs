@@ -87,46 +87,46 @@ fn training_methods(ctx: &Context) -> TokenStream {
         ..
     } = ctx;
     quote! {
-    /// Gradient descent: `w = w - learning_rate * dJ/dw` for every parameter.
-    #[inline]
-    pub fn sgd_step(&mut self, grads: &#grads, learning_rate: #scalar) {
-        #private::sgd_update(self, grads, learning_rate);
-    }
+        /// Gradient descent: `w = w - learning_rate * dJ/dw` for every parameter.
+        #[inline]
+        pub fn sgd_step(&mut self, grads: &#grads, learning_rate: #scalar) {
+            #private::sgd_update(self, grads, learning_rate);
+        }
 
-    /// One step of stochastic gradient descent on one sample: forward, loss,
-    /// backward, update. Returns the loss before the update.
-    ///
-    /// # Errors
-    ///
-    /// If the learning rate is negative or not finite, the target is invalid, or
-    /// the loss or any gradient is NaN or infinite; the parameters are then left
-    /// unchanged.
-    #[inline]
-    pub fn train_step(
-        &mut self,
-        input: &[#scalar; #input_len],
-        target: &#target,
-        learning_rate: #scalar,
-    ) -> #private::Result<#scalar, #private::Error> {
-        #private::train_step(self, input, target, learning_rate)
-    }
+        /// One step of stochastic gradient descent on one sample: forward, loss,
+        /// backward, update. Returns the loss before the update.
+        ///
+        /// # Errors
+        ///
+        /// If the learning rate is negative or not finite, the target is invalid, or
+        /// the loss or any gradient is NaN or infinite; the parameters are then left
+        /// unchanged.
+        #[inline]
+        pub fn train_step(
+            &mut self,
+            input: &[#scalar; #input_len],
+            target: &#target,
+            learning_rate: #scalar,
+        ) -> #private::Result<#scalar, #private::Error> {
+            #private::train_step(self, input, target, learning_rate)
+        }
 
-    /// One step of mini-batch gradient descent: the mean gradient over the batch,
-    /// then one update. Returns the mean loss before the update. Allocates nothing.
-    ///
-    /// # Errors
-    ///
-    /// As [`Self::train_step`], and if the batch is empty or `targets` and
-    /// `inputs` differ in length; the parameters are then left unchanged.
-    #[inline]
-    pub fn train_batch(
-        &mut self,
-        inputs: &[[#scalar; #input_len]],
-        targets: &[#target],
-        learning_rate: #scalar,
-    ) -> #private::Result<#scalar, #private::Error> {
-        #private::train_batch(self, inputs, targets, learning_rate)
-    }
+        /// One step of mini-batch gradient descent: the mean gradient over the batch,
+        /// then one update. Returns the mean loss before the update. Allocates nothing.
+        ///
+        /// # Errors
+        ///
+        /// As [`Self::train_step`], and if the batch is empty or `targets` and
+        /// `inputs` differ in length; the parameters are then left unchanged.
+        #[inline]
+        pub fn train_batch(
+            &mut self,
+            inputs: &[[#scalar; #input_len]],
+            targets: &[#target],
+            learning_rate: #scalar,
+        ) -> #private::Result<#scalar, #private::Error> {
+            #private::train_batch(self, inputs, targets, learning_rate)
+        }
     }
 }
 
