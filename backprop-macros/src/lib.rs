@@ -8,11 +8,14 @@
 //!    its topological order;
 //! 4. `generate`: the structs, the forward and backward passes and the trait impls.
 //!
+//! On errors, `fallback` emits stand-ins for what users call, from the header alone.
+//!
 //! Each stage records every error it finds; a stage runs only if the ones before it found
 //! none, so a typo is reported once and not again as a broken graph.
 
 mod check;
 mod errors;
+mod fallback;
 mod formula;
 mod generate;
 mod graph;
@@ -38,7 +41,7 @@ pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let mut errors = errors::Errors::default();
     let def = parse::parse(input, &mut errors);
-    let fallback = def.as_ref().map(|def| generate::fallback(&def.header));
+    let fallback = def.as_ref().map(|def| fallback::stub(&def.header));
     let expansion = def
         .filter(|_| errors.is_empty())
         .and_then(|def| model::resolve(def, &mut errors))

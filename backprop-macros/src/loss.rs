@@ -5,6 +5,12 @@ use quote::quote;
 
 use crate::formula::Builtin;
 
+/// How the elements of an element-wise loss combine into `J`.
+enum Reduction {
+    Sum,
+    Mean,
+}
+
 /// A loss `J(outputs, target)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Loss {
@@ -88,12 +94,33 @@ impl Loss {
     ) -> TokenStream {
         let loss = quote!(#private::loss);
         match self {
-            Loss::HalfSquaredError => quote!(#loss::half_squared_error(&#outputs, target)),
-            Loss::MeanSquaredError => quote!(#loss::mean_squared_error(&#outputs, target)),
+            Loss::HalfSquaredError | Loss::MeanSquaredError => {
+                let (element, reduce) = self.element_value();
+                let reduce = match reduce {
+                    Reduction::Sum => quote!(sum_of_elements),
+                    Reduction::Mean => quote!(mean_of_elements),
+                };
+                quote!(#loss::#reduce(&#outputs, target, |output, target| #element))
+            }
             Loss::SoftmaxCrossEntropy => quote!(#loss::softmax_cross_entropy(&#outputs, target)),
             Loss::BinaryCrossEntropy => {
                 quote!(#loss::binary_cross_entropy_with_logits(&#logits, target))
             }
+        }
+    }
+
+    /// For an element-wise loss, the loss of one output value `output` against its target
+    /// value `target`, and how the elements combine into `J`.
+    fn element_value(self) -> (TokenStream, Reduction) {
+        match self {
+            Loss::MeanSquaredError => (
+                quote!((output - target) * (output - target)),
+                Reduction::Mean,
+            ),
+            _ => (
+                quote!(0.5 * (output - target) * (output - target)),
+                Reduction::Sum,
+            ),
         }
     }
 

@@ -1,9 +1,35 @@
 //! Loss functions over a network's outputs.
 //!
-//! Generated code calls these to evaluate `J`; the gradient `dJ/do` of each output is written
-//! inline in the generated backward pass, where `cargo expand` shows it.
+//! Generated code calls these to evaluate `J` (an element-wise loss through
+//! [`sum_of_elements`] or [`mean_of_elements`], with its element written inline); the gradient
+//! `dJ/do` of each output is written inline in the generated backward pass, where
+//! `cargo expand` shows it.
 
 use crate::Scalar;
+
+/// `J = sum over outputs of element(o, t)`: the value of any element-wise loss, which
+/// generated code evaluates with the loss's element written inline.
+#[inline]
+pub fn sum_of_elements<T: Scalar, const N: usize>(
+    outputs: &[T; N],
+    targets: &[T; N],
+    element: impl Fn(T, T) -> T,
+) -> T {
+    outputs
+        .iter()
+        .zip(targets)
+        .fold(T::zero(), |sum, (&o, &t)| sum + element(o, t))
+}
+
+/// `J = 1/N sum over outputs of element(o, t)`: [`sum_of_elements`] divided by `N`.
+#[inline]
+pub fn mean_of_elements<T: Scalar, const N: usize>(
+    outputs: &[T; N],
+    targets: &[T; N],
+    element: impl Fn(T, T) -> T,
+) -> T {
+    sum_of_elements(outputs, targets, element) / T::from_f64(N as f64)
+}
 
 /// `J = sum over outputs of 1/2 (o - t)^2`, whose gradient is `dJ/do = o - t`.
 #[inline]

@@ -14,7 +14,6 @@ mod context;
 mod dot;
 #[cfg(feature = "explain")]
 mod explain;
-mod fallback;
 mod forward;
 mod inherent;
 mod layout;
@@ -28,10 +27,9 @@ mod types;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub(crate) use names::COMPANION_SUFFIXES;
+pub(crate) use names::{grads_struct, is_companion_name, trace_struct, COMPANION_SUFFIXES};
 
 use crate::model::Model;
-use crate::parse::Header;
 use context::Context;
 
 /// The whole expansion of a checked network; `order` lists its neurons topologically.
@@ -57,10 +55,4 @@ pub(crate) fn network(model: &Model, order: &[usize]) -> TokenStream {
             #explain
         };
     }
-}
-
-/// What is emitted beside the errors of a network that failed to check: stand-ins for
-/// everything users call, so that the network's own errors are the only ones.
-pub(crate) fn fallback(header: &Header) -> TokenStream {
-    fallback::stub(header)
 }

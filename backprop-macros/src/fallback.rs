@@ -9,7 +9,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::names;
+use crate::generate::{grads_struct, is_companion_name, trace_struct};
 use crate::parse::Header;
 
 /// The stand-ins for `header`'s network, or nothing when the network's name is itself the
@@ -18,11 +18,11 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
     let Header {
         attrs, vis, name, ..
     } = header;
-    if names::is_companion_name(name) {
+    if is_companion_name(name) {
         return TokenStream::new();
     }
-    let grads = names::grads_struct(name);
-    let trace = names::trace_struct(name);
+    let grads = grads_struct(name);
+    let trace = trace_struct(name);
     let scalar = scalar(header);
     let runtime = header
         .runtime
