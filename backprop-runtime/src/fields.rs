@@ -3,27 +3,6 @@
 
 use core::fmt;
 
-/// One field of a generated struct, as the flat view lays it out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Field {
-    /// The field's name.
-    pub name: &'static str,
-    /// Its shape: `[]`, `[n]` or `[n, m]`.
-    pub shape: &'static [usize],
-}
-
-/// The fields of a parameter layout, for [`debug_fields`]. A function rather than an
-/// iterator chain in generated code, which must compile where no trait is in scope
-/// (`#![no_implicit_prelude]`).
-pub fn layout_fields(
-    layout: &'static [crate::ParameterInfo],
-) -> impl Iterator<Item = Field> + 'static {
-    layout.iter().map(|parameter| Field {
-        name: parameter.name,
-        shape: parameter.shape,
-    })
-}
-
 /// A slice of a flat view seen as the nested arrays of its shape (for `Debug`, and for
 /// `Serialize` with the `serde` feature).
 pub(crate) struct Tensor<'a, T> {
@@ -61,26 +40,55 @@ impl<T: fmt::Debug> fmt::Debug for Tensor<'_, T> {
     }
 }
 
-/// Writes `name { field: value, ... }` for a struct whose flat view is `values`.
+/// Writes `name { field: value, ... }` for a parameter or gradient struct whose flat view
+/// is `values`, its fields named and shaped by `layout`.
 ///
 /// # Errors
 ///
 /// Whatever the formatter reports.
-pub fn debug_fields<T: fmt::Debug>(
+pub fn debug_parameters<T: fmt::Debug>(
     f: &mut fmt::Formatter<'_>,
     name: &str,
-    fields: impl IntoIterator<Item = Field>,
+    layout: &[crate::ParameterInfo],
+    values: &[T],
+) -> fmt::Result {
+    let fields = layout
+        .iter()
+        .map(|parameter| (parameter.name, parameter.shape));
+    debug_fields(f, name, fields, values)
+}
+
+/// Writes `name { field: value, ... }` for a trace whose flat view is `values`, its fields
+/// given as `(name, shape)` in flat order.
+///
+/// # Errors
+///
+/// Whatever the formatter reports.
+pub fn debug_values<T: fmt::Debug>(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    fields: &[(&str, &[usize])],
+    values: &[T],
+) -> fmt::Result {
+    debug_fields(f, name, fields.iter().copied(), values)
+}
+
+/// `name { field: value, ... }` from `(name, shape)` pairs and the flat view they cover.
+fn debug_fields<'a, T: fmt::Debug>(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    fields: impl Iterator<Item = (&'a str, &'a [usize])>,
     values: &[T],
 ) -> fmt::Result {
     let mut debug = f.debug_struct(name);
-    let fields = crate::network::with_ranges(fields, |field| field.shape.iter().product());
-    for (field, range) in fields {
+    let fields = crate::network::with_ranges(fields, |(_, shape)| shape.iter().product());
+    for ((field, shape), range) in fields {
         let end = range.end.min(values.len());
         debug.field(
-            field.name,
+            field,
             &Tensor {
                 values: &values[range.start.min(end)..end],
-                shape: field.shape,
+                shape,
             },
         );
     }

@@ -191,7 +191,7 @@ macro_rules! __impl_serde {
 pub mod __private {
     pub use crate::activation as act;
     pub use crate::dense;
-    pub use crate::fields::{debug_fields, layout_fields, Field};
+    pub use crate::fields::{debug_parameters, debug_values};
     pub use crate::loss;
     #[cfg(feature = "serde")]
     pub use crate::serde_support::{deserialize_parameters, serialize_parameters};

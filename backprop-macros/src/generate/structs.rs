@@ -19,16 +19,15 @@ fn derives() -> TokenStream {
     }
 }
 
-/// `Debug` and `PartialEq` through the struct's flat view (`as_slice`); `fields` lists the
-/// struct's fields (`Field`s) in flat order: a few lines whatever the size of the network.
-fn debug_and_eq(ctx: &Context, name: &Ident, fields: &TokenStream) -> TokenStream {
-    let private = &ctx.private;
-    let name_text = text(name);
+/// `Debug` and `PartialEq` through the struct's flat view (`as_slice`); `debug` is the
+/// runtime call that writes it, given the formatter, the name and the values: a few lines
+/// whatever the size of the network.
+fn debug_and_eq(name: &Ident, debug: &TokenStream) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl ::core::fmt::Debug for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #private::debug_fields(f, #name_text, #fields, self.as_slice())
+                #debug
             }
         }
 
@@ -186,9 +185,16 @@ pub(crate) fn parameters_and_grads(ctx: &Context) -> TokenStream {
     let net_default = zero_default(name, model);
     let grads_default = zero_default(grads, model);
     let grads_negative_zero = negative_zero(grads, model);
-    let layout_fields = quote!(#private::layout_fields(<#name as #private::Parameters>::LAYOUT));
-    let net_traits = debug_and_eq(ctx, name, &layout_fields);
-    let grads_traits = debug_and_eq(ctx, grads, &layout_fields);
+    let debug = |ty: &Ident| {
+        let ty_text = text(ty);
+        quote! {
+            #private::debug_parameters(
+                f, #ty_text, <#name as #private::Parameters>::LAYOUT, self.as_slice(),
+            )
+        }
+    };
+    let net_traits = debug_and_eq(name, &debug(name));
+    let grads_traits = debug_and_eq(grads, &debug(grads));
     let len = model.parameters().map(Parameter::len).sum();
     let net_flat = flat_access(ctx, name, len, "parameter", PARAMETER_ORDER);
     let grads_flat = flat_access(ctx, grads, len, "gradient", PARAMETER_ORDER);
@@ -296,9 +302,17 @@ pub(crate) fn trace(ctx: &Context) -> TokenStream {
         let shape = node_shape(field.width)
             .into_iter()
             .map(Literal::usize_unsuffixed);
-        quote!(#private::Field { name: #name, shape: &[#(#shape),*] })
+        quote!((#name, &[#(#shape),*]))
     });
-    let traits = debug_and_eq(ctx, trace, &quote!([#(#descriptors),*]));
+    let trace_text = text(trace);
+    let traits = debug_and_eq(
+        trace,
+        &quote! {
+            const FIELDS: &[(&::core::primitive::str, &[::core::primitive::usize])] =
+                &[#(#descriptors),*];
+            #private::debug_values(f, #trace_text, FIELDS, self.as_slice())
+        },
+    );
     let len = fields.iter().map(|field| field.width.unwrap_or(1)).sum();
     let flat = flat_access(
         ctx,
