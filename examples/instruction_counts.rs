@@ -1,0 +1,92 @@
+//! Workloads for counting instructions, which unlike wall time do not move with the load of a
+//! shared machine: `scripts/instruction-counts.sh` runs each under valgrind's callgrind and
+//! prints instructions per call. Run one by hand with
+//! `cargo run --release --example instruction_counts -- sine-step`.
+
+use std::hint::black_box;
+
+use backprop_runtime::ClassTarget;
+use backprop_tests::nets::{Digits, SeedNet, Sine, SineFast};
+
+/// How many calls each workload makes: enough that start-up is noise.
+const CALLS: usize = 100_000;
+
+fn main() {
+    let workload = std::env::args().nth(1).unwrap_or_default();
+    let result = match workload.as_str() {
+        "seed-step" => seed_step(),
+        "sine-step" => f64::from(sine_step()),
+        "sine-fast-step" => f64::from(sine_fast_step()),
+        "digits-forward" => f64::from(digits_forward()),
+        "digits-step" => f64::from(digits_step()),
+        _ => {
+            eprintln!(
+                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step>"
+            );
+            std::process::exit(2);
+        }
+    };
+    println!("{workload}: {CALLS} calls, result {result}");
+}
+
+/// Distinct, deterministic parameter values for a flat view.
+fn fill(values: &mut [f32]) {
+    for (index, value) in values.iter_mut().enumerate() {
+        *value = (index as f32 * 0.37).sin() * 0.3;
+    }
+}
+
+fn seed_step() -> f64 {
+    let mut net = SeedNet::NONZERO;
+    for call in 0..CALLS {
+        let x = [black_box((call % 7) as f64 * 0.1), 0.5];
+        let grads = net.backward(&net.forward(&x), &[0.3]);
+        net.sgd_step(&grads, black_box(1e-6));
+    }
+    net.u1
+}
+
+fn sine_step() -> f32 {
+    let mut net = Sine::default();
+    fill(net.as_mut_slice());
+    for call in 0..CALLS {
+        let x = black_box(-3.0 + (call % 64) as f32 * 0.1);
+        let grads = net.backward(&net.forward(&[x]), &[x.sin()]);
+        net.sgd_step(&grads, black_box(1e-6));
+    }
+    net.b3
+}
+
+fn sine_fast_step() -> f32 {
+    let mut net = SineFast::default();
+    fill(net.as_mut_slice());
+    for call in 0..CALLS {
+        let x = black_box(-3.0 + (call % 64) as f32 * 0.1);
+        let grads = net.backward(&net.forward(&[x]), &[x.sin()]);
+        net.sgd_step(&grads, black_box(1e-6));
+    }
+    net.b3
+}
+
+fn digits_forward() -> f32 {
+    let mut net = Digits::default();
+    fill(net.as_mut_slice());
+    let mut sum = 0.0;
+    for call in 0..CALLS {
+        let pixel = black_box((call % 16) as f32);
+        sum += black_box(&net).forward(&[pixel; 64]).logits[0];
+    }
+    sum
+}
+
+fn digits_step() -> f32 {
+    let mut net = Digits::default();
+    fill(net.as_mut_slice());
+    for call in 0..CALLS {
+        let pixel = black_box((call % 16) as f32);
+        let target = ClassTarget::Index(call % 10);
+        let grads = net.backward(&net.forward(&[pixel; 64]), &target);
+        net.sgd_step(&grads, black_box(1e-6));
+    }
+    net.b2[0]
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Instructions per call of the benchmarked steps, counted by valgrind's callgrind: exact and
+# repeatable where wall-clock benchmarks are not (a shared machine moves them by tens of
+# percent). Compare two checkouts by running this in each. Needs valgrind
+# (`apt-get install valgrind`); not part of CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --quiet --example instruction_counts
+binary=target/release/examples/instruction_counts
+calls=100000
+printf '%-16s %16s %18s\n' workload instructions "per call"
+for workload in seed-step sine-step sine-fast-step digits-forward digits-step; do
+    # Start-up and set-up are a few hundred thousand instructions: under 1% per call.
+    total=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$workload" 2>&1 |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+    printf '%-16s %16s %18s\n' "$workload" "$total" "$(awk -v t="$total" -v c="$calls" 'BEGIN { printf "%.1f", t / c }')"
+done
