@@ -106,3 +106,25 @@ fn parameter_names_follow_the_flat_layout() {
     assert_eq!(Overflowing::name_of(1), Some("u"));
     assert_eq!(Overflowing::name_of(2), None);
 }
+
+mod relu_net {
+    backprop_runtime::network! {
+        /// A relu layer: NaN must reach the outputs, not be clamped to zero on the way.
+        pub struct ReluNet<f64> {
+            input x[2];
+            layer h[3] = relu(W1 * x + b1);
+            output o[2] = identity(W2 * h + b2);
+            loss softmax_cross_entropy;
+        }
+    }
+}
+
+#[test]
+fn a_nan_sample_gives_nan_outputs_through_relu() {
+    let mut net = relu_net::ReluNet::default();
+    for (index, value) in net.as_mut_slice().iter_mut().enumerate() {
+        *value = (index as f64 * 0.7).sin();
+    }
+    let outputs = net.predict(&[f64::NAN, 1.0]);
+    assert!(outputs.iter().all(|o| o.is_nan()), "{outputs:?}");
+}

@@ -86,10 +86,12 @@ pub fn sigmoid<T: Scalar>(z: T) -> T {
 /// `max(z, 0)`.
 #[inline]
 pub fn relu<T: Scalar>(z: T) -> T {
-    if z > T::zero() {
-        z
-    } else {
+    // Written so that NaN falls through to `z`: a NaN input gives a NaN output, not a
+    // confident zero.
+    if z <= T::zero() {
         T::zero()
+    } else {
+        z
     }
 }
 
@@ -138,6 +140,17 @@ pub fn softplus<T: Scalar>(z: T) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relu_and_leaky_relu_propagate_nan() {
+        assert!(relu(f64::NAN).is_nan());
+        assert!(relu(f32::NAN).is_nan());
+        assert!(leaky_relu(f64::NAN).is_nan());
+        assert_eq!(relu(-2.0_f64), 0.0);
+        assert_eq!(relu(0.0_f64).to_bits(), 0.0_f64.to_bits());
+        assert_eq!(relu(-0.0_f64).to_bits(), 0.0_f64.to_bits());
+        assert_eq!(relu(1.5_f32), 1.5);
+    }
 
     #[test]
     fn sigmoid_is_finite_and_exact_at_extremes() {

@@ -21,14 +21,21 @@ pub fn sum_of_elements<T: Scalar, const N: usize>(
         .fold(T::zero(), |sum, (&o, &t)| sum + element(o, t))
 }
 
-/// `J = 1/N sum over outputs of element(o, t)`: [`sum_of_elements`] divided by `N`.
+/// `J = 1/N sum over outputs of element(o, t)`: [`sum_of_elements`] divided by `N`. When
+/// only the sum overflows, the elements are divided by `N` before they are added, so a mean
+/// that fits the scalar type is returned as such rather than as infinity.
 #[inline]
 pub fn mean_of_elements<T: Scalar, const N: usize>(
     outputs: &[T; N],
     targets: &[T; N],
     element: impl Fn(T, T) -> T,
 ) -> T {
-    sum_of_elements(outputs, targets, element) / T::from_f64(N as f64)
+    let count = T::from_f64(N as f64);
+    let mean = sum_of_elements(outputs, targets, &element) / count;
+    if mean.is_finite() {
+        return mean;
+    }
+    sum_of_elements(outputs, targets, |o, t| element(o, t) / count)
 }
 
 /// `J = sum over outputs of 1/2 (o - t)^2`, whose gradient is `dJ/do = o - t`.
@@ -44,16 +51,31 @@ pub fn half_squared_error<T: Scalar, const N: usize>(outputs: &[T; N], targets: 
 /// `J = 1/N sum over outputs of (o - t)^2`, whose gradient is `dJ/do = 2 (o - t) / N`.
 #[inline]
 pub fn mean_squared_error<T: Scalar, const N: usize>(outputs: &[T; N], targets: &[T; N]) -> T {
-    let sum = outputs
-        .iter()
-        .zip(targets)
-        .fold(T::zero(), |sum, (&o, &t)| sum + (o - t) * (o - t));
-    sum / T::from_f64(N as f64)
+    mean_of_elements(outputs, targets, |o, t| (o - t) * (o - t))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mean_that_fits_is_finite_even_when_the_sum_overflows() {
+        // Each element is 1.96e38, under f32::MAX (3.4e38); their sum is not.
+        let outputs = [1.4e19_f32, 1.4e19];
+        let mean = mean_squared_error(&outputs, &[0.0, 0.0]);
+        assert!(mean.is_finite(), "{mean}");
+        assert!((mean / 1.96e38 - 1.0).abs() < 1e-6, "{mean}");
+        // A mean that does not fit stays infinite.
+        assert!(mean_squared_error(&[1e20_f32, 1e20], &[0.0, 0.0]).is_infinite());
+        // In range, the result is the plain sum divided by N, bit for bit.
+        let (o, t) = ([0.3_f64, -1.7, 2.2], [0.1, 0.4, -0.9]);
+        let plain = o
+            .iter()
+            .zip(&t)
+            .fold(0.0, |s, (o, t)| s + (o - t) * (o - t))
+            / 3.0;
+        assert_eq!(mean_squared_error(&o, &t).to_bits(), plain.to_bits());
+    }
 
     #[test]
     fn half_squared_error_sums_halves() {
