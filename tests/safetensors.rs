@@ -107,3 +107,33 @@ fn a_missing_an_extra_and_a_misshaped_tensor_report_the_first_in_network_order()
         }
     );
 }
+
+#[test]
+fn non_finite_values_are_refused_when_saving_and_loading() {
+    // Saving: a network that can never be trained back is not written.
+    let mut broken = Net::SAMPLE;
+    broken.b[1] = f32::NAN;
+    assert!(matches!(
+        to_bytes(&broken),
+        Err(LoadError::NonFinite { name: "b", value }) if value.is_nan()
+    ));
+
+    // Loading: infinity in the file, named by tensor.
+    let mut tensors = complete();
+    tensors[2].2[0] = f32::INFINITY;
+    let error = from_bytes::<Net>(&file(&tensors)).unwrap_err();
+    assert_eq!(
+        error,
+        LoadError::NonFinite {
+            name: tensors[2].0,
+            value: f64::INFINITY
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "tensor `{}` holds inf, which is not a finite number",
+            tensors[2].0
+        )
+    );
+}

@@ -45,3 +45,25 @@ fn mismatched_files_are_errors_naming_the_parameter() {
         )
     );
 }
+
+#[test]
+fn non_finite_values_are_refused_when_saving_and_loading() {
+    let mut broken = Net::SAMPLE;
+    broken.u[0] = f64::INFINITY;
+    let error = serde_json::to_string(&broken).unwrap_err().to_string();
+    assert!(
+        error.starts_with("parameter `u` holds inf, which is not a finite number"),
+        "{error}"
+    );
+    // 1e39 does not fit an f32: it would load as infinity.
+    let json = r#"{"W":[[0,0,0],[0,0,0]],"b":[0,0],"u":[0,0],"c":1e39}"#;
+    let error = serde_json::from_str::<backprop_tests::nets::Saved>(json)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("parameter `c` holds inf: not a finite number"),
+        "{error}"
+    );
+    // The same file is fine for an f64 network.
+    assert_eq!(serde_json::from_str::<Net>(json).unwrap().c, 1e39);
+}

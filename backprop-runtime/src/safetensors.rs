@@ -36,7 +36,7 @@ use crate::{Parameters, Scalar, ScalarKind};
 
 /// Why parameters could not be saved or loaded. Loading reports the first mismatch, in the
 /// network's parameter order, then any tensor the network does not have.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum LoadError {
     /// The bytes are not a valid safetensors file (or could not be written as one).
@@ -59,6 +59,14 @@ pub enum LoadError {
         expected: Vec<usize>,
         /// The tensor's shape.
         found: Vec<usize>,
+    },
+    /// A value in the file is NaN or infinite, or a parameter to be saved is: such a network
+    /// could never be trained back.
+    NonFinite {
+        /// The parameter's name.
+        name: &'static str,
+        /// The value, as `f64`.
+        value: f64,
     },
     /// A tensor's dtype differs from the network's scalar type.
     Dtype {
@@ -95,6 +103,10 @@ impl fmt::Display for LoadError {
                 f,
                 "tensor `{name}` is {found}, but the network computes in {expected}"
             ),
+            LoadError::NonFinite { name, value } => write!(
+                f,
+                "tensor `{name}` holds {value:?}, which is not a finite number"
+            ),
         }
     }
 }
@@ -112,8 +124,15 @@ fn dtype<T: Scalar>() -> Dtype {
 ///
 /// # Errors
 ///
+/// [`LoadError::NonFinite`] for a parameter that is NaN or infinite, and
 /// [`LoadError::Format`] if the safetensors writer fails (it does not for valid layouts).
 pub fn to_bytes<P: Parameters>(parameters: &P) -> Result<Vec<u8>, LoadError> {
+    if let Some((name, value)) = parameters.first_non_finite() {
+        return Err(LoadError::NonFinite {
+            name,
+            value: value.to_f64(),
+        });
+    }
     let width = core::mem::size_of::<P::Scalar>();
     let mut encoded = Vec::with_capacity(P::LAYOUT.len());
     for (info, values) in parameters.tensors() {
@@ -186,6 +205,13 @@ pub fn from_bytes<P: Parameters + Default>(bytes: &[u8]) -> Result<P, LoadError>
     if let Some(name) = unexpected.first() {
         return Err(LoadError::Unexpected {
             name: (*name).to_string(),
+        });
+    }
+    // NaN or infinity in the file (the dtype matches the network's, so nothing overflows).
+    if let Some((name, value)) = parameters.first_non_finite() {
+        return Err(LoadError::NonFinite {
+            name,
+            value: value.to_f64(),
         });
     }
     Ok(parameters)

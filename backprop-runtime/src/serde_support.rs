@@ -36,13 +36,19 @@ impl<T: Serialize> Serialize for Tensor<'_, T> {
 ///
 /// # Errors
 ///
-/// Whatever the serializer reports.
+/// A parameter that is NaN or infinite, named in the message (JSON would write it as `null`
+/// and never read it back); and whatever the serializer reports.
 pub fn serialize_parameters<P, S>(parameters: &P, serializer: S) -> Result<S::Ok, S::Error>
 where
     P: Parameters,
     P::Scalar: Serialize,
     S: Serializer,
 {
+    if let Some((name, value)) = parameters.first_non_finite() {
+        return Err(serde::ser::Error::custom(format_args!(
+            "parameter `{name}` holds {value:?}, which is not a finite number; refusing to save it"
+        )));
+    }
     let mut map = serializer.serialize_map(Some(P::LAYOUT.len()))?;
     for (info, values) in parameters.tensors() {
         let tensor = Tensor {
@@ -58,8 +64,9 @@ where
 ///
 /// # Errors
 ///
-/// An unknown, duplicate or missing parameter, or a tensor of the wrong shape, named in the
-/// message; and whatever the deserializer reports.
+/// An unknown, duplicate or missing parameter, a tensor of the wrong shape, or a value that
+/// is not finite in the scalar type (NaN, infinity, or a number too large for it), named in
+/// the message; and whatever the deserializer reports.
 pub fn deserialize_parameters<'de, P, D>(deserializer: D) -> Result<P, D::Error>
 where
     P: Parameters + Default,
@@ -108,6 +115,12 @@ where
             return Err(de::Error::custom(format_args!(
                 "missing parameter `{}`",
                 P::LAYOUT[missing].name
+            )));
+        }
+        // A number too large for the scalar type arrives as an infinity.
+        if let Some((name, value)) = parameters.first_non_finite() {
+            return Err(de::Error::custom(format_args!(
+                "parameter `{name}` holds {value:?}: not a finite number of the network's scalar type"
             )));
         }
         Ok(parameters)
