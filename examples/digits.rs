@@ -102,7 +102,7 @@ fn accuracy(net: &Digits, data: &digits::Digits) -> f64 {
         .images
         .iter()
         .zip(&data.labels)
-        .filter(|(image, &label)| net.predict_class(image) == label)
+        .filter(|(image, &label)| net.predict_class(image) == Some(label))
         .count();
     correct as f64 / data.len() as f64
 }

@@ -198,7 +198,7 @@ fn softmax_gradient_is_p_minus_y_and_finite_at_logits_of_fifty() {
             assert!((gradient - (p - y)).abs() < 1e-15);
         }
     }
-    assert_eq!(net.predict_class(&x), 0);
+    assert_eq!(net.predict_class(&x), Some(0));
 }
 
 #[test]

@@ -61,8 +61,8 @@ fn training_steps_allocate_nothing() {
     let labels: Vec<ClassTarget<f32, 10>> = (0..32).map(|i| (i % 10).into()).collect();
     let xor_inputs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
     let xor_targets = [[0.0], [1.0], [1.0], [0.0]];
-    let mut adam = Adam::<Sine>::new(0.01);
-    let mut momentum = Momentum::<Xor241>::new(0.1, 0.9);
+    let mut adam = Adam::<Sine>::new(0.01).unwrap();
+    let mut momentum = Momentum::<Xor241>::new(0.1, 0.9).unwrap();
     let mut rprop = Rprop::<Xor241>::new();
     let mut grads = <Digits as Network>::Grads::default();
 
@@ -76,7 +76,7 @@ fn training_steps_allocate_nothing() {
             train_step_with(&mut xor, &mut momentum, &[0.0, 1.0], &[1.0]).unwrap();
             train_batch_with(&mut xor, &mut rprop, &xor_inputs, &xor_targets).unwrap();
             train_step_with(&mut sine, &mut adam, &[0.3], &[0.3_f32.sin()]).unwrap();
-            train_step_with(&mut sine, &mut Sgd::new(0.01), &[0.1], &[0.1]).unwrap();
+            train_step_with(&mut sine, &mut Sgd::new(0.01).unwrap(), &[0.1], &[0.1]).unwrap();
             digits.train_batch(&images, &labels, 0.1).unwrap();
             digits_fast.train_batch(&images, &labels, 0.1).unwrap();
             batch_gradient(&digits, &images, &labels, &mut grads).unwrap();

@@ -55,10 +55,10 @@ fn assert_follows_rule<O: Optimizer<Line>>(
 fn sgd_follows_w_minus_lr_g() {
     // First step by hand: o = 0.5 * 2 + 0.25 = 1.25, error 0.25, g = (0.5, 0.25).
     let mut net = START;
-    train_step_with(&mut net, &mut Sgd::new(0.1), &[X], &[T]).unwrap();
+    train_step_with(&mut net, &mut Sgd::new(0.1).unwrap(), &[X], &[T]).unwrap();
     assert!((net.w - 0.45).abs() < 1e-15 && (net.b - 0.225).abs() < 1e-15);
 
-    assert_follows_rule(Sgd::new(0.1), |_, p, g| {
+    assert_follows_rule(Sgd::new(0.1).unwrap(), |_, p, g| {
         for (p, g) in p.iter_mut().zip(g) {
             *p -= 0.1 * g;
         }
@@ -68,7 +68,7 @@ fn sgd_follows_w_minus_lr_g() {
 #[test]
 fn momentum_follows_v_equals_mu_v_plus_g() {
     let mut velocity = [0.0; 2];
-    assert_follows_rule(Momentum::new(0.1, 0.9), |_, p, g| {
+    assert_follows_rule(Momentum::new(0.1, 0.9).unwrap(), |_, p, g| {
         for ((p, v), g) in p.iter_mut().zip(&mut velocity).zip(g) {
             *v = 0.9 * *v + g;
             *p -= 0.1 * *v;
@@ -80,11 +80,11 @@ fn momentum_follows_v_equals_mu_v_plus_g() {
 fn adam_follows_kingma_and_ba() {
     // First step by hand: m_hat = g and v_hat = g^2, so each parameter moves by lr * sign(g).
     let mut net = START;
-    train_step_with(&mut net, &mut Adam::new(0.1), &[X], &[T]).unwrap();
+    train_step_with(&mut net, &mut Adam::new(0.1).unwrap(), &[X], &[T]).unwrap();
     assert!((net.w - 0.4).abs() < 1e-7 && (net.b - 0.15).abs() < 1e-7);
 
     let (mut m, mut v) = ([0.0; 2], [0.0; 2]);
-    assert_follows_rule(Adam::new(0.1), |t, p, g| {
+    assert_follows_rule(Adam::new(0.1).unwrap(), |t, p, g| {
         for i in 0..2 {
             m[i] = 0.9 * m[i] + 0.1 * g[i];
             v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
@@ -137,17 +137,17 @@ fn train_per_sample<O: Optimizer<Xor231>>(mut optimizer: O, epochs: usize) -> Xo
 
 #[test]
 fn every_optimizer_learns_xor() {
-    assert_solves_xor(&train_per_sample(Sgd::new(0.5), 10_000), "SGD");
+    assert_solves_xor(&train_per_sample(Sgd::new(0.5).unwrap(), 10_000), "SGD");
     assert_solves_xor(
-        &train_per_sample(Momentum::new(0.1, 0.9), 3_000),
+        &train_per_sample(Momentum::new(0.1, 0.9).unwrap(), 3_000),
         "momentum",
     );
-    assert_solves_xor(&train_per_sample(Adam::new(0.05), 2_000), "Adam");
+    assert_solves_xor(&train_per_sample(Adam::new(0.05).unwrap(), 2_000), "Adam");
 
     // From this start, FANN's default first step of 0.1 leads RPROP into XOR's well-known
     // local minimum (two patterns stuck at 0.5); a first step of 0.05 does not.
     let mut net = Xor231::start();
-    let mut rprop = Rprop::with_initial_step(0.05);
+    let mut rprop = Rprop::with_initial_step(0.05).unwrap();
     for _ in 0..500 {
         train_batch_with(&mut net, &mut rprop, &XOR_INPUTS, &XOR_TARGETS).unwrap();
     }

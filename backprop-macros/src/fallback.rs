@@ -75,7 +75,7 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
                 pub fn sgd_step(&mut self, grads: &#grads, learning_rate: #scalar) { #body }
                 pub fn train_step<I: ?::core::marker::Sized, T: ?::core::marker::Sized>(&mut self, input: &I, target: &T, learning_rate: #scalar) -> #result { #body }
                 pub fn train_batch<I, T>(&mut self, inputs: &[I], targets: &[T], learning_rate: #scalar) -> #result { #body }
-                pub fn predict_class<I: ?::core::marker::Sized>(&self, input: &I) -> ::core::primitive::usize { #body }
+                pub fn predict_class<I: ?::core::marker::Sized>(&self, input: &I) -> ::core::option::Option<::core::primitive::usize> { #body }
                 pub fn probabilities<I: ?::core::marker::Sized>(&self, input: &I) -> &'static [#scalar] { #body }
                 pub fn as_slice(&self) -> &[#scalar] { &[] }
                 pub fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
@@ -96,6 +96,15 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
             }
 
             #traits
+
+            #runtime::__with_alloc! {
+                impl #name {
+                    pub fn boxed() -> #private::Box<Self> { #body }
+                }
+                impl #grads {
+                    pub fn boxed() -> #private::Box<Self> { #body }
+                }
+            }
         };
     }
 }
@@ -136,6 +145,11 @@ fn trait_stubs(names: &StubNames) -> TokenStream {
             fn as_slice(&self) -> &[#scalar] { &[] }
             fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
         }
+
+        // SAFETY: zero-sized, and `LEN` is 0.
+        unsafe impl #private::FlatLayout for #name {}
+        // SAFETY: as above.
+        unsafe impl #private::FlatLayout for #grads {}
 
         impl #private::Network for #name {
             type Grads = #grads;

@@ -1,8 +1,13 @@
-//! Mini-batch training: the mean gradient of a batch and one update, without allocating.
+//! Mini-batch training: the mean gradient of a batch and one update, without allocating
+//! (for networks whose gradients fit [`crate::STACK_BUFFER_LIMIT`]).
 
-use num_traits::{Float, One, Zero};
+use num_traits::{Float, Zero};
 
-use crate::{check_finite, sgd_update, Error, Network, Parameters, Scalar};
+use crate::heap::with_buffer;
+#[cfg(feature = "rayon")]
+use crate::heap::zeroed_box;
+use crate::optim::{Optimizer, Sgd};
+use crate::{check_finite, Error, Network, Parameters, Scalar};
 
 /// Validates a batch: as many targets as inputs, at least one sample, every target valid.
 fn check_batch<N: Network>(inputs: &[N::Input], targets: &[N::Target]) -> Result<(), Error> {
@@ -19,33 +24,40 @@ fn check_batch<N: Network>(inputs: &[N::Input], targets: &[N::Target]) -> Result
     targets.iter().try_for_each(N::validate_target)
 }
 
-/// Adds the gradients of every sample to `grads` and returns the summed loss.
+/// `1 / samples`, what a sum over the batch is scaled by to make a mean.
+fn mean_scale<T: Scalar>(samples: usize) -> T {
+    T::one() / T::from_f64(samples as f64)
+}
+
+/// Adds the gradients of every sample to `grads` and returns the sum of the losses, each
+/// scaled by `scale` first: a mean whose partial sums cannot overflow when the mean itself
+/// fits the scalar type.
 fn accumulate<N: Network>(
     network: &N,
     inputs: &[N::Input],
     targets: &[N::Target],
+    scale: N::Scalar,
     grads: &mut N::Grads,
 ) -> N::Scalar {
     let mut loss = N::Scalar::zero();
     for (input, target) in inputs.iter().zip(targets) {
         let trace = network.forward(input);
-        loss = loss + N::loss(&trace, target);
+        loss = loss + N::loss(&trace, target) * scale;
         network.backward_accumulate(&trace, target, grads);
     }
     loss
 }
 
-/// Divides the summed loss and gradients by the batch size and checks that all are finite.
+/// Scales the summed gradients by `scale` into a mean and checks that the mean loss and
+/// every gradient are finite.
 fn finish_mean<N: Network>(
     loss: N::Scalar,
-    samples: usize,
+    scale: N::Scalar,
     grads: &mut N::Grads,
 ) -> Result<N::Scalar, Error> {
-    let scale = N::Scalar::one() / N::Scalar::from_f64(samples as f64);
     for g in grads.as_mut_slice() {
         *g = *g * scale;
     }
-    let loss = loss * scale;
     if !loss.is_finite() {
         return Err(Error::NonFiniteLoss {
             loss: loss.to_f64(),
@@ -71,42 +83,32 @@ pub fn batch_gradient<N: Network>(
 ) -> Result<N::Scalar, Error> {
     check_batch::<N>(inputs, targets)?;
     grads.as_mut_slice().fill(N::Scalar::zero());
-    let loss = accumulate(network, inputs, targets, grads);
-    finish_mean::<N>(loss, inputs.len(), grads)
+    let scale = mean_scale(inputs.len());
+    let loss = accumulate(network, inputs, targets, scale, grads);
+    finish_mean::<N>(loss, scale, grads)
 }
 
 /// One step of mini-batch gradient descent: the mean gradient of the batch, then
 /// `w = w - learning_rate * mean dJ/dw`. Returns the mean loss before the update.
 ///
-/// The gradient buffer lives on the stack: nothing is allocated.
+/// The gradient buffer lives on the stack, or on the heap for a network whose gradients are
+/// larger than [`crate::STACK_BUFFER_LIMIT`] (allocated per call: to train a large network
+/// without allocating, keep a `NetGrads::boxed()` for [`batch_gradient`] and call the
+/// optimizer yourself).
 ///
 /// # Errors
 ///
-/// As [`batch_gradient`], and [`Error::InvalidLearningRate`]; on any error the parameters
-/// are left unchanged.
+/// As [`batch_gradient`], [`Error::InvalidLearningRate`], and
+/// [`Error::NonFiniteParameter`] if the update would make a parameter NaN or infinite; on
+/// any error the parameters are left unchanged.
+#[inline]
 pub fn train_batch<N: Network>(
     network: &mut N,
     inputs: &[N::Input],
     targets: &[N::Target],
     learning_rate: N::Scalar,
 ) -> Result<N::Scalar, Error> {
-    sgd_on_batch_gradient(network, learning_rate, |network, grads| {
-        batch_gradient(network, inputs, targets, grads)
-    })
-}
-
-/// One SGD step from a batch gradient that `gradient` computes (sequentially or in
-/// parallel): the learning rate checked first, the parameters changed only if both succeed.
-fn sgd_on_batch_gradient<N: Network>(
-    network: &mut N,
-    learning_rate: N::Scalar,
-    gradient: impl FnOnce(&N, &mut N::Grads) -> Result<N::Scalar, Error>,
-) -> Result<N::Scalar, Error> {
-    crate::train::check_learning_rate(learning_rate)?;
-    let mut grads = N::Grads::default();
-    let loss = gradient(network, &mut grads)?;
-    sgd_update(network, &grads, learning_rate);
-    Ok(loss)
+    train_batch_with(network, &mut Sgd::new(learning_rate)?, inputs, targets)
 }
 
 /// One step of mini-batch training with any optimizer: the mean gradient of the batch,
@@ -114,18 +116,31 @@ fn sgd_on_batch_gradient<N: Network>(
 ///
 /// # Errors
 ///
-/// As [`batch_gradient`]; on any error neither the parameters nor the optimizer's state
-/// change.
-pub fn train_batch_with<N: Network, O: crate::optim::Optimizer<N>>(
+/// As [`batch_gradient`] and [`Optimizer::step`]; on any error neither the parameters nor
+/// the optimizer's state change.
+pub fn train_batch_with<N: Network, O: Optimizer<N>>(
     network: &mut N,
     optimizer: &mut O,
     inputs: &[N::Input],
     targets: &[N::Target],
 ) -> Result<N::Scalar, Error> {
-    let mut grads = N::Grads::default();
-    let loss = batch_gradient(network, inputs, targets, &mut grads)?;
-    optimizer.step(network, &grads);
-    Ok(loss)
+    step_on_batch_gradient(network, optimizer, |network, grads| {
+        batch_gradient(network, inputs, targets, grads)
+    })
+}
+
+/// One optimizer step from a batch gradient that `gradient` computes (sequentially or in
+/// parallel) into a buffer on the stack or, for large networks, the heap.
+fn step_on_batch_gradient<N: Network, O: Optimizer<N>>(
+    network: &mut N,
+    optimizer: &mut O,
+    gradient: impl FnOnce(&N, &mut N::Grads) -> Result<N::Scalar, Error>,
+) -> Result<N::Scalar, Error> {
+    with_buffer(N::Scalar::zero(), |grads: &mut N::Grads| {
+        let loss = gradient(network, grads)?;
+        optimizer.step(network, grads)?;
+        Ok(loss)
+    })
 }
 
 /// [`batch_gradient`] with the batch split across rayon's threads: each thread sums the
@@ -153,25 +168,26 @@ where
     check_batch::<N>(inputs, targets)?;
     let threads = rayon::current_num_threads().max(1);
     let chunk = inputs.len().div_ceil(threads);
-    let (loss, sum) = inputs
-        .par_chunks(chunk)
-        .zip(targets.par_chunks(chunk))
-        .map(|(inputs, targets)| {
-            let mut grads = N::Grads::default();
-            let loss = accumulate(network, inputs, targets, &mut grads);
-            (loss, grads)
+    let scale = mean_scale(inputs.len());
+    // Each share's gradient is on the heap, whatever its size: a rayon thread has a 2 MiB
+    // stack, and one allocation per thread is small beside the work a thread is given.
+    let share = |inputs: &[N::Input], targets: &[N::Target]| {
+        let mut grads = zeroed_box::<N::Grads>();
+        let loss = accumulate(network, inputs, targets, scale, &mut grads);
+        (loss, grads)
+    };
+    let shares = inputs.par_chunks(chunk).zip(targets.par_chunks(chunk));
+    let (loss, sum) = shares
+        .map(|(inputs, targets)| share(inputs, targets))
+        .reduce_with(|(loss_a, mut grads_a), (loss_b, grads_b)| {
+            for (a, &b) in grads_a.as_mut_slice().iter_mut().zip(grads_b.as_slice()) {
+                *a = *a + b;
+            }
+            (loss_a + loss_b, grads_a)
         })
-        .reduce(
-            || (N::Scalar::zero(), N::Grads::default()),
-            |(loss_a, mut grads_a), (loss_b, grads_b)| {
-                for (a, &b) in grads_a.as_mut_slice().iter_mut().zip(grads_b.as_slice()) {
-                    *a = *a + b;
-                }
-                (loss_a + loss_b, grads_a)
-            },
-        );
-    *grads = sum;
-    finish_mean::<N>(loss, inputs.len(), grads)
+        .unwrap_or_else(|| share(&[], &[]));
+    grads.as_mut_slice().copy_from_slice(sum.as_slice());
+    finish_mean::<N>(loss, scale, grads)
 }
 
 /// [`train_batch`] with the gradient computed by [`batch_gradient_parallel`].
@@ -192,7 +208,7 @@ where
     N::Target: Sync,
     N::Grads: Send,
 {
-    sgd_on_batch_gradient(network, learning_rate, |network, grads| {
+    step_on_batch_gradient(network, &mut Sgd::new(learning_rate)?, |network, grads| {
         batch_gradient_parallel(network, inputs, targets, grads)
     })
 }

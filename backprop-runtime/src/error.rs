@@ -4,7 +4,7 @@ use core::fmt;
 
 /// What went wrong in a training step or at a slice-taking entry point.
 ///
-/// A failed training step never changes the network's parameters.
+/// A failed training step never changes the network's parameters or an optimizer's state.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
@@ -19,6 +19,23 @@ pub enum Error {
         parameter: &'static str,
         /// The gradient as computed, converted to `f64`.
         value: f64,
+    },
+    /// The update would have made a parameter NaN or infinite (a learning rate too large
+    /// for the gradient, for example), so no update was made.
+    NonFiniteParameter {
+        /// The first parameter the update would have broken, as named in `network!`.
+        parameter: &'static str,
+        /// The value it would have taken, converted to `f64`.
+        value: f64,
+    },
+    /// An optimizer setting was out of its range.
+    InvalidSetting {
+        /// The setting, as the optimizer's field is named (`beta1`, `momentum`, ...).
+        setting: &'static str,
+        /// Its value, converted to `f64`.
+        value: f64,
+        /// The range it must be in, as a sentence fragment (`in [0, 1)`).
+        expected: &'static str,
     },
     /// The learning rate was negative, NaN or infinite.
     InvalidLearningRate {
@@ -58,6 +75,15 @@ impl fmt::Display for Error {
                 f,
                 "the gradient of `{parameter}` is not finite ({value}); the parameters were left unchanged"
             ),
+            Error::NonFiniteParameter { parameter, value } => write!(
+                f,
+                "the update would make `{parameter}` {value} (is the learning rate too large?); the parameters were left unchanged"
+            ),
+            Error::InvalidSetting {
+                setting,
+                value,
+                expected,
+            } => write!(f, "`{setting}` must be {expected}, but it is {value}"),
             Error::InvalidLearningRate { learning_rate } => write!(
                 f,
                 "the learning rate must be finite and not negative, but it is {learning_rate}"
@@ -108,6 +134,23 @@ mod tests {
             }
             .to_string(),
             "the gradient of `w11` is not finite (NaN); the parameters were left unchanged"
+        );
+        assert_eq!(
+            Error::NonFiniteParameter {
+                parameter: "W1",
+                value: f64::NEG_INFINITY
+            }
+            .to_string(),
+            "the update would make `W1` -inf (is the learning rate too large?); the parameters were left unchanged"
+        );
+        assert_eq!(
+            Error::InvalidSetting {
+                setting: "beta1",
+                value: 1.0,
+                expected: "in [0, 1)"
+            }
+            .to_string(),
+            "`beta1` must be in [0, 1), but it is 1"
         );
         assert_eq!(
             Error::InvalidClass {

@@ -57,7 +57,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(feature = "serde")]
+#[cfg(feature = "alloc")]
 extern crate alloc;
 
 pub mod activation;
@@ -67,6 +67,7 @@ mod error;
 mod fast;
 mod fields;
 pub mod gradcheck;
+mod heap;
 pub mod init;
 pub mod loss;
 mod network;
@@ -162,7 +163,7 @@ mod train;
 /// for _ in 0..20 {
 ///     net.train_step(&flower, &ClassTarget::Index(2), 0.1)?;
 /// }
-/// assert_eq!(net.predict_class(&flower), 2);
+/// assert_eq!(net.predict_class(&flower), Some(2));
 /// assert_eq!(Iris::PARAMS, 4 * 8 + 8 + 8 * 3 + 3);
 /// # Ok::<(), backprop_runtime::Error>(())
 /// ```
@@ -172,6 +173,9 @@ pub use batch::{batch_gradient, train_batch, train_batch_with};
 pub use batch::{batch_gradient_parallel, train_batch_parallel};
 pub use error::Error;
 pub use gradcheck::{gradcheck, GradCheck};
+#[cfg(feature = "alloc")]
+pub use heap::zeroed_box;
+pub use heap::{FlatLayout, STACK_BUFFER_LIMIT};
 pub use loss::ClassTarget;
 pub use network::{Network, ParameterInfo, ParameterKind, Parameters};
 pub use scalar::{Scalar, ScalarKind};
@@ -185,6 +189,24 @@ macro_rules! __impl_serde {
     ($name:ident) => {};
 }
 
+/// Generated items that need an allocator (`Net::boxed()`): emitted as written with the
+/// runtime's `alloc` feature, dropped without it.
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_alloc {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// Generated items that need an allocator (`Net::boxed()`): emitted as written with the
+/// runtime's `alloc` feature, dropped without it.
+#[cfg(not(feature = "alloc"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_alloc {
+    ($($item:item)*) => {};
+}
+
 /// What generated code names, behind one door so that user items of the same names cannot
 /// shadow them. Not a public API: it may change in any release.
 #[doc(hidden)]
@@ -195,10 +217,14 @@ pub mod __private {
     pub use crate::loss;
     #[cfg(feature = "serde")]
     pub use crate::serde_support::{deserialize_parameters, serialize_parameters};
+    #[cfg(feature = "alloc")]
+    pub use crate::zeroed_box;
     pub use crate::{
-        sgd_update, train_batch, train_step, ClassTarget, Error, Network, ParameterInfo,
-        ParameterKind, Parameters,
+        sgd_update, train_batch, train_step, ClassTarget, Error, FlatLayout, Network,
+        ParameterInfo, ParameterKind, Parameters,
     };
+    #[cfg(feature = "alloc")]
+    pub use alloc::boxed::Box;
     pub use core::{
         clone::Clone,
         default::Default,

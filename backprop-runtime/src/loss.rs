@@ -224,17 +224,20 @@ pub fn binary_cross_entropy_with_logits<T: Scalar, const N: usize>(
     })
 }
 
-/// The index of the largest value (the first one on ties; NaN never wins). `0` for an
-/// array whose values are all NaN.
+/// The index of the largest value (the first one on ties), or `None` if any value is NaN
+/// (a NaN output means the network has no answer: its input or parameters were not
+/// finite) or the array is empty.
 #[inline]
-pub fn argmax<T: Scalar, const N: usize>(values: &[T; N]) -> usize {
+pub fn argmax<T: Scalar, const N: usize>(values: &[T; N]) -> Option<usize> {
     let mut best = 0;
+    let mut any_nan = false;
     for (k, &value) in values.iter().enumerate() {
-        if value > values[best] || (values[best].is_nan() && !value.is_nan()) {
+        any_nan |= value.is_nan();
+        if value > values[best] {
             best = k;
         }
     }
-    best
+    (N > 0 && !any_nan).then_some(best)
 }
 
 #[cfg(test)]
@@ -282,9 +285,11 @@ mod classification_tests {
     }
 
     #[test]
-    fn argmax_prefers_the_first_maximum_and_skips_nan() {
-        assert_eq!(argmax(&[1.0_f64, 3.0, 3.0, 2.0]), 1);
-        assert_eq!(argmax(&[f64::NAN, 1.0, 0.0]), 1);
-        assert_eq!(argmax(&[f64::NAN; 2]), 0);
+    fn argmax_prefers_the_first_maximum_and_has_no_answer_for_nan() {
+        assert_eq!(argmax(&[1.0_f64, 3.0, 3.0, 2.0]), Some(1));
+        assert_eq!(argmax(&[f64::NEG_INFINITY, f64::INFINITY]), Some(1));
+        assert_eq!(argmax(&[f64::NAN, 1.0, 0.0]), None);
+        assert_eq!(argmax(&[1.0, 0.0, f64::NAN]), None);
+        assert_eq!(argmax::<f64, 0>(&[]), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use num_traits::{Float, Zero};
 
-use crate::{Error, Scalar};
+use crate::{Error, FlatLayout, Scalar};
 
 /// One named parameter tensor of a network: a weight or a bias as named in `network!`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,9 +163,9 @@ pub(crate) fn with_ranges<I>(
 /// Generated structs also have inherent methods of the same names, so calling them needs no
 /// import; this trait is for code that works with any network (optimizers, gradient checks,
 /// training loops).
-pub trait Network: Parameters + Clone + Default {
+pub trait Network: Parameters + FlatLayout + Clone + Default {
     /// `dJ/dparameter` for every parameter: a struct of the same shape as the network.
-    type Grads: Parameters<Scalar = Self::Scalar> + Clone + Default;
+    type Grads: Parameters<Scalar = Self::Scalar> + FlatLayout + Clone + Default;
 
     /// Every pre-activation and activation of one forward pass, which the backward pass
     /// reads instead of recomputing.

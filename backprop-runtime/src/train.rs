@@ -1,6 +1,6 @@
 //! One training step, generic over every network.
 
-use num_traits::Float;
+use num_traits::{Float, Zero};
 
 use crate::{Error, Network, Parameters, Scalar};
 
@@ -50,19 +50,20 @@ pub(crate) fn check_learning_rate<T: Scalar>(learning_rate: T) -> Result<(), Err
 /// - the error of [`Network::validate_target`] for an invalid target (a class that does
 ///   not exist);
 /// - [`Error::NonFiniteLoss`] if the loss is NaN or infinite;
-/// - [`Error::NonFiniteGradient`] if any gradient is NaN or infinite.
+/// - [`Error::NonFiniteGradient`] if any gradient is NaN or infinite;
+/// - [`Error::NonFiniteParameter`] if the update would make a parameter NaN or infinite.
 ///
 /// In every error case the parameters are left exactly as they were.
+#[inline]
 pub fn train_step<N: Network>(
     network: &mut N,
     input: &N::Input,
     target: &N::Target,
     learning_rate: N::Scalar,
 ) -> Result<N::Scalar, Error> {
-    check_learning_rate(learning_rate)?;
     train_step_with(
         network,
-        &mut crate::optim::Sgd::new(learning_rate),
+        &mut crate::optim::Sgd::new(learning_rate)?,
         input,
         target,
     )
@@ -70,6 +71,11 @@ pub fn train_step<N: Network>(
 
 /// One step on one sample with any optimizer: forward, loss, backward, then
 /// `optimizer.step`. Returns the loss before the update.
+///
+/// The gradient lives on the stack, or on the heap for a network whose gradients are
+/// larger than [`crate::STACK_BUFFER_LIMIT`] (allocated per call: to train a large network
+/// without allocating, keep a `NetGrads::boxed()` and call `backward_accumulate` and
+/// `optimizer.step` yourself).
 ///
 /// # Errors
 ///
@@ -89,8 +95,14 @@ pub fn train_step_with<N: Network, O: crate::optim::Optimizer<N>>(
             loss: loss.to_f64(),
         });
     }
-    let grads = network.backward(&trace, target);
-    check_finite(&grads)?;
-    optimizer.step(network, &grads);
+    if crate::heap::is_large::<N::Grads>() {
+        crate::heap::with_buffer(-N::Scalar::zero(), |grads: &mut N::Grads| {
+            network.backward_accumulate(&trace, target, grads);
+            optimizer.step(network, grads)
+        })?;
+    } else {
+        let grads = network.backward(&trace, target);
+        optimizer.step(network, &grads)?;
+    }
     Ok(loss)
 }

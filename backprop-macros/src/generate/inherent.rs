@@ -188,10 +188,14 @@ fn classification(ctx: &Context) -> TokenStream {
         ..
     } = ctx;
     quote! {
-        /// The most probable class for an input: the index of the largest output.
+        /// The most probable class for an input: the index of the largest output (the first
+        /// on ties), or `None` if an output is NaN (a NaN input or parameter).
         #[inline]
         #[must_use]
-        pub fn predict_class(&self, input: &[#scalar; #input_len]) -> ::core::primitive::usize {
+        pub fn predict_class(
+            &self,
+            input: &[#scalar; #input_len],
+        ) -> ::core::option::Option<::core::primitive::usize> {
             #private::loss::argmax(&self.predict(input))
         }
 

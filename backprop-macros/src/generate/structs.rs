@@ -198,6 +198,8 @@ pub(crate) fn parameters_and_grads(ctx: &Context) -> TokenStream {
     let len = model.parameters().map(Parameter::len).sum();
     let net_flat = flat_access(ctx, name, len, "parameter", PARAMETER_ORDER);
     let grads_flat = flat_access(ctx, grads, len, "gradient", PARAMETER_ORDER);
+    let net_boxed = boxed(ctx, name, "A network with every parameter zero");
+    let grads_boxed = boxed(ctx, grads, "Every gradient zero");
     quote! {
         #(#attrs)*
         #derives
@@ -210,6 +212,7 @@ pub(crate) fn parameters_and_grads(ctx: &Context) -> TokenStream {
         #net_default
         #net_traits
         #net_flat
+        #net_boxed
 
         #[doc = #grads_doc]
         #derives
@@ -223,6 +226,28 @@ pub(crate) fn parameters_and_grads(ctx: &Context) -> TokenStream {
         #grads_negative_zero
         #grads_traits
         #grads_flat
+        #grads_boxed
+    }
+}
+
+/// `boxed()`, the struct built directly on the heap, when the runtime has an allocator.
+fn boxed(ctx: &Context, name: &Ident, what: &str) -> TokenStream {
+    let (runtime, private) = (&ctx.model.runtime, &ctx.private);
+    let doc = format!(
+        " {what}, built directly on the heap: never on the stack, which a large network overflows."
+    );
+    quote! {
+        #runtime::__with_alloc! {
+            #[allow(dead_code)]
+            impl #name {
+                #[doc = #doc]
+                #[inline]
+                #[must_use]
+                pub fn boxed() -> #private::Box<Self> {
+                    #private::zeroed_box()
+                }
+            }
+        }
     }
 }
 

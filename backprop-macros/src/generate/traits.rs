@@ -60,6 +60,10 @@ fn parameters(ctx: &Context, ty: &Ident, layout: &TokenStream) -> TokenStream {
                 #ty::as_mut_slice(self)
             }
         }
+
+        // SAFETY: `#ty` is `#[repr(C)]`, made of `#scalar`s only, and its size and alignment
+        // are those of `LEN` `#scalar`s (asserted beside its declaration).
+        unsafe impl #private::FlatLayout for #ty {}
     }
 }
 

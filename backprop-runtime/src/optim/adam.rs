@@ -2,41 +2,84 @@
 
 use core::fmt;
 
-use num_traits::{Float, One};
+use num_traits::{Float, One, Zero};
 
-use super::Optimizer;
-use crate::{Network, Parameters, Scalar};
+use super::{apply_checked, check_setting, Optimizer};
+use crate::heap::{filled_buffer, Buffer};
+use crate::train::check_learning_rate;
+use crate::{Error, Network, Parameters, Scalar};
 
 /// Adam (Kingma & Ba, 2015): with `t` the step count from 1,
 /// `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g^2`,
 /// `w = w - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`.
 pub struct Adam<N: Network> {
-    /// The step size, `lr`.
+    /// The step size, `lr`: finite and not negative.
     pub learning_rate: N::Scalar,
-    /// The decay of the first moment, `b1`, usually 0.9.
+    /// The decay of the first moment, `b1`, usually 0.9: in `[0, 1)`.
     pub beta1: N::Scalar,
-    /// The decay of the second moment, `b2`, usually 0.999.
+    /// The decay of the second moment, `b2`, usually 0.999: in `[0, 1)`.
     pub beta2: N::Scalar,
-    /// Added to the denominator, `eps`, usually 1e-8.
+    /// Added to the denominator, `eps`, usually 1e-8: finite and positive.
     pub epsilon: N::Scalar,
-    first_moment: N::Grads,
-    second_moment: N::Grads,
+    first_moment: Buffer<N::Grads>,
+    second_moment: Buffer<N::Grads>,
     steps: i32,
 }
 
 impl<N: Network> Adam<N> {
     /// Adam with the given step size and the paper's defaults: `b1 = 0.9`, `b2 = 0.999`,
     /// `eps = 1e-8`.
-    pub fn new(learning_rate: N::Scalar) -> Self {
-        Adam {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLearningRate`] if `learning_rate` is negative, NaN or infinite.
+    pub fn new(learning_rate: N::Scalar) -> Result<Self, Error> {
+        Self::with_settings(
             learning_rate,
-            beta1: N::Scalar::from_f64(0.9),
-            beta2: N::Scalar::from_f64(0.999),
-            epsilon: N::Scalar::from_f64(1e-8),
-            first_moment: N::Grads::default(),
-            second_moment: N::Grads::default(),
+            N::Scalar::from_f64(0.9),
+            N::Scalar::from_f64(0.999),
+            N::Scalar::from_f64(1e-8),
+        )
+    }
+
+    /// Adam with every setting given.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLearningRate`] or [`Error::InvalidSetting`] if a setting is out of
+    /// its range (see the fields).
+    pub fn with_settings(
+        learning_rate: N::Scalar,
+        beta1: N::Scalar,
+        beta2: N::Scalar,
+        epsilon: N::Scalar,
+    ) -> Result<Self, Error> {
+        let adam = Adam {
+            learning_rate,
+            beta1,
+            beta2,
+            epsilon,
+            first_moment: filled_buffer(N::Scalar::zero()),
+            second_moment: filled_buffer(N::Scalar::zero()),
             steps: 0,
-        }
+        };
+        adam.validate()?;
+        Ok(adam)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        check_learning_rate(self.learning_rate)?;
+        let (zero, one) = (N::Scalar::zero(), N::Scalar::one());
+        let decay = |value: N::Scalar| value >= zero && value < one;
+        check_setting("beta1", self.beta1, decay(self.beta1), "in [0, 1)")?;
+        check_setting("beta2", self.beta2, decay(self.beta2), "in [0, 1)")?;
+        let epsilon = self.epsilon;
+        check_setting(
+            "epsilon",
+            epsilon,
+            epsilon > zero && epsilon.is_finite(),
+            "finite and positive",
+        )
     }
 
     /// How many steps have been taken.
@@ -46,24 +89,36 @@ impl<N: Network> Adam<N> {
 }
 
 impl<N: Network> Optimizer<N> for Adam<N> {
-    fn step(&mut self, network: &mut N, grads: &N::Grads) {
-        self.steps = self.steps.saturating_add(1);
+    fn step(&mut self, network: &mut N, grads: &N::Grads) -> Result<(), Error> {
+        self.validate()?;
+        let steps = self.steps.saturating_add(1);
         let one = N::Scalar::one();
-        let first_correction = one - self.beta1.powi(self.steps);
-        let second_correction = one - self.beta2.powi(self.steps);
-        let updates = network
-            .as_mut_slice()
-            .iter_mut()
-            .zip(self.first_moment.as_mut_slice())
-            .zip(self.second_moment.as_mut_slice())
-            .zip(grads.as_slice());
-        for (((w, m), v), &g) in updates {
-            *m = self.beta1 * *m + (one - self.beta1) * g;
-            *v = self.beta2 * *v + (one - self.beta2) * g * g;
-            let m_hat = *m / first_correction;
-            let v_hat = *v / second_correction;
-            *w = *w - self.learning_rate * m_hat / (v_hat.sqrt() + self.epsilon);
-        }
+        let Adam {
+            learning_rate,
+            beta1,
+            beta2,
+            epsilon,
+            ..
+        } = *self;
+        let first_correction = one - beta1.powi(steps);
+        let second_correction = one - beta2.powi(steps);
+        apply_checked(
+            network,
+            [
+                self.first_moment.as_mut_slice(),
+                self.second_moment.as_mut_slice(),
+            ],
+            grads,
+            |w, [m, v], g| {
+                let m = beta1 * m + (one - beta1) * g;
+                let v = beta2 * v + (one - beta2) * g * g;
+                let m_hat = m / first_correction;
+                let v_hat = v / second_correction;
+                (w - learning_rate * m_hat / (v_hat.sqrt() + epsilon), [m, v])
+            },
+        )?;
+        self.steps = steps;
+        Ok(())
     }
 }
 

@@ -2,46 +2,70 @@
 
 use core::fmt;
 
-use super::Optimizer;
-use crate::{Network, Parameters, Scalar};
+use num_traits::{One, Zero};
+
+use super::{apply_checked, check_setting, Optimizer};
+use crate::heap::{filled_buffer, Buffer};
+use crate::train::check_learning_rate;
+use crate::{Error, Network, Parameters, Scalar};
 
 /// SGD with momentum, as PyTorch's `SGD(momentum = mu)` without dampening:
 /// `v = mu v + g`, then `w = w - learning_rate * v`. The velocity starts at zero.
 pub struct Momentum<N: Network> {
-    /// The step size.
+    /// The step size: finite and not negative.
     pub learning_rate: N::Scalar,
-    /// How much of the previous velocity is kept, usually 0.9.
+    /// How much of the previous velocity is kept, usually 0.9: in `[0, 1)`.
     pub momentum: N::Scalar,
-    velocity: N::Grads,
+    velocity: Buffer<N::Grads>,
 }
 
 impl<N: Network> Momentum<N> {
     /// Momentum with the given step size and momentum coefficient.
-    pub fn new(learning_rate: N::Scalar, momentum: N::Scalar) -> Self {
-        Momentum {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLearningRate`] or [`Error::InvalidSetting`] if a setting is out of
+    /// its range (see the fields).
+    pub fn new(learning_rate: N::Scalar, momentum: N::Scalar) -> Result<Self, Error> {
+        let optimizer = Momentum {
             learning_rate,
             momentum,
-            velocity: N::Grads::default(),
-        }
+            velocity: filled_buffer(N::Scalar::zero()),
+        };
+        optimizer.validate()?;
+        Ok(optimizer)
     }
 
     /// The current velocity of every parameter.
     pub fn velocity(&self) -> &N::Grads {
         &self.velocity
     }
+
+    fn validate(&self) -> Result<(), Error> {
+        check_learning_rate(self.learning_rate)?;
+        let momentum = self.momentum;
+        check_setting(
+            "momentum",
+            momentum,
+            momentum >= N::Scalar::zero() && momentum < N::Scalar::one(),
+            "in [0, 1)",
+        )
+    }
 }
 
 impl<N: Network> Optimizer<N> for Momentum<N> {
-    fn step(&mut self, network: &mut N, grads: &N::Grads) {
-        let updates = network
-            .as_mut_slice()
-            .iter_mut()
-            .zip(self.velocity.as_mut_slice())
-            .zip(grads.as_slice());
-        for ((w, v), &g) in updates {
-            *v = self.momentum * *v + g;
-            *w = *w - self.learning_rate * *v;
-        }
+    fn step(&mut self, network: &mut N, grads: &N::Grads) -> Result<(), Error> {
+        self.validate()?;
+        let (learning_rate, momentum) = (self.learning_rate, self.momentum);
+        apply_checked(
+            network,
+            [self.velocity.as_mut_slice()],
+            grads,
+            |w, [v], g| {
+                let v = momentum * v + g;
+                (w - learning_rate * v, [v])
+            },
+        )
     }
 }
 

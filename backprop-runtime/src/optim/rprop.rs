@@ -2,10 +2,11 @@
 
 use core::fmt;
 
-use num_traits::{Float, Zero};
+use num_traits::{Float, One, Zero};
 
-use super::Optimizer;
-use crate::{Network, Parameters, Scalar};
+use super::{apply_checked, check_setting, Optimizer};
+use crate::heap::{filled_buffer, Buffer};
+use crate::{Error, Network, Parameters, Scalar};
 
 /// iRPROP- (Igel & Huesken, 2000), the variant FANN trains with by default: each weight has
 /// its own step size, which grows by `increase` while the gradient keeps its sign and
@@ -15,37 +16,87 @@ use crate::{Network, Parameters, Scalar};
 /// RPROP uses only the sign of the gradient, so it needs the gradient of the whole training
 /// set (or a large batch): pair it with [`crate::batch_gradient`].
 pub struct Rprop<N: Network> {
-    /// The factor a step grows by, usually 1.2.
+    /// The factor a step grows by, usually 1.2: finite and at least 1.
     pub increase: N::Scalar,
-    /// The factor a step shrinks by, usually 0.5.
+    /// The factor a step shrinks by, usually 0.5: in `(0, 1]`.
     pub decrease: N::Scalar,
-    /// The smallest step, usually 1e-6.
+    /// The smallest step, usually 1e-6: finite and not negative.
     pub min_step: N::Scalar,
-    /// The largest step, usually 50.
+    /// The largest step, usually 50: finite and at least `min_step`.
     pub max_step: N::Scalar,
-    step_sizes: N::Grads,
-    previous: N::Grads,
+    step_sizes: Buffer<N::Grads>,
+    previous: Buffer<N::Grads>,
 }
 
 impl<N: Network> Rprop<N> {
     /// iRPROP- with FANN's defaults: initial step 0.1, increase 1.2, decrease 0.5, steps
     /// between 1e-6 and 50.
     pub fn new() -> Self {
-        Self::with_initial_step(N::Scalar::from_f64(0.1))
+        Self::filled(N::Scalar::from_f64(0.1))
     }
 
     /// iRPROP- whose steps all start at `initial_step`.
-    pub fn with_initial_step(initial_step: N::Scalar) -> Self {
-        let mut step_sizes = N::Grads::default();
-        step_sizes.as_mut_slice().fill(initial_step);
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSetting`] unless `initial_step` is between `min_step` (1e-6) and
+    /// `max_step` (50).
+    pub fn with_initial_step(initial_step: N::Scalar) -> Result<Self, Error> {
+        let rprop = Self::filled(initial_step);
+        rprop.validate()?;
+        check_setting(
+            "initial_step",
+            initial_step,
+            initial_step >= rprop.min_step && initial_step <= rprop.max_step,
+            "between min_step and max_step",
+        )?;
+        Ok(rprop)
+    }
+
+    fn filled(initial_step: N::Scalar) -> Self {
         Rprop {
             increase: N::Scalar::from_f64(1.2),
             decrease: N::Scalar::from_f64(0.5),
             min_step: N::Scalar::from_f64(1e-6),
             max_step: N::Scalar::from_f64(50.0),
-            step_sizes,
-            previous: N::Grads::default(),
+            step_sizes: filled_buffer(initial_step),
+            previous: filled_buffer(N::Scalar::zero()),
         }
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        let (zero, one) = (N::Scalar::zero(), N::Scalar::one());
+        let Rprop {
+            increase,
+            decrease,
+            min_step,
+            max_step,
+            ..
+        } = *self;
+        check_setting(
+            "increase",
+            increase,
+            increase >= one && increase.is_finite(),
+            "finite and at least 1",
+        )?;
+        check_setting(
+            "decrease",
+            decrease,
+            decrease > zero && decrease <= one,
+            "in (0, 1]",
+        )?;
+        check_setting(
+            "min_step",
+            min_step,
+            min_step >= zero && min_step.is_finite(),
+            "finite and not negative",
+        )?;
+        check_setting(
+            "max_step",
+            max_step,
+            max_step >= min_step && max_step.is_finite(),
+            "finite and at least min_step",
+        )
     }
 
     /// The current step size of every parameter.
@@ -61,30 +112,41 @@ impl<N: Network> Default for Rprop<N> {
 }
 
 impl<N: Network> Optimizer<N> for Rprop<N> {
-    fn step(&mut self, network: &mut N, grads: &N::Grads) {
+    fn step(&mut self, network: &mut N, grads: &N::Grads) -> Result<(), Error> {
+        self.validate()?;
         let zero = N::Scalar::zero();
-        let updates = network
-            .as_mut_slice()
-            .iter_mut()
-            .zip(self.step_sizes.as_mut_slice())
-            .zip(self.previous.as_mut_slice())
-            .zip(grads.as_slice());
-        for (((w, step), previous), &g) in updates {
-            let agreement = *previous * g;
-            if agreement > zero {
-                *step = (*step * self.increase).min(self.max_step);
-            } else if agreement < zero {
-                *step = (*step * self.decrease).max(self.min_step);
-                *previous = zero;
-                continue;
-            }
-            if g > zero {
-                *w = *w - *step;
-            } else if g < zero {
-                *w = *w + *step;
-            }
-            *previous = g;
-        }
+        let Rprop {
+            increase,
+            decrease,
+            min_step,
+            max_step,
+            ..
+        } = *self;
+        apply_checked(
+            network,
+            [self.step_sizes.as_mut_slice(), self.previous.as_mut_slice()],
+            grads,
+            |w, [step, previous], g| {
+                let agreement = previous * g;
+                if agreement < zero {
+                    // The sign flipped: shrink the step, forget the gradient, rest.
+                    return (w, [(step * decrease).max(min_step), zero]);
+                }
+                let step = if agreement > zero {
+                    (step * increase).min(max_step)
+                } else {
+                    step
+                };
+                let w = if g > zero {
+                    w - step
+                } else if g < zero {
+                    w + step
+                } else {
+                    w
+                };
+                (w, [step, g])
+            },
+        )
     }
 }
 
