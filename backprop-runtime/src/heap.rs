@@ -78,12 +78,27 @@ pub(crate) fn with_buffer<P: FlatLayout + Default, R>(
     value: P::Scalar,
     work: impl FnOnce(&mut P) -> R,
 ) -> R {
+    // Two functions, not two branches: an unoptimised build reserves the stack of every
+    // local of a function, so a stack buffer in a branch never taken would still cost its
+    // size in the caller's frame.
     #[cfg(feature = "alloc")]
     if is_large::<P>() {
-        let mut buffer = zeroed_box::<P>();
-        buffer.as_mut_slice().fill(value);
-        return work(&mut buffer);
+        return on_heap(value, work);
     }
+    on_stack(value, work)
+}
+
+/// [`with_buffer`] on the heap.
+#[cfg(feature = "alloc")]
+fn on_heap<P: FlatLayout, R>(value: P::Scalar, work: impl FnOnce(&mut P) -> R) -> R {
+    let mut buffer = zeroed_box::<P>();
+    buffer.as_mut_slice().fill(value);
+    work(&mut buffer)
+}
+
+/// [`with_buffer`] on the stack.
+#[inline]
+fn on_stack<P: FlatLayout + Default, R>(value: P::Scalar, work: impl FnOnce(&mut P) -> R) -> R {
     let mut buffer = P::default();
     buffer.as_mut_slice().fill(value);
     work(&mut buffer)

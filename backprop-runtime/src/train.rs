@@ -101,8 +101,21 @@ pub fn train_step_with<N: Network, O: crate::optim::Optimizer<N>>(
             optimizer.step(network, grads)
         })?;
     } else {
-        let grads = network.backward(&trace, target);
-        optimizer.step(network, &grads)?;
+        // Its own function, so that an unoptimised build does not reserve stack for these
+        // gradients when the branch above is the one taken.
+        backward_on_stack(network, optimizer, &trace, target)?;
     }
     Ok(loss)
+}
+
+/// The backward pass into gradients on the stack, then the optimizer's step.
+#[inline]
+fn backward_on_stack<N: Network, O: crate::optim::Optimizer<N>>(
+    network: &mut N,
+    optimizer: &mut O,
+    trace: &N::Trace,
+    target: &N::Target,
+) -> Result<(), Error> {
+    let grads = network.backward(trace, target);
+    optimizer.step(network, &grads)
 }

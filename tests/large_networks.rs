@@ -1,0 +1,154 @@
+//! Networks of real size train on default stacks: an MNIST-sized classifier (784-128-10,
+//! 101,770 parameters) and one 1000 x 1000 layer (1,001,000 parameters, 4 MB of `f32`),
+//! sequentially and in parallel, per sample and per batch, with SGD and Adam.
+//!
+//! Every test runs on a thread with a 2 MiB stack, the default of spawned and rayon threads
+//! (a main thread has 8 MiB): the gradients of the wide network alone are twice that.
+
+use backprop_runtime::optim::{Adam, Optimizer};
+use backprop_runtime::{
+    batch_gradient, init, network, train_batch_parallel, train_batch_with, train_step_with,
+    ClassTarget, Network, Scalar,
+};
+use backprop_tests::SplitMix;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+network! {
+    /// The classic MNIST multilayer perceptron.
+    pub struct Mnist<f32> {
+        input pixels[784];
+        layer hidden[128] = relu(W1 * pixels + b1);
+        output logits[10] = identity(W2 * hidden + b2);
+        loss softmax_cross_entropy;
+    }
+}
+
+network! {
+    /// One layer of a million weights.
+    pub struct Wide<f32> {
+        input x[1000];
+        output y[1000] = tanh(W * x + b);
+        loss mean_squared_error;
+    }
+}
+
+/// The stack of a spawned thread, as `std` and rayon give it by default.
+const THREAD_STACK: usize = 2 << 20;
+
+/// Runs `work` on a new thread with [`THREAD_STACK`] bytes of stack.
+fn on_default_stack(work: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(THREAD_STACK)
+        .spawn(work)
+        .expect("a thread")
+        .join()
+        .expect("the work does not overflow the stack or panic");
+}
+
+fn mnist_batch(random: &mut SplitMix, size: usize) -> (Vec<[f32; 784]>, Vec<ClassTarget<f32, 10>>) {
+    let images = (0..size)
+        .map(|_| std::array::from_fn(|_| random.uniform(0.0, 1.0) as f32))
+        .collect();
+    let labels = (0..size).map(|_| random.below(10).into()).collect();
+    (images, labels)
+}
+
+fn wide_batch(random: &mut SplitMix, size: usize) -> (Vec<[f32; 1000]>, Vec<[f32; 1000]>) {
+    let mut values = || std::array::from_fn(|_| random.uniform(-0.5, 0.5) as f32);
+    let inputs = (0..size).map(|_| values()).collect();
+    let targets = (0..size).map(|_| values()).collect();
+    (inputs, targets)
+}
+
+/// The network's parameters, initialised, on the heap.
+fn initialised<N: Network>(boxed: Box<N>, seed: u64) -> Box<N> {
+    let mut net = boxed;
+    init::glorot_uniform(&mut *net, &mut ChaCha8Rng::seed_from_u64(seed));
+    net
+}
+
+/// The mean loss over a batch, without training.
+fn mean_loss<N: Network>(net: &N, inputs: &[N::Input], targets: &[N::Target]) -> f64 {
+    let total: f64 = inputs
+        .iter()
+        .zip(targets)
+        .map(|(input, target)| N::loss(&net.forward(input), target).to_f64())
+        .sum();
+    total / inputs.len() as f64
+}
+
+/// Trains with every entry point and checks that each made the loss fall.
+fn trains_everywhere<N>(mut net: Box<N>, inputs: &[N::Input], targets: &[N::Target], lr: f64)
+where
+    N: Network + Sync,
+    N::Input: Sync,
+    N::Target: Sync,
+    N::Grads: Send,
+{
+    let lr = N::Scalar::from_f64(lr);
+    let start = mean_loss(&*net, inputs, targets);
+
+    net.train_step(&inputs[0], &targets[0], lr).unwrap();
+    let mut adam = Adam::<N>::new(N::Scalar::from_f64(1e-4)).unwrap();
+    train_step_with(&mut *net, &mut adam, &inputs[1], &targets[1]).unwrap();
+    backprop_runtime::train_batch(&mut *net, inputs, targets, lr).unwrap();
+    train_batch_with(&mut *net, &mut adam, inputs, targets).unwrap();
+    train_batch_parallel(&mut *net, inputs, targets, lr).unwrap();
+
+    // Allocation-free after set-up, for any size: a gradient buffer made once on the heap.
+    let mut grads = zeroed_grads::<N>();
+    for _ in 0..2 {
+        batch_gradient(&*net, inputs, targets, &mut grads).unwrap();
+        adam.step(&mut *net, &grads).unwrap();
+    }
+
+    let end = mean_loss(&*net, inputs, targets);
+    assert!(end < start, "{}: mean loss {start} -> {end}", N::NAME);
+    assert!(net.first_non_finite().is_none());
+}
+
+fn zeroed_grads<N: Network>() -> Box<N::Grads> {
+    backprop_runtime::zeroed_box()
+}
+
+#[test]
+fn an_mnist_sized_classifier_trains_on_a_default_stack() {
+    on_default_stack(|| {
+        let (images, labels) = mnist_batch(&mut SplitMix::new(1), 16);
+        trains_everywhere(initialised(Mnist::boxed(), 1), &images, &labels, 0.05);
+    });
+}
+
+#[test]
+fn a_layer_of_a_million_weights_trains_on_a_default_stack() {
+    on_default_stack(|| {
+        let (inputs, targets) = wide_batch(&mut SplitMix::new(2), 4);
+        trains_everywhere(initialised(Wide::boxed(), 2), &inputs, &targets, 0.05);
+    });
+}
+
+#[test]
+fn boxed_structs_are_zero_and_of_the_declared_size() {
+    on_default_stack(|| {
+        let net = Wide::boxed();
+        assert_eq!(net.as_slice().len(), 1_001_000);
+        assert!(net.as_slice().iter().all(|&w| w == 0.0));
+        let grads = WideGrads::boxed();
+        assert_eq!(grads.as_slice().len(), Wide::PARAMS);
+        assert_eq!(*Mnist::boxed(), Mnist::default());
+        assert_eq!(Mnist::PARAMS, 784 * 128 + 128 + 128 * 10 + 10);
+    });
+}
+
+#[test]
+fn a_large_network_predicts_on_a_default_stack() {
+    on_default_stack(|| {
+        let net = initialised(Mnist::boxed(), 3);
+        let (images, _) = mnist_batch(&mut SplitMix::new(3), 1);
+        let class = net.predict_class(&images[0]).expect("finite outputs");
+        assert!(class < 10);
+        let probabilities = net.probabilities(&images[0]);
+        assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    });
+}
