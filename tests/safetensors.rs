@@ -137,3 +137,31 @@ fn non_finite_values_are_refused_when_saving_and_loading() {
         )
     );
 }
+
+#[test]
+fn loading_into_a_network_is_all_or_nothing_and_non_finite_values_are_an_opt_in() {
+    use backprop_runtime::safetensors::{load_into, NonFinite};
+
+    let mut net = Net::SAMPLE;
+    // Every check fails late (after tensors that would load) and changes nothing.
+    let mut late_nan = complete();
+    late_nan[3].2[0] = f32::NAN;
+    let mut late_shape = complete();
+    late_shape[3].1 = vec![1];
+    let mut extra = complete();
+    extra.push(("zzz", vec![], vec![1.0]));
+    for bad in [late_nan.clone(), late_shape, extra] {
+        assert!(load_into(&mut net, &file(&bad), NonFinite::Reject).is_err());
+        assert_eq!(net, Net::SAMPLE);
+    }
+
+    // The caller may ask for the values as they are.
+    load_into(&mut net, &file(&late_nan), NonFinite::Allow).unwrap();
+    assert!(net.c.is_nan());
+    assert_eq!(net.W, [[0.0; 3]; 2]);
+
+    // A network too large for the stack loads into its boxed parameters.
+    let mut boxed = Net::boxed();
+    load_into(&mut *boxed, &to_bytes(&Net::SAMPLE).unwrap(), NonFinite::default()).unwrap();
+    assert_eq!(*boxed, Net::SAMPLE);
+}

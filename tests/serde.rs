@@ -70,3 +70,21 @@ fn non_finite_values_are_refused_when_saving_and_loading() {
     // The same file is fine for an f64 network.
     assert_eq!(serde_json::from_str::<Net>(json).unwrap().c, 1e39);
 }
+
+#[test]
+fn non_finite_values_load_when_the_caller_opts_in() {
+    use backprop_runtime::deserialize_allowing_non_finite;
+
+    // 1e39 does not fit an f32: an infinity, unless serde_json refuses it first (see above).
+    let json = r#"{"W":[[0,0,0],[0,0,0]],"b":[0,0],"u":[0,0],"c":1e39}"#;
+    let mut reader = serde_json::Deserializer::from_str(json);
+    match deserialize_allowing_non_finite::<backprop_tests::nets::Saved, _>(&mut reader) {
+        Ok(net) => assert_eq!(net.c, f32::INFINITY),
+        Err(error) => assert!(error.to_string().starts_with("number out of range")),
+    }
+    // Names and shapes are checked as always.
+    let json = r#"{"W":[[0,0,0],[0,0,0]],"b":[0,0],"u":[0,0,0],"c":1}"#;
+    let mut reader = serde_json::Deserializer::from_str(json);
+    let error = deserialize_allowing_non_finite::<Net, _>(&mut reader).unwrap_err();
+    assert!(error.to_string().contains("parameter `u`"), "{error}");
+}

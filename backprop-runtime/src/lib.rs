@@ -179,6 +179,8 @@ pub use heap::{FlatLayout, STACK_BUFFER_LIMIT};
 pub use loss::ClassTarget;
 pub use network::{Network, ParameterInfo, ParameterKind, Parameters};
 pub use scalar::{Scalar, ScalarKind};
+#[cfg(feature = "serde")]
+pub use serde_support::deserialize_allowing_non_finite;
 pub use train::{check_finite, sgd_update, train_step, train_step_with};
 
 /// Without the `serde` feature, generated structs get no serde impls.

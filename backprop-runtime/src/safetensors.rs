@@ -31,8 +31,9 @@ use std::vec::Vec;
 
 use ::safetensors::tensor::TensorView;
 use ::safetensors::{Dtype, SafeTensors};
+use num_traits::Float;
 
-use crate::{Parameters, Scalar, ScalarKind};
+use crate::{ParameterInfo, Parameters, Scalar, ScalarKind};
 
 /// Why parameters could not be saved or loaded. Loading reports the first mismatch, in the
 /// network's parameter order, then any tensor the network does not have.
@@ -157,45 +158,53 @@ pub fn to_bytes<P: Parameters>(parameters: &P) -> Result<Vec<u8>, LoadError> {
     ::safetensors::serialize(views, None).map_err(|error| LoadError::Format(error.to_string()))
 }
 
+/// What loading does with a NaN or infinite value in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum NonFinite {
+    /// Refuse the file with [`LoadError::NonFinite`] (the default: such a network computes
+    /// NaN and can never be trained back).
+    #[default]
+    Reject,
+    /// Load the values as they are, for a caller who inspects or repairs them.
+    Allow,
+}
+
 /// Parameters read from a safetensors file, which must hold exactly the network's tensors
-/// with their shapes and dtype.
+/// with their shapes and dtype, and only finite values.
+///
+/// The parameters are built on the stack: for a network too large for it, load into a
+/// `Net::boxed()` with [`load_into`].
 ///
 /// # Errors
 ///
 /// The first mismatch, as a [`LoadError`]; nothing is returned half-loaded.
 pub fn from_bytes<P: Parameters + Default>(bytes: &[u8]) -> Result<P, LoadError> {
+    let mut parameters = P::default();
+    load_into(&mut parameters, bytes, NonFinite::Reject)?;
+    Ok(parameters)
+}
+
+/// Overwrites `parameters` from a safetensors file, which must hold exactly the network's
+/// tensors with their shapes and dtype; `non_finite` says whether NaN and infinities are
+/// refused.
+///
+/// # Errors
+///
+/// The first mismatch, as a [`LoadError`]: a missing tensor, a wrong shape or dtype (in
+/// the network's parameter order), then a tensor the network does not have, then a value
+/// that is not finite. Everything is checked before anything is written: on error,
+/// `parameters` is unchanged.
+pub fn load_into<P: Parameters>(
+    parameters: &mut P,
+    bytes: &[u8],
+    non_finite: NonFinite,
+) -> Result<(), LoadError> {
     let file =
         SafeTensors::deserialize(bytes).map_err(|error| LoadError::Format(error.to_string()))?;
-    let mut parameters = P::default();
-    for (info, target) in parameters.tensors_mut() {
-        let tensor = file
-            .tensor(info.name)
-            .map_err(|_| LoadError::Missing { name: info.name })?;
-        if tensor.shape() != info.shape {
-            return Err(LoadError::Shape {
-                name: info.name,
-                expected: info.shape.to_vec(),
-                found: tensor.shape().to_vec(),
-            });
-        }
-        if tensor.dtype() != dtype::<P::Scalar>() {
-            return Err(LoadError::Dtype {
-                name: info.name,
-                expected: dtype::<P::Scalar>().to_string(),
-                found: tensor.dtype().to_string(),
-            });
-        }
-        let width = core::mem::size_of::<P::Scalar>();
-        for (value, chunk) in target.iter_mut().zip(tensor.data().chunks_exact(width)) {
-            // `chunks_exact` makes every chunk exactly `width` bytes long.
-            let decoded = if width == 4 {
-                f64::from(f32::from_le_bytes(chunk.try_into().unwrap_or_default()))
-            } else {
-                f64::from_le_bytes(chunk.try_into().unwrap_or_default())
-            };
-            *value = P::Scalar::from_f64(decoded);
-        }
-    }
+    let tensors = P::LAYOUT
+        .iter()
+        .map(|info| matching_tensor::<P::Scalar>(&file, info))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut unexpected: Vec<&str> = file
         .names()
         .into_iter()
@@ -207,12 +216,60 @@ pub fn from_bytes<P: Parameters + Default>(bytes: &[u8]) -> Result<P, LoadError>
             name: (*name).to_string(),
         });
     }
-    // NaN or infinity in the file (the dtype matches the network's, so nothing overflows).
-    if let Some((name, value)) = parameters.first_non_finite() {
-        return Err(LoadError::NonFinite {
-            name,
-            value: value.to_f64(),
+    if non_finite == NonFinite::Reject {
+        // The dtype is the network's, so a finite value in the file is finite when loaded.
+        for (info, data) in P::LAYOUT.iter().zip(&tensors) {
+            if let Some(value) = decode::<P::Scalar>(data).find(|value| !value.is_finite()) {
+                return Err(LoadError::NonFinite {
+                    name: info.name,
+                    value: value.to_f64(),
+                });
+            }
+        }
+    }
+    for ((_, target), data) in parameters.tensors_mut().zip(&tensors) {
+        for (value, decoded) in target.iter_mut().zip(decode(data)) {
+            *value = decoded;
+        }
+    }
+    Ok(())
+}
+
+/// The bytes of the tensor for `info`, once its presence, shape and dtype are checked.
+fn matching_tensor<'a, T: Scalar>(
+    file: &SafeTensors<'a>,
+    info: &ParameterInfo,
+) -> Result<&'a [u8], LoadError> {
+    let tensor = file
+        .tensor(info.name)
+        .map_err(|_| LoadError::Missing { name: info.name })?;
+    if tensor.shape() != info.shape {
+        return Err(LoadError::Shape {
+            name: info.name,
+            expected: info.shape.to_vec(),
+            found: tensor.shape().to_vec(),
         });
     }
-    Ok(parameters)
+    if tensor.dtype() != dtype::<T>() {
+        return Err(LoadError::Dtype {
+            name: info.name,
+            expected: dtype::<T>().to_string(),
+            found: tensor.dtype().to_string(),
+        });
+    }
+    Ok(tensor.data())
+}
+
+/// The little-endian values of a tensor of `T`'s dtype.
+fn decode<T: Scalar>(data: &[u8]) -> impl Iterator<Item = T> + '_ {
+    let width = core::mem::size_of::<T>();
+    data.chunks_exact(width).map(move |chunk| {
+        // `chunks_exact` makes every chunk exactly `width` bytes long.
+        let decoded = if width == 4 {
+            f64::from(f32::from_le_bytes(chunk.try_into().unwrap_or_default()))
+        } else {
+            f64::from_le_bytes(chunk.try_into().unwrap_or_default())
+        };
+        T::from_f64(decoded)
+    })
 }

@@ -73,10 +73,58 @@ where
     P::Scalar: Deserialize<'de>,
     D: Deserializer<'de>,
 {
-    deserializer.deserialize_map(ParametersVisitor(PhantomData))
+    deserializer.deserialize_map(ParametersVisitor {
+        allow_non_finite: false,
+        parameters: PhantomData,
+    })
 }
 
-struct ParametersVisitor<P>(PhantomData<P>);
+/// Deserializes parameters as a generated struct's `Deserialize` does, but accepting NaN
+/// and infinite values (and numbers too large for the scalar type, as infinities): for a
+/// caller who inspects or repairs them. Names and shapes are checked as always.
+///
+/// ```
+/// use backprop_runtime::{deserialize_allowing_non_finite, network};
+///
+/// network! {
+///     /// o = w x
+///     pub struct Line<f32> {
+///         input x;
+///         output o = identity(w * x);
+///         loss half_squared_error;
+///     }
+/// }
+///
+/// use serde::de::value::{Error, MapDeserializer};
+/// use serde::Deserialize;
+///
+/// let file = || MapDeserializer::<_, Error>::new([("w", f32::INFINITY)].into_iter());
+/// assert!(Line::deserialize(file()).is_err());
+/// let line: Line = deserialize_allowing_non_finite(file())?;
+/// assert_eq!(line.w, f32::INFINITY);
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// # Errors
+///
+/// An unknown, duplicate or missing parameter, or a tensor of the wrong shape, named in the
+/// message; and whatever the deserializer reports.
+pub fn deserialize_allowing_non_finite<'de, P, D>(deserializer: D) -> Result<P, D::Error>
+where
+    P: Parameters + Default,
+    P::Scalar: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    deserializer.deserialize_map(ParametersVisitor {
+        allow_non_finite: true,
+        parameters: PhantomData,
+    })
+}
+
+struct ParametersVisitor<P> {
+    allow_non_finite: bool,
+    parameters: PhantomData<P>,
+}
 
 impl<'de, P> Visitor<'de> for ParametersVisitor<P>
 where
@@ -118,7 +166,10 @@ where
             )));
         }
         // A number too large for the scalar type arrives as an infinity.
-        if let Some((name, value)) = parameters.first_non_finite() {
+        if let Some((name, value)) = parameters
+            .first_non_finite()
+            .filter(|_| !self.allow_non_finite)
+        {
             return Err(de::Error::custom(format_args!(
                 "parameter `{name}` holds {value:?}: not a finite number of the network's scalar type"
             )));
