@@ -19,6 +19,8 @@ fn main() {
         "sine-fast-step" => f64::from(sine_step::<SineFast>()),
         "digits-forward" => f64::from(digits_forward()),
         "digits-step" => f64::from(digits_step()),
+        "sine-train-step" => f64::from(sine_train_step()),
+        "digits-train-batch" => f64::from(digits_train_batch()),
         _ => {
             eprintln!(
                 "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step>"
@@ -80,6 +82,30 @@ fn digits_step() -> f32 {
         let target = ClassTarget::Index(call % 10);
         let grads = net.backward(&net.forward(&[pixel; 64]), &target);
         net.sgd_step(&grads, black_box(1e-6));
+    }
+    net.b2[0]
+}
+
+/// [`sine_step`] through `train_step`: with the checks a training call makes (target, loss,
+/// and an update that keeps every parameter finite).
+fn sine_train_step() -> f32 {
+    let mut net = Sine::default();
+    fill(net.as_mut_slice());
+    for call in 0..CALLS {
+        let x = black_box(-3.0 + (call % 64) as f32 * 0.1);
+        let _ = black_box(net.train_step(&[x], &[x.sin()], black_box(1e-6)));
+    }
+    net.as_slice()[Sine::PARAMS - 1]
+}
+
+/// One `train_batch` of 32 digits per call (so per call, 32 samples).
+fn digits_train_batch() -> f32 {
+    let mut net = Digits::default();
+    fill(net.as_mut_slice());
+    let images: Vec<[f32; 64]> = (0..32).map(|k| [(k % 16) as f32; 64]).collect();
+    let labels: Vec<ClassTarget<f32, 10>> = (0..32).map(|k| ClassTarget::Index(k % 10)).collect();
+    for _ in 0..CALLS / 32 {
+        let _ = black_box(net.train_batch(black_box(&images), &labels, black_box(1e-6)));
     }
     net.b2[0]
 }

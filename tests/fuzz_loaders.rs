@@ -115,10 +115,7 @@ fn mutate(random: &mut SplitMix, bytes: &[u8], other: &[u8]) -> Vec<u8> {
 }
 
 /// The checks on one loaded (or refused) file for a network type.
-fn check_safetensors<P: Parameters + PartialEq + std::fmt::Debug + Clone>(
-    start: &P,
-    bytes: &[u8],
-) {
+fn check_safetensors<P: Parameters + PartialEq + std::fmt::Debug + Clone>(start: &P, bytes: &[u8]) {
     let mut loaded = start.clone();
     match load_into(&mut loaded, bytes, NonFinite::Reject) {
         Ok(()) => assert!(loaded.first_non_finite().is_none(), "{loaded:?}"),

@@ -162,6 +162,11 @@ fn loading_into_a_network_is_all_or_nothing_and_non_finite_values_are_an_opt_in(
 
     // A network too large for the stack loads into its boxed parameters.
     let mut boxed = Net::boxed();
-    load_into(&mut *boxed, &to_bytes(&Net::SAMPLE).unwrap(), NonFinite::default()).unwrap();
+    load_into(
+        &mut *boxed,
+        &to_bytes(&Net::SAMPLE).unwrap(),
+        NonFinite::default(),
+    )
+    .unwrap();
     assert_eq!(*boxed, Net::SAMPLE);
 }

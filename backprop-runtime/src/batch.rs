@@ -48,8 +48,9 @@ fn accumulate<N: Network>(
     loss
 }
 
-/// Scales the summed gradients by `scale` into a mean and checks that the mean loss and
-/// every gradient are finite.
+/// Scales the summed gradients by `scale` into a mean and checks that the mean loss is
+/// finite. The gradients are checked by the caller: [`batch_gradient`] does, while a
+/// training step leaves it to the optimizer, whose step checks every new value anyway.
 fn finish_mean<N: Network>(
     loss: N::Scalar,
     scale: N::Scalar,
@@ -63,7 +64,6 @@ fn finish_mean<N: Network>(
             loss: loss.to_f64(),
         });
     }
-    check_finite(grads)?;
     Ok(loss)
 }
 
@@ -81,8 +81,20 @@ pub fn batch_gradient<N: Network>(
     targets: &[N::Target],
     grads: &mut N::Grads,
 ) -> Result<N::Scalar, Error> {
-    check_batch::<N>(inputs, targets)?;
     grads.as_mut_slice().fill(N::Scalar::zero());
+    let loss = mean_gradient(network, inputs, targets, grads)?;
+    check_finite(grads)?;
+    Ok(loss)
+}
+
+/// [`batch_gradient`] into gradients that are already zero, without checking them.
+fn mean_gradient<N: Network>(
+    network: &N,
+    inputs: &[N::Input],
+    targets: &[N::Target],
+    grads: &mut N::Grads,
+) -> Result<N::Scalar, Error> {
+    check_batch::<N>(inputs, targets)?;
     let scale = mean_scale(inputs.len());
     let loss = accumulate(network, inputs, targets, scale, grads);
     finish_mean::<N>(loss, scale, grads)
@@ -125,7 +137,7 @@ pub fn train_batch_with<N: Network, O: Optimizer<N>>(
     targets: &[N::Target],
 ) -> Result<N::Scalar, Error> {
     step_on_batch_gradient(network, optimizer, |network, grads| {
-        batch_gradient(network, inputs, targets, grads)
+        mean_gradient(network, inputs, targets, grads)
     })
 }
 
@@ -136,7 +148,7 @@ fn step_on_batch_gradient<N: Network, O: Optimizer<N>>(
     optimizer: &mut O,
     gradient: impl FnOnce(&N, &mut N::Grads) -> Result<N::Scalar, Error>,
 ) -> Result<N::Scalar, Error> {
-    with_buffer(N::Scalar::zero(), |grads: &mut N::Grads| {
+    with_buffer(|grads: &mut N::Grads| {
         let loss = gradient(network, grads)?;
         optimizer.step(network, grads)?;
         Ok(loss)
@@ -187,7 +199,9 @@ where
         })
         .unwrap_or_else(|| share(&[], &[]));
     grads.as_mut_slice().copy_from_slice(sum.as_slice());
-    finish_mean::<N>(loss, scale, grads)
+    let loss = finish_mean::<N>(loss, scale, grads)?;
+    check_finite(grads)?;
+    Ok(loss)
 }
 
 /// [`train_batch`] with the gradient computed by [`batch_gradient_parallel`].

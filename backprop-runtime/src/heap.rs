@@ -71,35 +71,28 @@ pub(crate) fn filled_buffer<P: FlatLayout + Default>(value: P::Scalar) -> Buffer
     buffer
 }
 
-/// Runs `work` on a buffer of `P` with every scalar `value`, on the stack if it is small
-/// and on the heap (with `alloc`) if it is larger than [`STACK_BUFFER_LIMIT`].
+/// Runs `work` on a buffer of `P` with every scalar zero, on the stack if it is small and on
+/// the heap (with `alloc`) if it is larger than [`STACK_BUFFER_LIMIT`].
 #[inline]
-pub(crate) fn with_buffer<P: FlatLayout + Default, R>(
-    value: P::Scalar,
-    work: impl FnOnce(&mut P) -> R,
-) -> R {
+pub(crate) fn with_buffer<P: FlatLayout + Default, R>(work: impl FnOnce(&mut P) -> R) -> R {
     // Two functions, not two branches: an unoptimised build reserves the stack of every
     // local of a function, so a stack buffer in a branch never taken would still cost its
     // size in the caller's frame.
     #[cfg(feature = "alloc")]
     if is_large::<P>() {
-        return on_heap(value, work);
+        return on_heap(work);
     }
-    on_stack(value, work)
+    on_stack(work)
 }
 
 /// [`with_buffer`] on the heap.
 #[cfg(feature = "alloc")]
-fn on_heap<P: FlatLayout, R>(value: P::Scalar, work: impl FnOnce(&mut P) -> R) -> R {
-    let mut buffer = zeroed_box::<P>();
-    buffer.as_mut_slice().fill(value);
-    work(&mut buffer)
+fn on_heap<P: FlatLayout, R>(work: impl FnOnce(&mut P) -> R) -> R {
+    work(&mut zeroed_box::<P>())
 }
 
-/// [`with_buffer`] on the stack.
+/// [`with_buffer`] on the stack (`Default` is zero for the structs `network!` generates).
 #[inline]
-fn on_stack<P: FlatLayout + Default, R>(value: P::Scalar, work: impl FnOnce(&mut P) -> R) -> R {
-    let mut buffer = P::default();
-    buffer.as_mut_slice().fill(value);
-    work(&mut buffer)
+fn on_stack<P: FlatLayout + Default, R>(work: impl FnOnce(&mut P) -> R) -> R {
+    work(&mut P::default())
 }

@@ -96,7 +96,9 @@ pub fn train_step_with<N: Network, O: crate::optim::Optimizer<N>>(
         });
     }
     if crate::heap::is_large::<N::Grads>() {
-        crate::heap::with_buffer(-N::Scalar::zero(), |grads: &mut N::Grads| {
+        crate::heap::with_buffer(|grads: &mut N::Grads| {
+            // -0.0, the neutral start of a sum, as in `Network::backward`.
+            grads.as_mut_slice().fill(-N::Scalar::zero());
             network.backward_accumulate(&trace, target, grads);
             optimizer.step(network, grads)
         })?;
