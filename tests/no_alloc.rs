@@ -4,13 +4,25 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use backprop_runtime::optim::{Adam, Momentum, Rprop, Sgd};
+use backprop_runtime::optim::{Adam, Momentum, Optimizer, Rprop, Sgd};
 use backprop_runtime::{
-    batch_gradient, init, train_batch_with, train_step_with, ClassTarget, Network,
+    batch_gradient, init, network, train_batch_with, train_step_with, ClassTarget, Network,
 };
 use backprop_tests::nets::{Digits, DigitsFast, SeedNet, Sine, Xor241};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+
+network! {
+    /// Gradients of 100 KB: past the stack buffer limit.
+    pub struct Large<f32> {
+        input pixels[784];
+        layer hidden[32] = relu(W1 * pixels + b1);
+        output logits[10] = identity(W2 * hidden + b2);
+        loss softmax_cross_entropy;
+    }
+}
+
+const _: () = assert!(size_of::<LargeGrads>() > backprop_runtime::STACK_BUFFER_LIMIT);
 
 struct Counting;
 
@@ -65,6 +77,12 @@ fn training_steps_allocate_nothing() {
     let mut momentum = Momentum::<Xor241>::new(0.1, 0.9).unwrap();
     let mut rprop = Rprop::<Xor241>::new();
     let mut grads = <Digits as Network>::Grads::default();
+    // A network too large for stack buffers, trained through buffers made once.
+    let mut large = Large::boxed();
+    let mut large_grads = LargeGrads::boxed();
+    let mut large_adam = Adam::<Large>::new(1e-3).unwrap();
+    let large_inputs = vec![[0.25_f32; 784]; 4];
+    let large_labels: Vec<ClassTarget<f32, 10>> = (0..4).map(|i| i.into()).collect();
 
     let counted = allocations(|| {
         for _ in 0..10 {
@@ -81,6 +99,8 @@ fn training_steps_allocate_nothing() {
             digits_fast.train_batch(&images, &labels, 0.1).unwrap();
             batch_gradient(&digits, &images, &labels, &mut grads).unwrap();
             let _ = digits.predict_class(&images[0]);
+            batch_gradient(&*large, &large_inputs, &large_labels, &mut large_grads).unwrap();
+            large_adam.step(&mut *large, &large_grads).unwrap();
         }
     });
     assert_eq!(counted, 0, "training steps allocated {counted} times");

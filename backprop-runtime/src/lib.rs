@@ -49,6 +49,7 @@
 //! | feature | what |
 //! | --- | --- |
 //! | `std` (default) | the standard library's float functions; without it, `libm` and `#![no_std]` without `alloc` |
+//! | `alloc` | `Net::boxed()` and large buffers on the heap (on through `std`) |
 //! | `rand` | seeded `init::glorot_uniform` and `init::he_uniform` |
 //! | `serde` | `Serialize` and `Deserialize` for generated parameter and gradient structs (needs `alloc`) |
 //! | `safetensors` | `safetensors::to_bytes` and `safetensors::from_bytes` (needs `std`) |
