@@ -62,8 +62,7 @@ fn wide_batch(random: &mut SplitMix, size: usize) -> (Vec<[f32; 1000]>, Vec<[f32
 }
 
 /// The network's parameters, initialised, on the heap.
-fn initialised<N: Network>(boxed: Box<N>, seed: u64) -> Box<N> {
-    let mut net = boxed;
+fn initialised<N: Network>(mut net: Box<N>, seed: u64) -> Box<N> {
     init::glorot_uniform(&mut *net, &mut ChaCha8Rng::seed_from_u64(seed));
     net
 }
@@ -79,7 +78,7 @@ fn mean_loss<N: Network>(net: &N, inputs: &[N::Input], targets: &[N::Target]) ->
 }
 
 /// Trains with every entry point and checks that each made the loss fall.
-fn trains_everywhere<N>(mut net: Box<N>, inputs: &[N::Input], targets: &[N::Target], lr: f64)
+fn trains_everywhere<N>(net: &mut N, inputs: &[N::Input], targets: &[N::Target], lr: f64)
 where
     N: Network + Sync,
     N::Input: Sync,
@@ -87,23 +86,23 @@ where
     N::Grads: Send,
 {
     let lr = N::Scalar::from_f64(lr);
-    let start = mean_loss(&*net, inputs, targets);
+    let start = mean_loss(net, inputs, targets);
 
     net.train_step(&inputs[0], &targets[0], lr).unwrap();
     let mut adam = Adam::<N>::new(N::Scalar::from_f64(1e-4)).unwrap();
-    train_step_with(&mut *net, &mut adam, &inputs[1], &targets[1]).unwrap();
-    backprop_runtime::train_batch(&mut *net, inputs, targets, lr).unwrap();
-    train_batch_with(&mut *net, &mut adam, inputs, targets).unwrap();
-    train_batch_parallel(&mut *net, inputs, targets, lr).unwrap();
+    train_step_with(net, &mut adam, &inputs[1], &targets[1]).unwrap();
+    backprop_runtime::train_batch(net, inputs, targets, lr).unwrap();
+    train_batch_with(net, &mut adam, inputs, targets).unwrap();
+    train_batch_parallel(net, inputs, targets, lr).unwrap();
 
     // Allocation-free after set-up, for any size: a gradient buffer made once on the heap.
     let mut grads = zeroed_grads::<N>();
     for _ in 0..2 {
-        batch_gradient(&*net, inputs, targets, &mut grads).unwrap();
-        adam.step(&mut *net, &grads).unwrap();
+        batch_gradient(net, inputs, targets, &mut grads).unwrap();
+        adam.step(net, &grads).unwrap();
     }
 
-    let end = mean_loss(&*net, inputs, targets);
+    let end = mean_loss(net, inputs, targets);
     assert!(end < start, "{}: mean loss {start} -> {end}", N::NAME);
     assert!(net.first_non_finite().is_none());
 }
@@ -116,7 +115,7 @@ fn zeroed_grads<N: Network>() -> Box<N::Grads> {
 fn an_mnist_sized_classifier_trains_on_a_default_stack() {
     on_default_stack(|| {
         let (images, labels) = mnist_batch(&mut SplitMix::new(1), 16);
-        trains_everywhere(initialised(Mnist::boxed(), 1), &images, &labels, 0.05);
+        trains_everywhere(&mut *initialised(Mnist::boxed(), 1), &images, &labels, 0.05);
     });
 }
 
@@ -124,7 +123,7 @@ fn an_mnist_sized_classifier_trains_on_a_default_stack() {
 fn a_layer_of_a_million_weights_trains_on_a_default_stack() {
     on_default_stack(|| {
         let (inputs, targets) = wide_batch(&mut SplitMix::new(2), 4);
-        trains_everywhere(initialised(Wide::boxed(), 2), &inputs, &targets, 0.05);
+        trains_everywhere(&mut *initialised(Wide::boxed(), 2), &inputs, &targets, 0.05);
     });
 }
 
