@@ -50,7 +50,7 @@ pub fn train_xor(net: &mut Xor, epochs: usize) -> Result<f32, Error> {
 ///
 /// # Errors
 ///
-/// If the batch is empty or not finite.
+/// If the batch is empty or not finite, or the step would make a parameter non-finite.
 pub fn adam_batch_step(
     net: &mut Layered,
     adam: &mut Adam<Layered>,
@@ -59,6 +59,6 @@ pub fn adam_batch_step(
 ) -> Result<f64, Error> {
     let mut grads = LayeredGrads::default();
     let loss = batch_gradient(net, inputs, targets, &mut grads)?;
-    adam.step(net, &grads);
+    adam.step(net, &grads)?;
     Ok(loss)
 }
