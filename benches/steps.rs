@@ -156,6 +156,14 @@ fn sine(c: &mut Criterion) {
             twin.step(x, x.sin(), black_box(LEARNING_RATE));
         })
     });
+    let mut checked = net;
+    group.bench_function("generated train_step (checked)", |b| {
+        b.iter(|| {
+            let x = black_box(xs[i % 64]);
+            i += 1;
+            checked.train_step(&[x], &[x.sin()], black_box(LEARNING_RATE))
+        })
+    });
     let mut fast_net = SineFast {
         W1: net.W1,
         b1: net.b1,
