@@ -3,9 +3,12 @@
 //!
 //! Run with `cargo run --release --example digits`.
 
+use std::ops::ControlFlow;
 use std::time::Instant;
 
-use backprop_runtime::{network, ClassTarget};
+use backprop_runtime::data::accuracy;
+use backprop_runtime::optim::Sgd;
+use backprop_runtime::{network, ClassTarget, Dataset, Fit};
 use backprop_tests::{digits, SplitMix};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -34,49 +37,52 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut net = initialise(SEED);
-    let targets: Vec<ClassTarget<f32, 10>> =
+    let train_targets: Vec<ClassTarget<f32, 10>> =
         train.labels.iter().map(|&label| label.into()).collect();
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut random = SplitMix::new(SEED);
-    let mut batch_inputs = [[0.0; 64]; BATCH];
-    let mut batch_targets = [ClassTarget::Index(0); BATCH];
+    let test_targets: Vec<ClassTarget<f32, 10>> =
+        test.labels.iter().map(|&label| label.into()).collect();
+    let train_set = Dataset::new(&train.images, &train_targets)?;
+    let test_set = Dataset::new(&test.images, &test_targets)?;
 
     let start = Instant::now();
-    let bar = ProgressBar::new((EPOCHS * train.len().div_ceil(BATCH)) as u64);
+    let bar = ProgressBar::new(EPOCHS as u64);
     bar.set_style(ProgressStyle::with_template(
-        "{prefix:>9} [{bar:32}] {pos}/{len} batches, loss {msg}",
+        "[{bar:32}] epoch {pos}/{len}, training loss {msg}",
     )?);
-    for epoch in 1..=EPOCHS {
-        bar.set_prefix(format!("epoch {epoch}"));
-        random.shuffle(&mut order);
-        let mut running = 0.0;
-        for (step, chunk) in order.chunks(BATCH).enumerate() {
-            for (slot, &index) in chunk.iter().enumerate() {
-                batch_inputs[slot] = train.images[index];
-                batch_targets[slot] = targets[index];
-            }
-            let size = chunk.len();
-            let loss =
-                net.train_batch(&batch_inputs[..size], &batch_targets[..size], LEARNING_RATE)?;
-            running += (loss - running) / (step + 1) as f32;
-            bar.set_message(format!("{running:.4}"));
+    let summary = Fit::new(EPOCHS).batch_size(BATCH).seed(SEED).run(
+        &mut net,
+        &mut Sgd::new(LEARNING_RATE)?,
+        train_set,
+        None,
+        |epoch, net| {
+            bar.set_message(format!("{:.4}", epoch.train_loss));
             bar.inc(1);
-        }
-        if epoch % 10 == 0 {
-            let accuracy = 100.0 * accuracy(&net, &test);
-            bar.suspend(|| {
-                println!(
-                    "epoch {epoch:>3}: training loss {running:.4}, test accuracy {accuracy:.1}%"
-                );
-            });
-        }
-    }
+            if epoch.epoch % 10 == 0 {
+                let accuracy = accuracy(net, &test_set).unwrap_or(0.0);
+                bar.suspend(|| {
+                    println!(
+                        "epoch {:>3}: training loss {:.4}, test accuracy {:.1}%",
+                        epoch.epoch,
+                        epoch.train_loss,
+                        100.0 * accuracy
+                    );
+                });
+            }
+            ControlFlow::Continue(())
+        },
+    )?;
     bar.finish_and_clear();
 
     let seconds = start.elapsed().as_secs_f64();
-    println!("trained {EPOCHS} epochs in {seconds:.2} s");
-    println!("training accuracy {:.1}%", 100.0 * accuracy(&net, &train));
-    println!("test accuracy     {:.1}%", 100.0 * accuracy(&net, &test));
+    println!("trained {} epochs in {seconds:.2} s", summary.epochs);
+    println!(
+        "training accuracy {:.1}%",
+        100.0 * accuracy(&net, &train_set)?
+    );
+    println!(
+        "test accuracy     {:.1}%",
+        100.0 * accuracy(&net, &test_set)?
+    );
     Ok(())
 }
 
@@ -94,15 +100,4 @@ fn initialise(seed: u64) -> Digits {
     fill(net.W2.as_flattened_mut(), 32, 10);
     debug_assert_eq!(net.as_slice().len(), Digits::PARAMS);
     net
-}
-
-/// The fraction of images whose most probable class is their label.
-fn accuracy(net: &Digits, data: &digits::Digits) -> f64 {
-    let correct = data
-        .images
-        .iter()
-        .zip(&data.labels)
-        .filter(|(image, &label)| net.predict_class(image) == Some(label))
-        .count();
-    correct as f64 / data.len() as f64
 }

@@ -41,6 +41,8 @@
 //! - training: [`train_step`], [`train_batch`], [`batch_gradient`], and with any
 //!   [`optim::Optimizer`] (SGD, momentum, Adam, RPROP) [`train_step_with`] and
 //!   [`train_batch_with`];
+//! - a training loop: [`Fit`] over a [`Dataset`] with a [`Schedule`] and early stopping, and
+//!   whole-set evaluation in [`data`];
 //! - [`init`]ialisation, [`mod@gradcheck`] (backward against finite differences),
 //!   [`activation`], [`loss`] and [`dense`] kernels that generated code calls.
 //!
@@ -63,10 +65,13 @@ extern crate alloc;
 
 pub mod activation;
 mod batch;
+pub mod data;
 pub mod dense;
 mod error;
 mod fast;
 mod fields;
+#[cfg(feature = "alloc")]
+pub mod fit;
 pub mod gradcheck;
 mod heap;
 pub mod init;
@@ -172,7 +177,10 @@ pub use backprop_macros::network;
 pub use batch::{batch_gradient, train_batch, train_batch_with};
 #[cfg(feature = "rayon")]
 pub use batch::{batch_gradient_parallel, train_batch_parallel};
+pub use data::{Dataset, Shuffle};
 pub use error::Error;
+#[cfg(feature = "alloc")]
+pub use fit::{Fit, Schedule};
 pub use gradcheck::{gradcheck, GradCheck};
 #[cfg(feature = "alloc")]
 pub use heap::zeroed_box;

@@ -134,6 +134,24 @@ impl<T: Scalar, const N: usize> ClassTarget<T, N> {
         }
     }
 
+    /// The class with index `label`, from any unsigned integer type that converts to
+    /// `usize` without loss (`u8` and `u16` labels, as data sets store them). A `From` impl
+    /// per integer type would keep `(i % 10).into()` from inferring its integer type.
+    #[must_use]
+    pub fn from_label(label: impl Into<usize>) -> Self {
+        ClassTarget::Index(label.into())
+    }
+
+    /// The class the target names: the index, or the most probable class of a distribution
+    /// (`None` if it has a NaN).
+    #[must_use]
+    pub fn class(&self) -> Option<usize> {
+        match self {
+            ClassTarget::Index(class) => Some(*class),
+            ClassTarget::Distribution(p) => argmax(p),
+        }
+    }
+
     /// The probability the target gives class `k` (1 or 0 for an index).
     #[inline]
     fn probability(&self, k: usize) -> T {

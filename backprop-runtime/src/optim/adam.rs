@@ -89,6 +89,10 @@ impl<N: Network> Adam<N> {
 }
 
 impl<N: Network> Optimizer<N> for Adam<N> {
+    fn learning_rate_mut(&mut self) -> Option<&mut N::Scalar> {
+        Some(&mut self.learning_rate)
+    }
+
     fn step(&mut self, network: &mut N, grads: &N::Grads) -> Result<(), Error> {
         self.validate()?;
         let steps = self.steps.saturating_add(1);

@@ -57,6 +57,12 @@ pub trait Optimizer<N: Network> {
     /// optimizer's state NaN or infinite. On error, neither `network` nor the optimizer
     /// changed: an implementation checks everything before it writes anything.
     fn step(&mut self, network: &mut N, grads: &N::Grads) -> Result<(), Error>;
+
+    /// The optimizer's learning rate, for schedules to set (checked at the next step), or
+    /// `None` for an optimizer without one (RPROP adapts its own steps).
+    fn learning_rate_mut(&mut self) -> Option<&mut N::Scalar> {
+        None
+    }
 }
 
 /// `Ok` if `valid`, else the error naming `setting`, its value and its range.

@@ -54,6 +54,10 @@ impl<N: Network> Momentum<N> {
 }
 
 impl<N: Network> Optimizer<N> for Momentum<N> {
+    fn learning_rate_mut(&mut self) -> Option<&mut N::Scalar> {
+        Some(&mut self.learning_rate)
+    }
+
     fn step(&mut self, network: &mut N, grads: &N::Grads) -> Result<(), Error> {
         self.validate()?;
         let (learning_rate, momentum) = (self.learning_rate, self.momentum);

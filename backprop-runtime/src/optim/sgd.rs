@@ -24,6 +24,10 @@ impl<T: Scalar> Sgd<T> {
 }
 
 impl<N: Network> Optimizer<N> for Sgd<N::Scalar> {
+    fn learning_rate_mut(&mut self) -> Option<&mut N::Scalar> {
+        Some(&mut self.learning_rate)
+    }
+
     #[inline]
     fn step(&mut self, network: &mut N, grads: &N::Grads) -> Result<(), Error> {
         let learning_rate = self.learning_rate;

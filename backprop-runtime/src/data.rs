@@ -1,0 +1,218 @@
+//! Training data: a data set as borrowed pairs of inputs and targets (no copy), a seeded
+//! shuffle that gives the same order on every machine, and evaluation over a whole set.
+
+use core::fmt;
+
+use crate::loss::argmax;
+use crate::{ClassTarget, Error, Network, Scalar};
+
+/// Paired inputs and targets, borrowed from the caller's slices: nothing is copied.
+pub struct Dataset<'a, N: Network> {
+    inputs: &'a [N::Input],
+    targets: &'a [N::Target],
+}
+
+impl<'a, N: Network> Dataset<'a, N> {
+    /// The samples `(inputs[i], targets[i])`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if the slices differ in length.
+    pub fn new(inputs: &'a [N::Input], targets: &'a [N::Target]) -> Result<Self, Error> {
+        if inputs.len() != targets.len() {
+            return Err(Error::LengthMismatch {
+                what: "target",
+                expected: inputs.len(),
+                found: targets.len(),
+            });
+        }
+        Ok(Dataset { inputs, targets })
+    }
+
+    /// How many samples the set holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// Whether the set holds no sample.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.inputs.is_empty()
+    }
+
+    /// The inputs, in order.
+    #[must_use]
+    pub fn inputs(&self) -> &'a [N::Input] {
+        self.inputs
+    }
+
+    /// The targets, in order.
+    #[must_use]
+    pub fn targets(&self) -> &'a [N::Target] {
+        self.targets
+    }
+
+    /// The samples before `at` and the samples from `at` on (`at` past the end keeps every
+    /// sample in the first part): a training and a validation set.
+    #[must_use]
+    pub fn split_at(&self, at: usize) -> (Self, Self) {
+        let at = at.min(self.len());
+        let (inputs_a, inputs_b) = self.inputs.split_at(at);
+        let (targets_a, targets_b) = self.targets.split_at(at);
+        (
+            Dataset {
+                inputs: inputs_a,
+                targets: targets_a,
+            },
+            Dataset {
+                inputs: inputs_b,
+                targets: targets_b,
+            },
+        )
+    }
+}
+
+impl<N: Network> Clone for Dataset<'_, N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<N: Network> Copy for Dataset<'_, N> {}
+
+impl<N: Network> fmt::Debug for Dataset<'_, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dataset")
+            .field("network", &N::NAME)
+            .field("samples", &self.len())
+            .finish()
+    }
+}
+
+/// A seeded source of random orders: Fisher-Yates driven by SplitMix64, so a seed gives the
+/// same order on every machine and with every feature set (no `rand` needed).
+#[derive(Debug, Clone)]
+pub struct Shuffle {
+    state: u64,
+}
+
+impl Shuffle {
+    /// A shuffle whose orders follow from `seed`.
+    #[must_use]
+    pub fn new(seed: u64) -> Self {
+        Shuffle { state: seed }
+    }
+
+    /// The next 64 random bits (SplitMix64).
+    fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..bound`, by the multiply-shift method (its bias, below
+    /// `bound / 2^64`, is far beneath anything a training order could show).
+    fn below(&mut self, bound: usize) -> usize {
+        ((u128::from(self.next_u64()) * bound as u128) >> 64) as usize
+    }
+
+    /// Puts `items` in a new random order.
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for last in (1..items.len()).rev() {
+            items.swap(last, self.below(last + 1));
+        }
+    }
+}
+
+/// The mean loss of `network` over a data set, each sample's loss scaled before it is
+/// summed (so a mean that fits the scalar type never overflows). Allocates nothing.
+///
+/// # Errors
+///
+/// [`Error::EmptyBatch`] for an empty set; the target's error for an invalid target.
+pub fn mean_loss<N: Network>(network: &N, data: &Dataset<N>) -> Result<f64, Error> {
+    if data.is_empty() {
+        return Err(Error::EmptyBatch);
+    }
+    let scale = 1.0 / data.len() as f64;
+    let mut mean = 0.0;
+    for (input, target) in data.inputs.iter().zip(data.targets) {
+        N::validate_target(target)?;
+        mean += N::loss(&network.forward(input), target).to_f64() * scale;
+    }
+    Ok(mean)
+}
+
+/// The fraction of samples whose most probable class is the target's class. A sample whose
+/// outputs hold a NaN counts as wrong.
+///
+/// # Errors
+///
+/// [`Error::EmptyBatch`] for an empty set.
+pub fn accuracy<N, const K: usize>(network: &N, data: &Dataset<N>) -> Result<f64, Error>
+where
+    N: Network<
+        Target = ClassTarget<<N as crate::Parameters>::Scalar, K>,
+        Output = [<N as crate::Parameters>::Scalar; K],
+    >,
+{
+    if data.is_empty() {
+        return Err(Error::EmptyBatch);
+    }
+    let correct = data
+        .inputs
+        .iter()
+        .zip(data.targets)
+        .filter(|(input, target)| {
+            argmax(&network.predict(input)).is_some_and(|class| Some(class) == target.class())
+        })
+        .count();
+    Ok(correct as f64 / data.len() as f64)
+}
+
+/// `counts[true class][predicted class]` over a data set. A sample whose outputs or target
+/// distribution hold a NaN has no class and is counted in no cell.
+pub fn confusion_matrix<N, const K: usize>(network: &N, data: &Dataset<N>) -> [[usize; K]; K]
+where
+    N: Network<
+        Target = ClassTarget<<N as crate::Parameters>::Scalar, K>,
+        Output = [<N as crate::Parameters>::Scalar; K],
+    >,
+{
+    let mut counts = [[0; K]; K];
+    for (input, target) in data.inputs.iter().zip(data.targets) {
+        let predicted = argmax(&network.predict(input));
+        if let (Some(truth), Some(predicted)) = (target.class(), predicted) {
+            if let Some(cell) = counts.get_mut(truth).and_then(|row| row.get_mut(predicted)) {
+                *cell += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// The outputs for many inputs, written into the caller's buffer. Allocates nothing.
+///
+/// # Errors
+///
+/// [`Error::LengthMismatch`] if `outputs` is not as long as `inputs`; nothing is written.
+pub fn predict_into<N: Network>(
+    network: &N,
+    inputs: &[N::Input],
+    outputs: &mut [N::Output],
+) -> Result<(), Error> {
+    if inputs.len() != outputs.len() {
+        return Err(Error::LengthMismatch {
+            what: "output",
+            expected: inputs.len(),
+            found: outputs.len(),
+        });
+    }
+    for (input, output) in inputs.iter().zip(outputs) {
+        *output = network.predict(input);
+    }
+    Ok(())
+}
