@@ -43,6 +43,7 @@
 //!   [`train_batch_with`];
 //! - a training loop: [`Fit`] over a [`Dataset`] with a [`Schedule`] and early stopping, and
 //!   whole-set evaluation in [`data`];
+//! - trained weights as Rust source for a binary that carries its model: [`bake`];
 //! - [`init`]ialisation, [`mod@gradcheck`] (backward against finite differences),
 //!   [`activation`], [`loss`] and [`dense`] kernels that generated code calls.
 //!
@@ -64,6 +65,8 @@
 extern crate alloc;
 
 pub mod activation;
+#[cfg(feature = "alloc")]
+pub mod bake;
 mod batch;
 pub mod data;
 pub mod dense;

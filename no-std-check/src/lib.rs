@@ -27,6 +27,17 @@ network! {
     }
 }
 
+// Written by `cargo run --example bake -- no-std-check/src/trained_xor.rs`: a model trained
+// elsewhere, compiled into this binary.
+include!("trained_xor.rs");
+
+/// The trained XOR's answer for `a XOR b`, from the baked parameters: no file, no loading.
+#[must_use]
+pub fn trained_xor(a: bool, b: bool) -> bool {
+    let input = [f32::from(u8::from(a)), f32::from(u8::from(b))];
+    TRAINED_XOR.predict(&input)[0] > 0.5
+}
+
 const INPUTS: [[f32; 2]; 4] = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
 const TARGETS: [[f32; 1]; 4] = [[0.0], [1.0], [1.0], [0.0]];
 
