@@ -12,6 +12,7 @@ use crate::{Error, Network, Parameters, Scalar};
 /// Adam (Kingma & Ba, 2015): with `t` the step count from 1,
 /// `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g^2`,
 /// `w = w - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`.
+#[derive(Clone)]
 pub struct Adam<N: Network> {
     /// The step size, `lr`: finite and not negative.
     pub learning_rate: N::Scalar,
@@ -135,5 +136,59 @@ impl<N: Network> fmt::Debug for Adam<N> {
             .field("epsilon", &self.epsilon.to_f64())
             .field("steps", &self.steps)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "serde")]
+const LAYOUT: super::state::Layout = super::state::Layout {
+    name: "Adam",
+    settings: &["learning_rate", "beta1", "beta2", "epsilon"],
+    counts_steps: true,
+    buffers: &["first_moment", "second_moment"],
+};
+
+/// Settings, step count and both moments: a checkpoint to resume from exactly.
+#[cfg(feature = "serde")]
+impl<N: Network> serde::Serialize for Adam<N>
+where
+    N::Grads: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let settings = [self.learning_rate, self.beta1, self.beta2, self.epsilon];
+        super::state::serialize(
+            serializer,
+            &LAYOUT,
+            &settings.map(Scalar::to_f64),
+            self.steps,
+            &[&*self.first_moment, &*self.second_moment],
+        )
+    }
+}
+
+/// Reads what `Serialize` wrote; the settings are checked as [`Adam::with_settings`] does.
+#[cfg(feature = "serde")]
+impl<'de, N: Network> serde::Deserialize<'de> for Adam<N>
+where
+    N::Grads: serde::Deserialize<'de>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let loaded = super::state::deserialize::<D, N::Grads>(deserializer, &LAYOUT)?;
+        let shape = || D::Error::custom("Adam: malformed state");
+        let [learning_rate, beta1, beta2, epsilon] =
+            <[f64; 4]>::try_from(loaded.settings).map_err(|_| shape())?;
+        let [first_moment, second_moment] =
+            <[_; 2]>::try_from(loaded.buffers).map_err(|_| shape())?;
+        let adam = Adam {
+            learning_rate: N::Scalar::from_f64(learning_rate),
+            beta1: N::Scalar::from_f64(beta1),
+            beta2: N::Scalar::from_f64(beta2),
+            epsilon: N::Scalar::from_f64(epsilon),
+            first_moment,
+            second_moment,
+            steps: loaded.steps,
+        };
+        adam.validate().map_err(D::Error::custom)?;
+        Ok(adam)
     }
 }

@@ -35,6 +35,8 @@ mod adam;
 mod momentum;
 mod rprop;
 mod sgd;
+#[cfg(feature = "serde")]
+mod state;
 
 pub use adam::Adam;
 pub use momentum::Momentum;

@@ -11,6 +11,7 @@ use crate::{Error, Network, Parameters, Scalar};
 
 /// SGD with momentum, as PyTorch's `SGD(momentum = mu)` without dampening:
 /// `v = mu v + g`, then `w = w - learning_rate * v`. The velocity starts at zero.
+#[derive(Clone)]
 pub struct Momentum<N: Network> {
     /// The step size: finite and not negative.
     pub learning_rate: N::Scalar,
@@ -79,5 +80,48 @@ impl<N: Network> fmt::Debug for Momentum<N> {
             .field("learning_rate", &self.learning_rate.to_f64())
             .field("momentum", &self.momentum.to_f64())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "serde")]
+const LAYOUT: super::state::Layout = super::state::Layout {
+    name: "Momentum",
+    settings: &["learning_rate", "momentum"],
+    counts_steps: false,
+    buffers: &["velocity"],
+};
+
+/// Settings and velocity: a checkpoint to resume from exactly.
+#[cfg(feature = "serde")]
+impl<N: Network> serde::Serialize for Momentum<N>
+where
+    N::Grads: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let settings = [self.learning_rate, self.momentum].map(Scalar::to_f64);
+        super::state::serialize(serializer, &LAYOUT, &settings, 0, &[&*self.velocity])
+    }
+}
+
+/// Reads what `Serialize` wrote; the settings are checked as [`Momentum::new`] does.
+#[cfg(feature = "serde")]
+impl<'de, N: Network> serde::Deserialize<'de> for Momentum<N>
+where
+    N::Grads: serde::Deserialize<'de>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let loaded = super::state::deserialize::<D, N::Grads>(deserializer, &LAYOUT)?;
+        let shape = || D::Error::custom("Momentum: malformed state");
+        let [learning_rate, momentum] =
+            <[f64; 2]>::try_from(loaded.settings).map_err(|_| shape())?;
+        let [velocity] = <[_; 1]>::try_from(loaded.buffers).map_err(|_| shape())?;
+        let optimizer = Momentum {
+            learning_rate: N::Scalar::from_f64(learning_rate),
+            momentum: N::Scalar::from_f64(momentum),
+            velocity,
+        };
+        optimizer.validate().map_err(D::Error::custom)?;
+        Ok(optimizer)
     }
 }

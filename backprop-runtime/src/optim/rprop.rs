@@ -15,6 +15,7 @@ use crate::{Error, Network, Parameters, Scalar};
 ///
 /// RPROP uses only the sign of the gradient, so it needs the gradient of the whole training
 /// set (or a large batch): pair it with [`crate::batch_gradient`].
+#[derive(Clone)]
 pub struct Rprop<N: Network> {
     /// The factor a step grows by, usually 1.2: finite and at least 1.
     pub increase: N::Scalar,
@@ -158,5 +159,58 @@ impl<N: Network> fmt::Debug for Rprop<N> {
             .field("min_step", &self.min_step.to_f64())
             .field("max_step", &self.max_step.to_f64())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "serde")]
+const LAYOUT: super::state::Layout = super::state::Layout {
+    name: "Rprop",
+    settings: &["increase", "decrease", "min_step", "max_step"],
+    counts_steps: false,
+    buffers: &["step_sizes", "previous"],
+};
+
+/// Settings, step sizes and last gradients: a checkpoint to resume from exactly.
+#[cfg(feature = "serde")]
+impl<N: Network> serde::Serialize for Rprop<N>
+where
+    N::Grads: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let settings =
+            [self.increase, self.decrease, self.min_step, self.max_step].map(Scalar::to_f64);
+        super::state::serialize(
+            serializer,
+            &LAYOUT,
+            &settings,
+            0,
+            &[&*self.step_sizes, &*self.previous],
+        )
+    }
+}
+
+/// Reads what `Serialize` wrote; the settings are checked as every step checks them.
+#[cfg(feature = "serde")]
+impl<'de, N: Network> serde::Deserialize<'de> for Rprop<N>
+where
+    N::Grads: serde::Deserialize<'de>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let loaded = super::state::deserialize::<D, N::Grads>(deserializer, &LAYOUT)?;
+        let shape = || D::Error::custom("Rprop: malformed state");
+        let [increase, decrease, min_step, max_step] =
+            <[f64; 4]>::try_from(loaded.settings).map_err(|_| shape())?;
+        let [step_sizes, previous] = <[_; 2]>::try_from(loaded.buffers).map_err(|_| shape())?;
+        let rprop = Rprop {
+            increase: N::Scalar::from_f64(increase),
+            decrease: N::Scalar::from_f64(decrease),
+            min_step: N::Scalar::from_f64(min_step),
+            max_step: N::Scalar::from_f64(max_step),
+            step_sizes,
+            previous,
+        };
+        rprop.validate().map_err(D::Error::custom)?;
+        Ok(rprop)
     }
 }

@@ -35,3 +35,37 @@ impl<N: Network> Optimizer<N> for Sgd<N::Scalar> {
         apply_checked(network, [], grads, |w, [], g| (w - learning_rate * g, []))
     }
 }
+
+#[cfg(feature = "serde")]
+const LAYOUT: super::state::Layout = super::state::Layout {
+    name: "Sgd",
+    settings: &["learning_rate"],
+    counts_steps: false,
+    buffers: &[],
+};
+
+/// The learning rate, as the other optimizers write their settings.
+#[cfg(feature = "serde")]
+impl<T: Scalar> serde::Serialize for Sgd<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        super::state::serialize::<S, ()>(
+            serializer,
+            &LAYOUT,
+            &[self.learning_rate.to_f64()],
+            0,
+            &[],
+        )
+    }
+}
+
+/// Reads what `Serialize` wrote; the learning rate is checked as [`Sgd::new`] does.
+#[cfg(feature = "serde")]
+impl<'de, T: Scalar> serde::Deserialize<'de> for Sgd<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let loaded = super::state::deserialize::<D, ()>(deserializer, &LAYOUT)?;
+        let [learning_rate] = <[f64; 1]>::try_from(loaded.settings)
+            .map_err(|_| D::Error::custom("Sgd: malformed state"))?;
+        Sgd::new(T::from_f64(learning_rate)).map_err(D::Error::custom)
+    }
+}
