@@ -2,7 +2,7 @@
 //! bit for bit as if they had never stopped; optimizers clone and check what they load.
 
 use backprop_runtime::optim::{Adam, Momentum, Optimizer, Rprop, Sgd};
-use backprop_runtime::{network, train_batch_with, ClassTarget, Network};
+use backprop_runtime::{network, train_batch_with, ClassTarget};
 use backprop_tests::SplitMix;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
