@@ -121,6 +121,36 @@ fn dtype<T: Scalar>() -> Dtype {
     }
 }
 
+/// The parameters as a safetensors file, each tensor under the name and in the shape that
+/// `layout` gives its parameter (`("fc1.weight", "W1", &[32, 64])`): the way back to a
+/// PyTorch state dict. A shape may add or drop axes of length 1 only.
+///
+/// # Errors
+///
+/// As [`to_bytes`], and [`LoadError::Missing`] for a parameter `layout` does not name or
+/// [`LoadError::Shape`] for a shape that does not fit it.
+pub fn to_bytes_named<P: Parameters>(
+    parameters: &P,
+    layout: &[(&str, &str, &[usize])],
+) -> Result<Vec<u8>, LoadError> {
+    let mut renamed = Vec::with_capacity(P::LAYOUT.len());
+    for info in P::LAYOUT {
+        let (name, _, shape) = layout
+            .iter()
+            .find(|(_, parameter, _)| *parameter == info.name)
+            .ok_or(LoadError::Missing { name: info.name })?;
+        if !squeezed(shape).eq(squeezed(info.shape)) {
+            return Err(LoadError::Shape {
+                name: info.name,
+                expected: info.shape.to_vec(),
+                found: shape.to_vec(),
+            });
+        }
+        renamed.push((*name, shape.to_vec()));
+    }
+    encode(parameters, |index| renamed[index].clone())
+}
+
 /// The parameters as a safetensors file.
 ///
 /// # Errors
@@ -128,6 +158,18 @@ fn dtype<T: Scalar>() -> Dtype {
 /// [`LoadError::NonFinite`] for a parameter that is NaN or infinite, and
 /// [`LoadError::Format`] if the safetensors writer fails (it does not for valid layouts).
 pub fn to_bytes<P: Parameters>(parameters: &P) -> Result<Vec<u8>, LoadError> {
+    encode(parameters, |index| {
+        let info = &P::LAYOUT[index];
+        (info.name, info.shape.to_vec())
+    })
+}
+
+/// The parameters as a safetensors file, each tensor under the name and shape that
+/// `name_and_shape` gives the parameter at its index in the layout.
+fn encode<'n, P: Parameters>(
+    parameters: &P,
+    name_and_shape: impl Fn(usize) -> (&'n str, Vec<usize>),
+) -> Result<Vec<u8>, LoadError> {
     if let Some((name, value)) = parameters.first_non_finite() {
         return Err(LoadError::NonFinite {
             name,
@@ -136,7 +178,7 @@ pub fn to_bytes<P: Parameters>(parameters: &P) -> Result<Vec<u8>, LoadError> {
     }
     let width = core::mem::size_of::<P::Scalar>();
     let mut encoded = Vec::with_capacity(P::LAYOUT.len());
-    for (info, values) in parameters.tensors() {
+    for (index, (info, values)) in parameters.tensors().enumerate() {
         let mut bytes = Vec::with_capacity(info.len() * width);
         for &value in values {
             if width == 4 {
@@ -145,13 +187,12 @@ pub fn to_bytes<P: Parameters>(parameters: &P) -> Result<Vec<u8>, LoadError> {
                 bytes.extend_from_slice(&value.to_f64().to_le_bytes());
             }
         }
-        encoded.push((info, bytes));
+        encoded.push((name_and_shape(index), bytes));
     }
     let views = encoded
         .iter()
-        .map(|(info, bytes)| {
-            TensorView::new(dtype::<P::Scalar>(), info.shape.to_vec(), bytes)
-                .map(|view| (info.name, view))
+        .map(|((name, shape), bytes)| {
+            TensorView::new(dtype::<P::Scalar>(), shape.clone(), bytes).map(|view| (*name, view))
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| LoadError::Format(error.to_string()))?;
@@ -169,6 +210,21 @@ pub enum NonFinite {
     Allow,
 }
 
+/// How a file's tensor names map to the network's parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names<'a> {
+    /// The network's own names, as [`to_bytes`] writes them.
+    Same,
+    /// `(name in the file, parameter)` pairs, such as `("fc1.weight", "W1")`; every
+    /// parameter needs one.
+    Map(&'a [(&'a str, &'a str)]),
+    /// A PyTorch `state_dict` taken in module order: the file's names sorted as PyTorch
+    /// lists them (numeric path components as numbers, `weight` before `bias`), matched to
+    /// the parameters in their flat order. For an `nn.Sequential` of `Linear` layers
+    /// (`0.weight`, `0.bias`, `2.weight`, ...) against `W1, b1, W2, b2, ...`.
+    PyTorchOrder,
+}
+
 /// Parameters read from a safetensors file, which must hold exactly the network's tensors
 /// with their shapes and dtype, and only finite values.
 ///
@@ -184,9 +240,50 @@ pub fn from_bytes<P: Parameters + Default>(bytes: &[u8]) -> Result<P, LoadError>
     Ok(parameters)
 }
 
-/// Overwrites `parameters` from a safetensors file, which must hold exactly the network's
-/// tensors with their shapes and dtype; `non_finite` says whether NaN and infinities are
-/// refused.
+/// [`load_into`] with the network's own names.
+///
+/// # Errors
+///
+/// As [`load_named`].
+pub fn load_into<P: Parameters>(
+    parameters: &mut P,
+    bytes: &[u8],
+    non_finite: NonFinite,
+) -> Result<(), LoadError> {
+    load_named(parameters, bytes, Names::Same, non_finite)
+}
+
+/// Overwrites `parameters` from a safetensors file, which must hold exactly one tensor per
+/// parameter, named as `names` says, with its shape and dtype; `non_finite` says whether
+/// NaN and infinities are refused. A shape may differ from the parameter's only by axes of
+/// length 1 (PyTorch's `Linear(16, 1).weight` is `[1, 16]` where the network's `u` is
+/// `[16]`, its bias `[1]` where `c` is `[]`).
+///
+/// ```
+/// use backprop_runtime::network;
+/// use backprop_runtime::safetensors::{load_named, Names, NonFinite};
+///
+/// network! {
+///     /// 3 -> 2 tanh -> 1, as `nn.Sequential(Linear(3, 2), Tanh(), Linear(2, 1))`.
+///     pub struct Net<f32> {
+///         input x[3];
+///         layer h[2] = tanh(W1 * x + b1);
+///         output o = identity(w2 * h + b2);
+///         loss half_squared_error;
+///     }
+/// }
+///
+/// // A state dict as PyTorch names and shapes it.
+/// let torch = Net { W1: [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], b1: [0.5, -0.5], w2: [1.0, -1.0], b2: 0.25 };
+/// let file = backprop_runtime::safetensors::to_bytes_named(&torch, &[
+///     ("0.weight", "W1", &[2, 3]), ("0.bias", "b1", &[2]),
+///     ("2.weight", "w2", &[1, 2]), ("2.bias", "b2", &[1]),
+/// ])?;
+/// let mut net = Net::default();
+/// load_named(&mut net, &file, Names::PyTorchOrder, NonFinite::Reject)?;
+/// assert_eq!(net, torch);
+/// # Ok::<(), backprop_runtime::safetensors::LoadError>(())
+/// ```
 ///
 /// # Errors
 ///
@@ -194,21 +291,24 @@ pub fn from_bytes<P: Parameters + Default>(bytes: &[u8]) -> Result<P, LoadError>
 /// the network's parameter order), then a tensor the network does not have, then a value
 /// that is not finite. Everything is checked before anything is written: on error,
 /// `parameters` is unchanged.
-pub fn load_into<P: Parameters>(
+pub fn load_named<P: Parameters>(
     parameters: &mut P,
     bytes: &[u8],
+    names: Names,
     non_finite: NonFinite,
 ) -> Result<(), LoadError> {
     let file =
         SafeTensors::deserialize(bytes).map_err(|error| LoadError::Format(error.to_string()))?;
+    let file_names = file_names::<P>(&file, names)?;
     let tensors = P::LAYOUT
         .iter()
-        .map(|info| matching_tensor::<P::Scalar>(&file, info))
+        .zip(&file_names)
+        .map(|(info, name)| matching_tensor::<P::Scalar>(&file, info, name))
         .collect::<Result<Vec<_>, _>>()?;
     let mut unexpected: Vec<&str> = file
         .names()
         .into_iter()
-        .filter(|name| P::LAYOUT.iter().all(|info| info.name != *name))
+        .filter(|name| file_names.iter().all(|mapped| mapped != *name))
         .collect();
     unexpected.sort_unstable();
     if let Some(name) = unexpected.first() {
@@ -235,15 +335,60 @@ pub fn load_into<P: Parameters>(
     Ok(())
 }
 
-/// The bytes of the tensor for `info`, once its presence, shape and dtype are checked.
+/// The name in the file of each parameter, in flat order.
+fn file_names<P: Parameters>(file: &SafeTensors, names: Names) -> Result<Vec<String>, LoadError> {
+    match names {
+        Names::Same => Ok(P::LAYOUT.iter().map(|info| info.name.to_string()).collect()),
+        Names::Map(pairs) => P::LAYOUT
+            .iter()
+            .map(|info| {
+                pairs
+                    .iter()
+                    .find(|(_, parameter)| *parameter == info.name)
+                    .map(|(in_file, _)| (*in_file).to_string())
+                    .ok_or(LoadError::Missing { name: info.name })
+            })
+            .collect(),
+        Names::PyTorchOrder => {
+            let mut in_file: Vec<&str> = file.names();
+            in_file.sort_by(|a, b| module_order(a).cmp(&module_order(b)));
+            let mut ordered = in_file.into_iter().map(str::to_string);
+            P::LAYOUT
+                .iter()
+                .map(|info| ordered.next().ok_or(LoadError::Missing { name: info.name }))
+                .collect()
+        }
+    }
+}
+
+/// A state-dict name as PyTorch orders it: path components compared as numbers where they
+/// are numbers, and a module's `weight` before its `bias`.
+fn module_order(name: &str) -> Vec<(u8, u64, &str)> {
+    name.split('.')
+        .map(|part| match (part.parse::<u64>(), part) {
+            (Ok(number), _) => (0, number, ""),
+            (Err(_), "weight") => (1, 0, ""),
+            (Err(_), "bias") => (2, 0, ""),
+            (Err(_), other) => (3, 0, other),
+        })
+        .collect()
+}
+
+/// A shape without its axes of length 1.
+fn squeezed(shape: &[usize]) -> impl Iterator<Item = usize> + '_ {
+    shape.iter().copied().filter(|&axis| axis != 1)
+}
+
+/// The bytes of the tensor `name` for `info`, once its presence, shape and dtype are checked.
 fn matching_tensor<'a, T: Scalar>(
     file: &SafeTensors<'a>,
     info: &ParameterInfo,
+    name: &str,
 ) -> Result<&'a [u8], LoadError> {
     let tensor = file
-        .tensor(info.name)
+        .tensor(name)
         .map_err(|_| LoadError::Missing { name: info.name })?;
-    if tensor.shape() != info.shape {
+    if !squeezed(tensor.shape()).eq(squeezed(info.shape)) {
         return Err(LoadError::Shape {
             name: info.name,
             expected: info.shape.to_vec(),
