@@ -53,8 +53,8 @@ where
     let (trace_a, trace_b) = (plain.forward(input), hostile.forward(input));
     assert_same_bits("trace", trace_a.values(), trace_b.values());
     assert_eq!(
-        A::loss(&trace_a, target).to_bits(),
-        B::loss(&trace_b, target).to_bits(),
+        A::trace_loss(&trace_a, target).to_bits(),
+        B::trace_loss(&trace_b, target).to_bits(),
         "loss"
     );
     let (grads_a, grads_b) = (

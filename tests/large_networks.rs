@@ -72,7 +72,7 @@ fn mean_loss<N: Network>(net: &N, inputs: &[N::Input], targets: &[N::Target]) ->
     let total: f64 = inputs
         .iter()
         .zip(targets)
-        .map(|(input, target)| N::loss(&net.forward(input), target).to_f64())
+        .map(|(input, target)| net.loss(input, target).to_f64())
         .sum();
     total / inputs.len() as f64
 }

@@ -163,7 +163,7 @@ fn trait_stubs(names: &StubNames) -> TokenStream {
             const DOT: &'static ::core::primitive::str = "";
             fn forward(&self, input: &Self::Input) -> #trace { #body }
             fn output(trace: &#trace) -> Self::Output { #body }
-            fn loss(trace: &#trace, target: &Self::Target) -> #scalar { #body }
+            fn trace_loss(trace: &#trace, target: &Self::Target) -> #scalar { #body }
             fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) { #body }
         }
     }

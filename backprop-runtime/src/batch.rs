@@ -42,7 +42,7 @@ fn accumulate<N: Network>(
     let mut loss = N::Scalar::zero();
     for (input, target) in inputs.iter().zip(targets) {
         let trace = network.forward(input);
-        loss = loss + N::loss(&trace, target) * scale;
+        loss = loss + N::trace_loss(&trace, target) * scale;
         network.backward_accumulate(&trace, target, grads);
     }
     loss

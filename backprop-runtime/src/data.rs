@@ -3,8 +3,7 @@
 
 use core::fmt;
 
-use crate::loss::argmax;
-use crate::{ClassTarget, Error, Network, Scalar};
+use crate::{Classifier, Error, Network, Scalar};
 
 /// Paired inputs and targets, borrowed from the caller's slices: nothing is copied.
 pub struct Dataset<'a, N: Network> {
@@ -141,7 +140,7 @@ pub fn mean_loss<N: Network>(network: &N, data: &Dataset<N>) -> Result<f64, Erro
     let mut mean = 0.0;
     for (input, target) in data.inputs.iter().zip(data.targets) {
         N::validate_target(target)?;
-        mean += N::loss(&network.forward(input), target).to_f64() * scale;
+        mean += network.loss(input, target).to_f64() * scale;
     }
     Ok(mean)
 }
@@ -152,13 +151,7 @@ pub fn mean_loss<N: Network>(network: &N, data: &Dataset<N>) -> Result<f64, Erro
 /// # Errors
 ///
 /// [`Error::EmptyBatch`] for an empty set.
-pub fn accuracy<N, const K: usize>(network: &N, data: &Dataset<N>) -> Result<f64, Error>
-where
-    N: Network<
-        Target = ClassTarget<<N as crate::Parameters>::Scalar, K>,
-        Output = [<N as crate::Parameters>::Scalar; K],
-    >,
-{
+pub fn accuracy<N: Classifier>(network: &N, data: &Dataset<N>) -> Result<f64, Error> {
     if data.is_empty() {
         return Err(Error::EmptyBatch);
     }
@@ -167,25 +160,24 @@ where
         .iter()
         .zip(data.targets)
         .filter(|(input, target)| {
-            argmax(&network.predict(input)).is_some_and(|class| Some(class) == target.class())
+            let predicted = network.predict_class(input);
+            predicted.is_some() && predicted == N::target_class(target)
         })
         .count();
     Ok(correct as f64 / data.len() as f64)
 }
 
-/// `counts[true class][predicted class]` over a data set. A sample whose outputs or target
-/// distribution hold a NaN has no class and is counted in no cell.
-pub fn confusion_matrix<N, const K: usize>(network: &N, data: &Dataset<N>) -> [[usize; K]; K]
-where
-    N: Network<
-        Target = ClassTarget<<N as crate::Parameters>::Scalar, K>,
-        Output = [<N as crate::Parameters>::Scalar; K],
-    >,
-{
+/// `counts[true class][predicted class]` over a data set, for a classifier of `K` classes.
+/// A sample whose outputs or target distribution hold a NaN has no class and is counted in
+/// no cell.
+pub fn confusion_matrix<N: Classifier, const K: usize>(
+    network: &N,
+    data: &Dataset<N>,
+) -> [[usize; K]; K] {
     let mut counts = [[0; K]; K];
     for (input, target) in data.inputs.iter().zip(data.targets) {
-        let predicted = argmax(&network.predict(input));
-        if let (Some(truth), Some(predicted)) = (target.class(), predicted) {
+        let classes = (N::target_class(target), network.predict_class(input));
+        if let (Some(truth), Some(predicted)) = classes {
             if let Some(cell) = counts.get_mut(truth).and_then(|row| row.get_mut(predicted)) {
                 *cell += 1;
             }

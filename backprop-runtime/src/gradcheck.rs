@@ -62,7 +62,7 @@ pub fn gradcheck<N: Network>(network: &N, input: &N::Input, target: &N::Target) 
         let scale = original.abs().max(N::Scalar::one());
         let mut loss_at = |step: N::Scalar, multiple: f64| {
             probe.as_mut_slice()[index] = original + step * scale * N::Scalar::from_f64(multiple);
-            N::loss(&probe.forward(input), target).to_f64()
+            N::trace_loss(&probe.forward(input), target).to_f64()
         };
         // Second order with a small step: robust next to a kink (relu at 0).
         let second_order =

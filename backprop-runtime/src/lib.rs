@@ -189,7 +189,7 @@ pub use gradcheck::{gradcheck, GradCheck};
 pub use heap::zeroed_box;
 pub use heap::{FlatLayout, STACK_BUFFER_LIMIT};
 pub use loss::ClassTarget;
-pub use network::{Network, ParameterInfo, ParameterKind, Parameters};
+pub use network::{Classifier, Network, ParameterInfo, ParameterKind, Parameters};
 pub use scalar::{Scalar, ScalarKind};
 #[cfg(feature = "serde")]
 pub use serde_support::deserialize_allowing_non_finite;
@@ -234,8 +234,8 @@ pub mod __private {
     #[cfg(feature = "alloc")]
     pub use crate::zeroed_box;
     pub use crate::{
-        sgd_update, train_batch, train_step, ClassTarget, Error, FlatLayout, Network,
-        ParameterInfo, ParameterKind, Parameters,
+        sgd_update, train_batch, train_step, ClassTarget, Classifier, Error, FlatLayout,
+        Network, ParameterInfo, ParameterKind, Parameters,
     };
     #[cfg(feature = "alloc")]
     pub use alloc::boxed::Box;

@@ -200,8 +200,8 @@ pub trait Network: Parameters + FlatLayout + Clone + Default {
     /// The outputs recorded in a trace.
     fn output(trace: &Self::Trace) -> Self::Output;
 
-    /// The loss `J` of a forward pass against its target.
-    fn loss(trace: &Self::Trace, target: &Self::Target) -> Self::Scalar;
+    /// The loss `J` of a forward pass against its target (what `NetTrace::loss` computes).
+    fn trace_loss(trace: &Self::Trace, target: &Self::Target) -> Self::Scalar;
 
     /// Adds `dJ/dparameter` for every parameter, from a forward pass and its target, to
     /// `grads`: the building block of mini-batches, which sum gradients without copying.
@@ -239,6 +239,25 @@ pub trait Network: Parameters + FlatLayout + Clone + Default {
         Self::output(&self.forward(input))
     }
 
+    /// The loss `J` of the network on one sample, as `Net::loss` computes it.
+    fn loss(&self, input: &Self::Input, target: &Self::Target) -> Self::Scalar {
+        Self::trace_loss(&self.forward(input), target)
+    }
+
+    /// One step of mini-batch gradient descent; see [`crate::train_batch`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::train_batch`]; on error the parameters are unchanged.
+    fn train_batch(
+        &mut self,
+        inputs: &[Self::Input],
+        targets: &[Self::Target],
+        learning_rate: Self::Scalar,
+    ) -> Result<Self::Scalar, Error> {
+        crate::train_batch(self, inputs, targets, learning_rate)
+    }
+
     /// One step of stochastic gradient descent on one sample; see [`crate::train_step`].
     ///
     /// # Errors
@@ -265,4 +284,65 @@ pub trait Network: Parameters + FlatLayout + Clone + Default {
             found: input.len(),
         })
     }
+}
+
+/// A network with a `softmax_cross_entropy` loss: its outputs are the logits of classes.
+/// `network!` implements it for every such network, so generic code can ask any
+/// classifier for classes and probabilities.
+///
+/// A training function for any classifier, with any optimizer:
+///
+/// ```
+/// use backprop_runtime::optim::{Optimizer, Sgd};
+/// use backprop_runtime::{network, train_batch_with, Classifier, ClassTarget, Error};
+///
+/// /// Trains until every sample is classified right (or `epochs` run out); returns the
+/// /// epochs it took.
+/// fn train_until_right<N: Classifier>(
+///     net: &mut N,
+///     optimizer: &mut impl Optimizer<N>,
+///     inputs: &[N::Input],
+///     targets: &[N::Target],
+///     epochs: usize,
+/// ) -> Result<Option<usize>, Error> {
+///     for epoch in 0..epochs {
+///         let right = inputs.iter().zip(targets).all(|(input, target)| {
+///             net.predict_class(input).is_some() && net.predict_class(input) == N::target_class(target)
+///         });
+///         if right {
+///             return Ok(Some(epoch));
+///         }
+///         train_batch_with(net, optimizer, inputs, targets)?;
+///     }
+///     Ok(None)
+/// }
+///
+/// network! {
+///     /// Two features, two classes.
+///     pub struct Tiny<f32> {
+///         input x[2];
+///         output logits[2] = identity(W * x + b);
+///         loss softmax_cross_entropy;
+///     }
+/// }
+///
+/// let inputs = [[1.0, 0.0], [0.0, 1.0]];
+/// let targets = [ClassTarget::Index(0), ClassTarget::Index(1)];
+/// let mut net = Tiny::default();
+/// let mut sgd = Sgd::new(0.5)?;
+/// let epochs = train_until_right(&mut net, &mut sgd, &inputs, &targets, 100)?;
+/// assert!(epochs.is_some());
+/// # Ok::<(), Error>(())
+/// ```
+pub trait Classifier: Network {
+    /// The most probable class for an input (the first on ties), or `None` if an output is
+    /// NaN.
+    fn predict_class(&self, input: &Self::Input) -> Option<usize>;
+
+    /// The probability of each class for an input: the softmax of the outputs.
+    fn probabilities(&self, input: &Self::Input) -> Self::Output;
+
+    /// The class a target names (the most probable one of a distribution), or `None` for a
+    /// distribution with a NaN.
+    fn target_class(target: &Self::Target) -> Option<usize>;
 }

@@ -89,7 +89,7 @@ pub fn train_step_with<N: Network, O: crate::optim::Optimizer<N>>(
 ) -> Result<N::Scalar, Error> {
     N::validate_target(target)?;
     let trace = network.forward(input);
-    let loss = N::loss(&trace, target);
+    let loss = N::trace_loss(&trace, target);
     if !loss.is_finite() {
         return Err(Error::NonFiniteLoss {
             loss: loss.to_f64(),

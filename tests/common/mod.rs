@@ -114,8 +114,8 @@ where
             );
         }
         let (n, w) = (
-            Narrow::loss(&narrow_trace, &narrow_target),
-            Wide::loss(&wide_trace, &wide_target),
+            Narrow::trace_loss(&narrow_trace, &narrow_target),
+            Wide::trace_loss(&wide_trace, &wide_target),
         );
         assert!(
             close(n, w),

@@ -89,6 +89,25 @@ fn network(ctx: &Context) -> TokenStream {
             }
         }
     });
+    let classifier = ctx.model.loss.is_categorical().then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #private::Classifier for #name {
+                #[inline]
+                fn predict_class(&self, input: &Self::Input) -> ::core::option::Option<::core::primitive::usize> {
+                    #name::predict_class(self, input)
+                }
+                #[inline]
+                fn probabilities(&self, input: &Self::Input) -> Self::Output {
+                    #name::probabilities(self, input)
+                }
+                #[inline]
+                fn target_class(target: &Self::Target) -> ::core::option::Option<::core::primitive::usize> {
+                    target.class()
+                }
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #private::Network for #name {
@@ -110,7 +129,7 @@ fn network(ctx: &Context) -> TokenStream {
                 trace.output()
             }
             #[inline]
-            fn loss(trace: &#trace, target: &Self::Target) -> #scalar {
+            fn trace_loss(trace: &#trace, target: &Self::Target) -> #scalar {
                 trace.loss(target)
             }
             #[inline]
@@ -123,5 +142,7 @@ fn network(ctx: &Context) -> TokenStream {
             }
             #validate_target
         }
+
+        #classifier
     }
 }

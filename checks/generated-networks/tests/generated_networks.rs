@@ -392,7 +392,7 @@ fn check<A, B>(
     }
     let (a, b) = (plain.forward(input), hostile.forward(input));
     same_bits("trace", &trace_a(&a), &trace_b(&b));
-    same_bits("loss", &[A::loss(&a, target)], &[B::loss(&b, target)]);
+    same_bits("loss", &[A::trace_loss(&a, target)], &[B::trace_loss(&b, target)]);
     same_bits(
         "gradient",
         plain.backward(&a, target).as_slice(),
