@@ -147,7 +147,7 @@ fn loading_into_a_network_is_all_or_nothing_and_non_finite_values_are_an_opt_in(
     let mut late_nan = complete();
     late_nan[3].2[0] = f32::NAN;
     let mut late_shape = complete();
-    late_shape[3].1 = vec![1];
+    late_shape[3] = ("c", vec![2], vec![0.5, 0.5]);
     let mut extra = complete();
     extra.push(("zzz", vec![], vec![1.0]));
     for bad in [late_nan.clone(), late_shape, extra] {

@@ -234,8 +234,8 @@ pub mod __private {
     #[cfg(feature = "alloc")]
     pub use crate::zeroed_box;
     pub use crate::{
-        sgd_update, train_batch, train_step, ClassTarget, Classifier, Error, FlatLayout,
-        Network, ParameterInfo, ParameterKind, Parameters,
+        sgd_update, train_batch, train_step, ClassTarget, Classifier, Error, FlatLayout, Network,
+        ParameterInfo, ParameterKind, Parameters,
     };
     #[cfg(feature = "alloc")]
     pub use alloc::boxed::Box;
