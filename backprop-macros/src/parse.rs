@@ -35,12 +35,14 @@ mod keyword {
 }
 
 /// A whole `network!` invocation.
+#[derive(Clone)]
 pub(crate) struct NetworkDef {
     pub(crate) header: Header,
     pub(crate) statements: Vec<Statement>,
 }
 
 /// Everything before the body: `#[doc] pub struct Name<f64>`.
+#[derive(Clone)]
 pub(crate) struct Header {
     /// The attributes passed on to the parameter struct (`#[backprop(...)]` taken out).
     pub(crate) attrs: Vec<Attribute>,
@@ -49,9 +51,21 @@ pub(crate) struct Header {
     pub(crate) scalar: Type,
     /// The path of the runtime crate, from `#[backprop(crate = path)]`.
     pub(crate) runtime: Option<syn::Path>,
+    /// The companions asked for by `#[backprop(variant(Name, scalar = f64, precision = fast))]`.
+    pub(crate) variants: Vec<Variant>,
+}
+
+/// A companion network of the same topology in another scalar type or precision.
+#[derive(Clone)]
+pub(crate) struct Variant {
+    pub(crate) name: Ident,
+    pub(crate) scalar: Option<Type>,
+    /// `fast` or `exact`, checked as a `precision` statement is.
+    pub(crate) precision: Option<Ident>,
 }
 
 /// One `;`-terminated statement of the body.
+#[derive(Clone)]
 pub(crate) enum Statement {
     Input(InputDecl),
     Neuron(NeuronDecl),
@@ -61,6 +75,7 @@ pub(crate) enum Statement {
 }
 
 /// `precision fast;` or `precision exact;`
+#[derive(Clone)]
 pub(crate) struct PrecisionDecl {
     pub(crate) keyword: Span,
     pub(crate) value: Ident,
@@ -74,6 +89,7 @@ pub(crate) struct Dim {
 }
 
 /// `input x1, x2, pixels[64];`
+#[derive(Clone)]
 pub(crate) struct InputDecl {
     pub(crate) docs: Vec<Attribute>,
     pub(crate) names: Vec<(Ident, Option<Dim>)>,
@@ -81,6 +97,7 @@ pub(crate) struct InputDecl {
 
 /// `activation softsign(z) = z / (1.0 + abs(z));`, kept as tokens: formulas are read when
 /// the activations declared before them are known.
+#[derive(Clone)]
 pub(crate) struct ActivationDecl {
     pub(crate) name: Ident,
     pub(crate) variable: Ident,
@@ -100,6 +117,7 @@ pub(crate) enum NeuronKind {
 }
 
 /// `neuron h = tanh(w * x + b);`, `layer h[32] = ...;` or `output o = ...;`
+#[derive(Clone)]
 pub(crate) struct NeuronDecl {
     pub(crate) docs: Vec<Attribute>,
     pub(crate) kind: NeuronKind,
@@ -112,6 +130,7 @@ pub(crate) struct NeuronDecl {
 }
 
 /// One term of a neuron's sum.
+#[derive(Clone)]
 pub(crate) enum Term {
     /// `weight * source` or `weight * source[index]`: a trainable weight (of an optional
     /// declared shape) on the edge from `source`, or from one element of it.
@@ -129,6 +148,7 @@ pub(crate) enum Term {
 }
 
 /// `loss half_squared_error;`
+#[derive(Clone)]
 pub(crate) struct LossDecl {
     pub(crate) keyword: Span,
     pub(crate) name: Ident,
@@ -145,7 +165,10 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Option<NetworkD
         }
     };
     let mut header = header;
-    header.runtime = take_options(&mut header.attrs, errors);
+    let options = take_options(&mut header.attrs, errors);
+    header.runtime = options.runtime;
+    header.variants = options.variants;
+    check_variants(&mut header, errors);
     let statements = split_statements(body, errors)
         .into_iter()
         .filter_map(|chunk| match Statement::parse.parse2(chunk) {
@@ -191,16 +214,30 @@ fn parse_header(input: ParseStream) -> syn::Result<(Header, TokenStream)> {
             name,
             scalar,
             runtime: None,
+            variants: Vec::new(),
         },
         body,
     ))
 }
 
-/// Takes the macro's own `#[backprop(crate = path)]` out of the network's attributes and
-/// rejects layout attributes: the flat view of the generated structs relies on the layout
-/// the macro chooses (`#[repr(C)]`, fields of one scalar type).
-fn take_options(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<syn::Path> {
-    let mut runtime = None;
+/// What `#[backprop(...)]` attributes ask for.
+#[derive(Default)]
+struct Options {
+    runtime: Option<syn::Path>,
+    variants: Vec<Variant>,
+}
+
+/// One `#[backprop(...)]` attribute's content.
+enum BackpropOption {
+    Runtime(syn::Path),
+    Variant(Box<Variant>),
+}
+
+/// Takes the macro's own `#[backprop(crate = path)]` and `#[backprop(variant(...))]` out of
+/// the network's attributes and rejects layout attributes: the flat view of the generated
+/// structs relies on the layout the macro chooses (`#[repr(C)]`, fields of one scalar type).
+fn take_options(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Options {
+    let mut options = Options::default();
     attrs.retain(|attr| {
         if attr.path().is_ident("repr") {
             errors.push(syn::Error::new_spanned(
@@ -212,28 +249,103 @@ fn take_options(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<syn::
         if !attr.path().is_ident("backprop") {
             return true;
         }
-        let parsed = attr.parse_args_with(|input: ParseStream| {
-            input.parse::<Token![crate]>().map_err(|_| {
-                input.error("expected `crate = path`, as in `#[backprop(crate = ::my_backprop)]`")
-            })?;
-            input.parse::<Token![=]>()?;
-            let path = input.call(syn::Path::parse_mod_style)?;
-            if !input.is_empty() {
-                return Err(input.error("expected the end of `#[backprop(crate = path)]`"));
+        match attr.parse_args_with(parse_option) {
+            Ok(BackpropOption::Runtime(path)) if options.runtime.is_some() => {
+                errors.push(syn::Error::new_spanned(
+                    path,
+                    "the runtime's path is already given; keep one `#[backprop(crate = ...)]`",
+                ));
             }
-            Ok(path)
-        });
-        match parsed {
-            Ok(path) if runtime.is_some() => errors.push(syn::Error::new_spanned(
-                path,
-                "the runtime's path is already given; keep one `#[backprop(crate = ...)]`",
-            )),
-            Ok(path) => runtime = Some(path),
+            Ok(BackpropOption::Runtime(path)) => options.runtime = Some(path),
+            Ok(BackpropOption::Variant(variant)) => options.variants.push(*variant),
             Err(error) => errors.push(error),
         }
         false
     });
-    runtime
+    options
+}
+
+/// `crate = path` or `variant(Name, scalar = f64, precision = fast)`.
+fn parse_option(input: ParseStream) -> syn::Result<BackpropOption> {
+    const EXPECTED: &str =
+        "expected `crate = path` or `variant(Name, scalar = f64, precision = fast)`";
+    if input.peek(Token![crate]) {
+        input.parse::<Token![crate]>()?;
+        input.parse::<Token![=]>()?;
+        let path = input.call(syn::Path::parse_mod_style)?;
+        if !input.is_empty() {
+            return Err(input.error("expected the end of `#[backprop(crate = path)]`"));
+        }
+        return Ok(BackpropOption::Runtime(path));
+    }
+    let keyword: Ident = input.parse().map_err(|_| input.error(EXPECTED))?;
+    if keyword != "variant" {
+        return Err(syn::Error::new(keyword.span(), EXPECTED));
+    }
+    let content;
+    syn::parenthesized!(content in input);
+    let name = parse_name(&content)?;
+    let mut variant = Variant {
+        name,
+        scalar: None,
+        precision: None,
+    };
+    while !content.is_empty() {
+        content.parse::<Token![,]>()?;
+        if content.is_empty() {
+            break;
+        }
+        let key: Ident = content.parse()?;
+        content.parse::<Token![=]>()?;
+        match key.to_string().as_str() {
+            "scalar" if variant.scalar.is_none() => variant.scalar = Some(content.parse()?),
+            "precision" if variant.precision.is_none() => {
+                variant.precision = Some(content.parse()?);
+            }
+            "scalar" | "precision" => {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("`{key}` is already given"),
+                ))
+            }
+            _ => {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown variant setting `{key}`: expected `scalar` or `precision`"),
+                ))
+            }
+        }
+    }
+    if !input.is_empty() {
+        return Err(input.error("expected the end of `#[backprop(variant(...))]`"));
+    }
+    if variant.scalar.is_none() && variant.precision.is_none() {
+        return Err(syn::Error::new(
+            variant.name.span(),
+            "a variant changes the scalar type, the precision or both: `variant(Name, scalar = f64)`, `variant(Name, precision = fast)`",
+        ));
+    }
+    Ok(BackpropOption::Variant(Box::new(variant)))
+}
+
+/// A variant's name must differ from the network's and from every other variant's; one
+/// that does not is reported and dropped, so that it makes no second set of types.
+fn check_variants(header: &mut Header, errors: &mut Errors) {
+    let mut kept: Vec<Variant> = Vec::new();
+    for variant in std::mem::take(&mut header.variants) {
+        if variant.name == header.name || kept.iter().any(|other| other.name == variant.name) {
+            errors.push(syn::Error::new(
+                variant.name.span(),
+                format!(
+                    "the name `{}` is already taken by this network or another variant",
+                    variant.name
+                ),
+            ));
+        } else {
+            kept.push(variant);
+        }
+    }
+    header.variants = kept;
 }
 
 /// A name of the DSL. A raw identifier is kept raw only where it must be (`r#type`); `r#x`

@@ -42,6 +42,10 @@ pub const TOLERANCE_F64: f64 = 1e-6;
 /// precise verdict, check the same declaration in `f64`.
 pub const TOLERANCE_F32: f64 = 5e-2;
 
+/// What a correct `f32` backward pass reaches against `f64` finite differences
+/// ([`gradcheck_in`]): its own rounding, a few `f32` ulps, with room for long sums.
+pub const TOLERANCE_WIDE: f64 = 1e-4;
+
 impl GradCheck {
     /// Whether the worst relative error is within the tolerance of the network's scalar
     /// type (a NaN error never passes).
@@ -83,16 +87,78 @@ impl fmt::Display for GradCheck {
 /// The network itself is not changed (the differences are taken on a copy).
 pub fn gradcheck<N: Network>(network: &N, input: &N::Input, target: &N::Target) -> GradCheck {
     let analytic = network.backward(&network.forward(input), target);
-    let mut probe = network.clone();
-    let small = N::Scalar::epsilon().cbrt();
-    let large = N::Scalar::epsilon().powf(N::Scalar::from_f64(0.2));
+    let analytic = |index: usize| analytic.as_slice()[index].to_f64();
+    compare(
+        network.clone(),
+        input,
+        target,
+        analytic,
+        tolerance::<N::Scalar>(),
+    )
+}
+
+/// [`gradcheck`] of an `f32` network whose finite differences are taken in `W`, its `f64`
+/// variant (`#[backprop(variant(NetF64, scalar = f64))]`): the backward pass of `network`
+/// itself is checked, against differences precise enough to judge it, with
+/// [`TOLERANCE_WIDE`].
+///
+/// ```
+/// use backprop_runtime::{gradcheck::gradcheck_in, network, ClassTarget};
+///
+/// network! {
+///     /// A relu classifier in f32, with an f64 variant for checking.
+///     #[backprop(variant(ClassifierF64, scalar = f64))]
+///     pub struct Classifier<f32> {
+///         input x[3];
+///         layer h[8] = relu(W1 * x + b1);
+///         output logits[3] = identity(W2 * h + b2);
+///         loss softmax_cross_entropy;
+///     }
+/// }
+///
+/// let mut net = Classifier::default();
+/// for (k, w) in net.as_mut_slice().iter_mut().enumerate() {
+///     *w = ((k * 37 % 17) as f32 - 8.0) / 10.0;
+/// }
+/// let check = gradcheck_in::<ClassifierF64, _>(&net, &[0.3, -1.2, 0.8], &ClassTarget::Index(2));
+/// assert!(check.passes(), "{check}");
+/// ```
+pub fn gradcheck_in<W, N>(network: &N, input: &N::Input, target: &N::Target) -> GradCheck
+where
+    N: Network,
+    W: Network<Scalar = f64> + for<'a> From<&'a N>,
+    N::Input: Cast<W::Input>,
+    N::Target: Cast<W::Target>,
+{
+    let analytic = network.backward(&network.forward(input), target);
+    let analytic = |index: usize| analytic.as_slice()[index].to_f64();
+    compare(
+        W::from(network),
+        &input.cast(),
+        &target.cast(),
+        analytic,
+        TOLERANCE_WIDE,
+    )
+}
+
+/// Judges `analytic(index)`, the gradient of every parameter, against finite differences
+/// of `probe`'s loss.
+fn compare<W: Network>(
+    mut probe: W,
+    input: &W::Input,
+    target: &W::Target,
+    analytic: impl Fn(usize) -> f64,
+    tolerance: f64,
+) -> GradCheck {
+    let small = W::Scalar::epsilon().cbrt();
+    let large = W::Scalar::epsilon().powf(W::Scalar::from_f64(0.2));
     let mut worst: Option<GradCheck> = None;
-    for (index, &gradient) in analytic.as_slice().iter().enumerate() {
+    for index in 0..probe.as_slice().len() {
         let original = probe.as_slice()[index];
-        let scale = original.abs().max(N::Scalar::one());
-        let mut loss_at = |step: N::Scalar, multiple: f64| {
-            probe.as_mut_slice()[index] = original + step * scale * N::Scalar::from_f64(multiple);
-            N::trace_loss(&probe.forward(input), target).to_f64()
+        let scale = original.abs().max(W::Scalar::one());
+        let mut loss_at = |step: W::Scalar, multiple: f64| {
+            probe.as_mut_slice()[index] = original + step * scale * W::Scalar::from_f64(multiple);
+            W::trace_loss(&probe.forward(input), target).to_f64()
         };
         // Second order with a small step: robust next to a kink (relu at 0).
         let second_order =
@@ -104,14 +170,12 @@ pub fn gradcheck<N: Network>(network: &N, input: &N::Input, target: &N::Target) 
             / (12.0 * (large * scale).to_f64());
         probe.as_mut_slice()[index] = original;
         // A wrong gradient disagrees with both estimates; the closer one is kept.
-        let target_value = gradient.to_f64();
-        let numeric = if (second_order - target_value).abs() <= (fourth_order - target_value).abs()
-        {
+        let analytic = analytic(index);
+        let numeric = if (second_order - analytic).abs() <= (fourth_order - analytic).abs() {
             second_order
         } else {
             fourth_order
         };
-        let analytic = gradient.to_f64();
         let scale = analytic.abs().max(numeric.abs()).max(RELATIVE_ERROR_FLOOR);
         let relative = (analytic - numeric).abs() / scale;
         // A NaN error is the worst there is: it replaces anything and nothing replaces it.
@@ -122,11 +186,11 @@ pub fn gradcheck<N: Network>(network: &N, input: &N::Input, target: &N::Target) 
         if replaces {
             worst = Some(GradCheck {
                 worst_relative_error: relative,
-                parameter: N::name_of(index).unwrap_or("?"),
+                parameter: W::name_of(index).unwrap_or("?"),
                 index,
                 analytic,
                 numeric,
-                tolerance: tolerance::<N::Scalar>(),
+                tolerance,
             });
         }
     }
@@ -137,8 +201,32 @@ pub fn gradcheck<N: Network>(network: &N, input: &N::Input, target: &N::Target) 
         index: 0,
         analytic: 0.0,
         numeric: 0.0,
-        tolerance: tolerance::<N::Scalar>(),
+        tolerance,
     })
+}
+
+/// A value converted to another scalar type, element by element: inputs and targets of a
+/// network, for its variant in another type.
+pub trait Cast<To> {
+    /// `self` in the other type (rounded to nearest when narrowing).
+    fn cast(&self) -> To;
+}
+
+impl<A: Scalar, B: Scalar, const N: usize> Cast<[B; N]> for [A; N] {
+    fn cast(&self) -> [B; N] {
+        self.map(|value| B::from_f64(value.to_f64()))
+    }
+}
+
+impl<A: Scalar, B: Scalar, const N: usize> Cast<crate::ClassTarget<B, N>>
+    for crate::ClassTarget<A, N>
+{
+    fn cast(&self) -> crate::ClassTarget<B, N> {
+        match self {
+            crate::ClassTarget::Index(class) => crate::ClassTarget::Index(*class),
+            crate::ClassTarget::Distribution(p) => crate::ClassTarget::Distribution(p.cast()),
+        }
+    }
 }
 
 /// The tolerance of a scalar type.

@@ -94,6 +94,8 @@ mod train;
 /// network! {
 ///     /// docs, carried over to the struct
 ///     #[backprop(crate = <path to this crate>)]     (optional, for a renamed dependency)
+///     #[backprop(variant(<Name>, scalar = <f32 | f64>, precision = <exact | fast>))]
+///                                                   (optional, repeatable: companions)
 ///     <visibility> struct <Name><f32 | f64> {
 ///         activation <name>(z) = <formula> [, derivative = <formula in z and h>];
 ///         input <name>, <name>[<width>], ...;
@@ -135,6 +137,14 @@ mod train;
 /// let net = Renamed { w: 1.0, v: 2.0 };
 /// assert_eq!(net.predict(&[1.0, 3.0]), [7.0]);
 /// ```
+///
+/// # Variants
+///
+/// `#[backprop(variant(NetF64, scalar = f64))]` or `variant(NetFast, precision = fast)`
+/// declares a companion network of the same topology in another scalar type or precision,
+/// with all of its own types and methods, and `From<&Net>` conversions between every pair:
+/// train in `f32` and check gradients in `f64` ([`gradcheck::gradcheck_in`]), or switch
+/// precision in one line. Each variant is generated in full, so each costs compile time.
 ///
 /// A term `w * node` is a trainable weight on the edge from `node` (or `w * node[i]`, from
 /// one element of an array node); a bare name is the neuron's bias. Topology is what the
@@ -249,6 +259,16 @@ pub mod __private {
     };
     #[cfg(feature = "serde")]
     pub use serde;
+
+    /// Copies `source`'s parameters into `target`, each cast to `target`'s scalar type: the
+    /// conversion between a network and its `#[backprop(variant(...))]` companions, which
+    /// have the same layout.
+    pub fn cast_parameters<A: Parameters, B: Parameters>(source: &A, target: &mut B) {
+        use crate::Scalar;
+        for (to, &from) in target.as_mut_slice().iter_mut().zip(source.as_slice()) {
+            *to = B::Scalar::from_f64(from.to_f64());
+        }
+    }
 
     /// Views a parameter struct as one flat slice of its scalars.
     ///

@@ -23,11 +23,13 @@ mod step;
 mod structs;
 mod traits;
 mod types;
+mod variants;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 pub(crate) use names::{grads_struct, is_companion_name, trace_struct, COMPANION_SUFFIXES};
+pub(crate) use variants::conversions;
 
 use crate::model::Model;
 use context::Context;
