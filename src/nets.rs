@@ -32,6 +32,7 @@ network! {
 
 network! {
     /// 1 -> 16 tanh -> 16 tanh -> 1.
+    #[backprop(variant(SineFast, precision = fast))]
     pub struct Sine<f32> {
         input x;
         layer h1[16] = tanh(W1 * x + b1);
@@ -43,34 +44,12 @@ network! {
 
 network! {
     /// 64 pixels -> 32 tanh -> 10 logits.
+    #[backprop(variant(DigitsFast, precision = fast))]
     pub struct Digits<f32> {
         input pixels[64];
         layer hidden[32] = tanh(W1 * pixels + b1);
         output logits[10] = identity(W2 * hidden + b2);
         loss softmax_cross_entropy;
-    }
-}
-
-network! {
-    /// The digits classifier with the fast, vectorizable tanh.
-    pub struct DigitsFast<f32> {
-        precision fast;
-        input pixels[64];
-        layer hidden[32] = tanh(W1 * pixels + b1);
-        output logits[10] = identity(W2 * hidden + b2);
-        loss softmax_cross_entropy;
-    }
-}
-
-network! {
-    /// The sine regressor with the fast, vectorizable tanh.
-    pub struct SineFast<f32> {
-        precision fast;
-        input x;
-        layer h1[16] = tanh(W1 * x + b1);
-        layer h2[16] = tanh(W2 * h1 + b2);
-        output y = identity(w3 * h2 + b3);
-        loss mean_squared_error;
     }
 }
 
@@ -113,17 +92,8 @@ impl Xor231 {
 
 network! {
     /// A matrix, two vectors and a single value: the shapes saving and loading must keep.
+    #[backprop(variant(Saved64, scalar = f64))]
     pub struct Saved<f32> {
-        input x[3];
-        layer h[2] = tanh(W * x + b);
-        output o = identity(u * h + c);
-        loss half_squared_error;
-    }
-}
-
-network! {
-    /// [`Saved`] in f64.
-    pub struct Saved64<f64> {
         input x[3];
         layer h[2] = tanh(W * x + b);
         output o = identity(u * h + c);
