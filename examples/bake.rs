@@ -6,20 +6,10 @@
 //! that `no-std-check` (built without `std` by CI) includes and runs.
 
 use backprop_runtime::safetensors::{self, NonFinite};
-use backprop_runtime::{bake, init, network, train_step};
+use backprop_runtime::{bake, init, train_step};
+use backprop_tests::nets::Xor;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-
-network! {
-    /// XOR, neuron by neuron: the same declaration as `no-std-check`'s.
-    pub struct Xor<f32> {
-        input x1, x2;
-        neuron h1 = sigmoid(w11 * x1 + w21 * x2 + b1);
-        neuron h2 = sigmoid(w12 * x1 + w22 * x2 + b2);
-        output o = sigmoid(u1 * h1 + u2 * h2 + c);
-        loss binary_cross_entropy;
-    }
-}
 
 /// A start from which XOR's gradient descent does not stall in a local minimum.
 const SEED: u64 = 2;

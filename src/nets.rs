@@ -91,6 +91,19 @@ impl Xor231 {
 }
 
 network! {
+    /// XOR, neuron by neuron, in f32 with binary cross-entropy: the declaration that
+    /// `no-std-check` (which cannot depend on this crate) repeats, so that the trained
+    /// parameters `examples/bake.rs` bakes for it compile there and in `tests/bake.rs`.
+    pub struct Xor<f32> {
+        input x1, x2;
+        neuron h1 = sigmoid(w11 * x1 + w21 * x2 + b1);
+        neuron h2 = sigmoid(w12 * x1 + w22 * x2 + b2);
+        output o = sigmoid(u1 * h1 + u2 * h2 + c);
+        loss binary_cross_entropy;
+    }
+}
+
+network! {
     /// A matrix, two vectors and a single value: the shapes saving and loading must keep.
     #[backprop(variant(Saved64, scalar = f64))]
     pub struct Saved<f32> {

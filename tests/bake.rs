@@ -1,18 +1,7 @@
 //! Baked parameters compile back to the very network they were written from.
 
-use backprop_runtime::{bake, network, Error};
-use backprop_tests::nets::Saved;
-
-network! {
-    /// XOR, neuron by neuron: the declaration `no-std-check` and `examples/bake.rs` share.
-    pub struct Xor<f32> {
-        input x1, x2;
-        neuron h1 = sigmoid(w11 * x1 + w21 * x2 + b1);
-        neuron h2 = sigmoid(w12 * x1 + w22 * x2 + b2);
-        output o = sigmoid(u1 * h1 + u2 * h2 + c);
-        loss binary_cross_entropy;
-    }
-}
+use backprop_runtime::{bake, Error};
+use backprop_tests::nets::{Saved, Xor};
 
 // The file `no-std-check` runs without `std`, as `examples/bake.rs` wrote it.
 include!("../no-std-check/src/trained_xor.rs");
