@@ -111,3 +111,16 @@ fn seed_network_explain() {
         }
     }));
 }
+
+#[test]
+fn a_variant_in_another_scalar_type_and_its_conversions() {
+    insta::assert_snapshot!(expand_pretty(quote! {
+        /// y = tanh(w x + b), with an f64 companion.
+        #[backprop(variant(LineF64, scalar = f64))]
+        pub struct Line<f32> {
+            input x;
+            output y = tanh(w * x + b);
+            loss half_squared_error;
+        }
+    }));
+}
