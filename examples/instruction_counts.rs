@@ -20,6 +20,7 @@ fn main() {
         "digits-forward" => f64::from(digits_forward()),
         "digits-step" => f64::from(digits_step()),
         "sine-train-step" => f64::from(sine_train_step()),
+        "sine-twin-step" => f64::from(sine_twin_step()),
         "digits-train-batch" => f64::from(digits_train_batch()),
         _ => {
             eprintln!(
@@ -108,4 +109,16 @@ fn digits_train_batch() -> f32 {
         let _ = black_box(net.train_batch(black_box(&images), &labels, black_box(1e-6)));
     }
     net.b2[0]
+}
+
+/// [`sine_step`] by the hand-written twin in `src/twins.rs`, with the same weights.
+fn sine_twin_step() -> f32 {
+    let mut net = Sine::default();
+    fill(net.as_mut_slice());
+    let mut twin = net.twin();
+    for call in 0..CALLS {
+        let x = black_box(-3.0 + (call % 64) as f32 * 0.1);
+        twin.step(x, x.sin(), black_box(1e-6));
+    }
+    twin.b3
 }
