@@ -7,10 +7,10 @@ use std::ops::ControlFlow;
 use std::time::Instant;
 
 use backprop_runtime::data::accuracy;
+use backprop_runtime::fit::Progress;
 use backprop_runtime::optim::Sgd;
 use backprop_runtime::{network, ClassTarget, Dataset, Fit};
 use backprop_tests::{digits, SplitMix};
-use indicatif::{ProgressBar, ProgressStyle};
 
 network! {
     /// 64 pixels -> 32 tanh -> 10 logits, softmax cross-entropy.
@@ -45,33 +45,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let test_set = Dataset::new(&test.images, &test_targets)?;
 
     let start = Instant::now();
-    let bar = ProgressBar::new(EPOCHS as u64);
-    bar.set_style(ProgressStyle::with_template(
-        "[{bar:32}] epoch {pos}/{len}, training loss {msg}",
-    )?);
+    let progress = Progress::new(EPOCHS);
     let summary = Fit::new(EPOCHS).batch_size(BATCH).seed(SEED).run(
         &mut net,
         &mut Sgd::new(LEARNING_RATE)?,
         train_set,
         None,
         |epoch, net| {
-            bar.set_message(format!("{:.4}", epoch.train_loss));
-            bar.inc(1);
+            progress.update(epoch);
             if epoch.epoch % 10 == 0 {
                 let accuracy = accuracy(net, &test_set).unwrap_or(0.0);
-                bar.suspend(|| {
-                    println!(
-                        "epoch {:>3}: training loss {:.4}, test accuracy {:.1}%",
-                        epoch.epoch,
-                        epoch.train_loss,
-                        100.0 * accuracy
-                    );
-                });
+                progress.println(&format!(
+                    "epoch {:>3}: training loss {:.4}, test accuracy {:.1}%",
+                    epoch.epoch,
+                    epoch.train_loss,
+                    100.0 * accuracy
+                ));
             }
             ControlFlow::Continue(())
         },
     )?;
-    bar.finish_and_clear();
+    progress.finish();
 
     let seconds = start.elapsed().as_secs_f64();
     println!("trained {} epochs in {seconds:.2} s", summary.epochs);

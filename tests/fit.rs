@@ -334,3 +334,28 @@ fn optimizers_without_a_learning_rate_ignore_schedules() {
         .unwrap();
     assert_eq!(rates, [None, None]);
 }
+
+#[test]
+fn a_progress_bar_follows_the_epochs() {
+    use backprop_runtime::fit::Progress;
+
+    let (inputs, targets) = blobs(20, 7);
+    let data = Dataset::<Classifier>::new(&inputs, &targets).unwrap();
+    let progress = Progress::hidden(4);
+    let mut seen = Vec::new();
+    Fit::new(4)
+        .run(
+            &mut start(),
+            &mut Sgd::new(0.1).unwrap(),
+            data,
+            None,
+            |epoch, _| {
+                progress.update(epoch);
+                seen.push(progress.position());
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+    progress.finish();
+    assert_eq!(seen, [1, 2, 3, 4]);
+}

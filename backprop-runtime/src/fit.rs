@@ -354,3 +354,73 @@ impl<N: Network> Best<N> {
         }
     }
 }
+
+/// A terminal progress bar over the epochs of a [`Fit::run`] (feature `progress`), showing
+/// the epoch, the training loss and, if there is one, the validation loss. Call
+/// [`Progress::update`] from the run's callback and [`Progress::println`] to print above
+/// the bar.
+#[cfg(feature = "progress")]
+#[derive(Debug, Clone)]
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+}
+
+#[cfg(feature = "progress")]
+impl Progress {
+    /// A bar of `epochs` steps, drawn on standard error when it is a terminal.
+    #[must_use]
+    pub fn new(epochs: usize) -> Self {
+        Self::with_bar(indicatif::ProgressBar::new(epochs as u64))
+    }
+
+    /// A bar that is counted but never drawn (for tests and logs).
+    #[must_use]
+    pub fn hidden(epochs: usize) -> Self {
+        Self::with_bar(
+            indicatif::ProgressBar::hidden()
+                .with_position(0)
+                .with_message(""),
+        )
+        .with_length(epochs)
+    }
+
+    fn with_bar(bar: indicatif::ProgressBar) -> Self {
+        let style = indicatif::ProgressStyle::with_template("[{bar:32}] epoch {pos}/{len}, {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        Progress { bar }
+    }
+
+    fn with_length(self, epochs: usize) -> Self {
+        self.bar.set_length(epochs as u64);
+        self
+    }
+
+    /// Moves the bar to `epoch` and shows its losses.
+    pub fn update(&self, epoch: &Epoch) {
+        let message = match epoch.validation_loss {
+            Some(validation) => {
+                alloc::format!("loss {:.4}, validation {validation:.4}", epoch.train_loss)
+            }
+            None => alloc::format!("loss {:.4}", epoch.train_loss),
+        };
+        self.bar.set_message(message);
+        self.bar.set_position(epoch.epoch as u64);
+    }
+
+    /// Prints a line above the bar without tearing it.
+    pub fn println(&self, line: &str) {
+        self.bar.suspend(|| std::println!("{line}"));
+    }
+
+    /// The last epoch shown.
+    #[must_use]
+    pub fn position(&self) -> usize {
+        usize::try_from(self.bar.position()).unwrap_or(usize::MAX)
+    }
+
+    /// Removes the bar from the terminal.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

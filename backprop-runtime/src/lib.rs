@@ -57,6 +57,7 @@
 //! | `serde` | `Serialize` and `Deserialize` for generated parameter and gradient structs (needs `alloc`) |
 //! | `safetensors` | `safetensors::to_bytes` and `safetensors::from_bytes` (needs `std`) |
 //! | `rayon` | `batch_gradient_parallel` and `train_batch_parallel` (needs `std`) |
+//! | `progress` | `fit::Progress`, a terminal progress bar for `Fit::run` (indicatif) |
 //! | `explain` | a generated `explain` method that writes the backward pass of one sample with its numbers |
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
