@@ -1,7 +1,7 @@
 //! Checkpoints: a network and its optimizer saved mid-training and loaded again train on
 //! bit for bit as if they had never stopped; optimizers clone and check what they load.
 
-use backprop_runtime::optim::{Adam, Momentum, Optimizer, Rprop, Sgd};
+use backprop_runtime::optim::{Adam, Checkpoint, Momentum, Optimizer, Rprop, Sgd};
 use backprop_runtime::{network, train_batch_with, ClassTarget};
 use backprop_tests::SplitMix;
 use serde::de::DeserializeOwned;
@@ -138,4 +138,83 @@ fn bad_checkpoints_are_errors_naming_what_is_wrong() {
 
     let sgd = serde_json::from_str::<Sgd<f32>>(r#"{"learning_rate": -1.0}"#).unwrap_err();
     assert!(sgd.to_string().contains("learning rate"), "{sgd}");
+}
+
+/// As [`assert_resumes_exactly`], through safetensors files: the network's and the
+/// optimizer's.
+fn assert_resumes_exactly_from_files<O>(mut optimizer: O)
+where
+    O: Optimizer<Classifier> + Checkpoint<Classifier>,
+{
+    use backprop_runtime::safetensors;
+
+    let mut net = start();
+    train(&mut net, &mut optimizer, 5);
+    let net_file = safetensors::to_bytes(&net).unwrap();
+    let optimizer_file = safetensors::optimizer_to_bytes(&optimizer).unwrap();
+    let mut resumed_net: Classifier = safetensors::from_bytes(&net_file).unwrap();
+    let mut resumed: O = safetensors::optimizer_from_bytes(&optimizer_file).unwrap();
+
+    train(&mut net, &mut optimizer, 5);
+    train(&mut resumed_net, &mut resumed, 5);
+    assert_eq!(resumed_net, net);
+    assert_eq!(resumed.settings(), optimizer.settings());
+    assert_eq!(resumed.steps(), optimizer.steps());
+}
+
+#[test]
+fn every_optimizer_resumes_bit_for_bit_from_safetensors_files() {
+    assert_resumes_exactly_from_files(Sgd::new(0.3_f32).unwrap());
+    assert_resumes_exactly_from_files(Momentum::new(0.1, 0.9).unwrap());
+    assert_resumes_exactly_from_files(Adam::new(0.01).unwrap());
+    assert_resumes_exactly_from_files(Rprop::new());
+}
+
+#[test]
+fn an_optimizer_file_of_the_wrong_kind_or_out_of_range_is_refused() {
+    use backprop_runtime::safetensors::{self, LoadError};
+
+    let mut adam = Adam::<Classifier>::new(0.01).unwrap();
+    let mut net = start();
+    train(&mut net, &mut adam, 2);
+    let file = safetensors::optimizer_to_bytes(&adam).unwrap();
+    let names = ::safetensors::SafeTensors::deserialize(&file)
+        .unwrap()
+        .names()
+        .len();
+    assert_eq!(
+        names,
+        2 * 4,
+        "first_moment.* and second_moment.* for W1, b1, W2, b2"
+    );
+
+    let error = safetensors::optimizer_from_bytes::<Classifier, Momentum<Classifier>>(&file)
+        .map(drop)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "not a valid optimizer state: the file holds the state of Adam, not of Momentum"
+    );
+
+    let mut bad = adam.clone();
+    bad.beta1 = 1.0;
+    let file = safetensors::optimizer_to_bytes(&bad).unwrap();
+    let error = safetensors::optimizer_from_bytes::<Classifier, Adam<Classifier>>(&file)
+        .map(drop)
+        .unwrap_err();
+    assert!(
+        matches!(error, LoadError::Optimizer(ref message) if message.contains("beta1")),
+        "{error}"
+    );
+
+    // A network's own file is not an optimizer's.
+    let error = safetensors::optimizer_from_bytes::<Classifier, Adam<Classifier>>(
+        &safetensors::to_bytes(&net).unwrap(),
+    )
+    .map(drop)
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("holds the state of nothing"),
+        "{error}"
+    );
 }

@@ -26,6 +26,7 @@
 //! ```
 
 use std::fmt;
+use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
@@ -33,6 +34,7 @@ use ::safetensors::tensor::TensorView;
 use ::safetensors::{Dtype, SafeTensors};
 use num_traits::Float;
 
+use crate::optim::Checkpoint;
 use crate::{ParameterInfo, Parameters, Scalar, ScalarKind};
 
 /// Why parameters could not be saved or loaded. Loading reports the first mismatch, in the
@@ -69,6 +71,9 @@ pub enum LoadError {
         /// The value, as `f64`.
         value: f64,
     },
+    /// An optimizer's file is of another optimizer, lacks a setting, or holds one out of
+    /// range.
+    Optimizer(String),
     /// A tensor's dtype differs from the network's scalar type.
     Dtype {
         /// The parameter's name.
@@ -104,6 +109,7 @@ impl fmt::Display for LoadError {
                 f,
                 "tensor `{name}` is {found}, but the network computes in {expected}"
             ),
+            LoadError::Optimizer(message) => write!(f, "not a valid optimizer state: {message}"),
             LoadError::NonFinite { name, value } => write!(
                 f,
                 "tensor `{name}` holds {value:?}, which is not a finite number"
@@ -181,11 +187,7 @@ fn encode<'n, P: Parameters>(
     for (index, (info, values)) in parameters.tensors().enumerate() {
         let mut bytes = Vec::with_capacity(info.len() * width);
         for &value in values {
-            if width == 4 {
-                bytes.extend_from_slice(&(value.to_f64() as f32).to_le_bytes());
-            } else {
-                bytes.extend_from_slice(&value.to_f64().to_le_bytes());
-            }
+            push_value(&mut bytes, value);
         }
         encoded.push((name_and_shape(index), bytes));
     }
@@ -300,39 +302,201 @@ pub fn load_named<P: Parameters>(
     let file =
         SafeTensors::deserialize(bytes).map_err(|error| LoadError::Format(error.to_string()))?;
     let file_names = file_names::<P>(&file, names)?;
-    let tensors = P::LAYOUT
+    let tensors = matching_tensors::<P>(&file, &file_names)?;
+    refuse_unexpected(&file, &file_names)?;
+    if non_finite == NonFinite::Reject {
+        refuse_non_finite::<P>(&tensors)?;
+    }
+    write_tensors(parameters, &tensors);
+    Ok(())
+}
+
+/// Each parameter's bytes in `file`, under its name in `file_names`, with its shape and
+/// dtype checked.
+fn matching_tensors<'a, P: Parameters>(
+    file: &SafeTensors<'a>,
+    file_names: &[String],
+) -> Result<Vec<&'a [u8]>, LoadError> {
+    P::LAYOUT
         .iter()
-        .zip(&file_names)
-        .map(|(info, name)| matching_tensor::<P::Scalar>(&file, info, name))
-        .collect::<Result<Vec<_>, _>>()?;
+        .zip(file_names)
+        .map(|(info, name)| matching_tensor::<P::Scalar>(file, info, name))
+        .collect()
+}
+
+/// The first tensor of `file` (by name) that `expected` does not name, as an error.
+fn refuse_unexpected(file: &SafeTensors, expected: &[String]) -> Result<(), LoadError> {
     let mut unexpected: Vec<&str> = file
         .names()
         .into_iter()
-        .filter(|name| file_names.iter().all(|mapped| mapped != *name))
+        .filter(|name| expected.iter().all(|mapped| mapped != *name))
         .collect();
     unexpected.sort_unstable();
-    if let Some(name) = unexpected.first() {
-        return Err(LoadError::Unexpected {
+    match unexpected.first() {
+        Some(name) => Err(LoadError::Unexpected {
             name: (*name).to_string(),
-        });
+        }),
+        None => Ok(()),
     }
-    if non_finite == NonFinite::Reject {
-        // The dtype is the network's, so a finite value in the file is finite when loaded.
-        for (info, data) in P::LAYOUT.iter().zip(&tensors) {
-            if let Some(value) = decode::<P::Scalar>(data).find(|value| !value.is_finite()) {
-                return Err(LoadError::NonFinite {
-                    name: info.name,
-                    value: value.to_f64(),
-                });
-            }
+}
+
+/// The first NaN or infinity in the tensors of `P`, as an error naming its parameter.
+fn refuse_non_finite<P: Parameters>(tensors: &[&[u8]]) -> Result<(), LoadError> {
+    // The dtype is the network's, so a finite value in the file is finite when loaded.
+    for (info, data) in P::LAYOUT.iter().zip(tensors) {
+        if let Some(value) = decode::<P::Scalar>(data).find(|value| !value.is_finite()) {
+            return Err(LoadError::NonFinite {
+                name: info.name,
+                value: value.to_f64(),
+            });
         }
     }
-    for ((_, target), data) in parameters.tensors_mut().zip(&tensors) {
+    Ok(())
+}
+
+/// Decodes checked tensors into `parameters`.
+fn write_tensors<P: Parameters>(parameters: &mut P, tensors: &[&[u8]]) {
+    for ((_, target), data) in parameters.tensors_mut().zip(tensors) {
         for (value, decoded) in target.iter_mut().zip(decode(data)) {
             *value = decoded;
         }
     }
-    Ok(())
+}
+
+/// An optimizer's state as a safetensors file (for a checkpoint beside the network's own
+/// file): each buffer's tensors named `<buffer>.<parameter>` (`first_moment.W1`), and in
+/// the file's metadata the optimizer's name, its settings and its step count, each number
+/// written so that it reads back exactly.
+///
+/// # Errors
+///
+/// [`LoadError::NonFinite`] for a NaN or infinite value in a buffer, and
+/// [`LoadError::Format`] if the safetensors writer fails.
+pub fn optimizer_to_bytes<N, O>(optimizer: &O) -> Result<Vec<u8>, LoadError>
+where
+    N: crate::Network,
+    O: Checkpoint<N>,
+{
+    let names = O::NAMES;
+    let buffers = optimizer.buffers();
+    let mut encoded = Vec::new();
+    for (buffer_name, buffer) in names.buffers.iter().zip(&buffers) {
+        if let Some((name, value)) = buffer.first_non_finite() {
+            return Err(LoadError::NonFinite {
+                name,
+                value: value.to_f64(),
+            });
+        }
+        for (info, values) in buffer.tensors() {
+            let mut bytes = Vec::with_capacity(std::mem::size_of_val(values));
+            for &value in values {
+                push_value(&mut bytes, value);
+            }
+            encoded.push((
+                format!("{buffer_name}.{}", info.name),
+                info.shape.to_vec(),
+                bytes,
+            ));
+        }
+    }
+    let mut metadata = std::collections::HashMap::new();
+    metadata.insert("optimizer".to_string(), names.optimizer.to_string());
+    for (name, value) in names.settings.iter().zip(optimizer.settings()) {
+        metadata.insert((*name).to_string(), format!("{value:?}"));
+    }
+    if names.counts_steps {
+        metadata.insert("steps".to_string(), optimizer.steps().to_string());
+    }
+    let views = encoded
+        .iter()
+        .map(|(name, shape, bytes)| {
+            TensorView::new(dtype::<N::Scalar>(), shape.clone(), bytes).map(|view| (name, view))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| LoadError::Format(error.to_string()))?;
+    ::safetensors::serialize(views, Some(metadata))
+        .map_err(|error| LoadError::Format(error.to_string()))
+}
+
+/// An optimizer read back from [`optimizer_to_bytes`]'s file: every buffer and setting
+/// present, shapes and dtype the network's, values finite, settings in range. Nothing is
+/// returned half-loaded.
+///
+/// # Errors
+///
+/// [`LoadError::Optimizer`] for a file of another optimizer, a missing or unreadable
+/// setting, or a setting out of range; otherwise as [`load_named`].
+pub fn optimizer_from_bytes<N, O>(bytes: &[u8]) -> Result<O, LoadError>
+where
+    N: crate::Network,
+    O: Checkpoint<N>,
+{
+    let names = O::NAMES;
+    let file =
+        SafeTensors::deserialize(bytes).map_err(|error| LoadError::Format(error.to_string()))?;
+    let (_, header) =
+        SafeTensors::read_metadata(bytes).map_err(|error| LoadError::Format(error.to_string()))?;
+    let empty = std::collections::HashMap::new();
+    let metadata = header.metadata().as_ref().unwrap_or(&empty);
+    let invalid = |message: String| LoadError::Optimizer(message);
+    let found = metadata.get("optimizer").map_or("nothing", String::as_str);
+    if found != names.optimizer {
+        return Err(invalid(format!(
+            "the file holds the state of {found}, not of {}",
+            names.optimizer
+        )));
+    }
+    let number = |name: &str| {
+        metadata
+            .get(name)
+            .and_then(|text| text.parse::<f64>().ok())
+            .ok_or_else(|| invalid(format!("no readable `{name}` in the file's metadata")))
+    };
+    let settings = names
+        .settings
+        .iter()
+        .map(|name| number(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let steps = if names.counts_steps {
+        metadata
+            .get("steps")
+            .and_then(|text| text.parse::<i32>().ok())
+            .ok_or_else(|| invalid("no readable `steps` in the file's metadata".to_string()))?
+    } else {
+        0
+    };
+    let mut expected = Vec::new();
+    let mut buffers = Vec::new();
+    for buffer_name in names.buffers {
+        let file_names: Vec<String> = N::Grads::LAYOUT
+            .iter()
+            .map(|info| format!("{buffer_name}.{}", info.name))
+            .collect();
+        buffers.push(matching_tensors::<N::Grads>(&file, &file_names)?);
+        expected.extend(file_names);
+    }
+    refuse_unexpected(&file, &expected)?;
+    for tensors in &buffers {
+        refuse_non_finite::<N::Grads>(tensors)?;
+    }
+    let buffers = buffers
+        .iter()
+        .map(|tensors| {
+            let mut buffer = crate::zeroed_box::<N::Grads>();
+            write_tensors(&mut *buffer, tensors);
+            buffer
+        })
+        .collect();
+    O::from_parts(&settings, steps, buffers).map_err(|error| invalid(error.to_string()))
+}
+
+/// Appends a value's little-endian bytes, in its own width, to `bytes`.
+fn push_value<T: Scalar>(bytes: &mut Vec<u8>, value: T) {
+    if core::mem::size_of::<T>() == 4 {
+        bytes.extend_from_slice(&(value.to_f64() as f32).to_le_bytes());
+    } else {
+        bytes.extend_from_slice(&value.to_f64().to_le_bytes());
+    }
 }
 
 /// The name in the file of each parameter, in flat order.

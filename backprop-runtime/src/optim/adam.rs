@@ -139,46 +139,37 @@ impl<N: Network> fmt::Debug for Adam<N> {
     }
 }
 
-#[cfg(feature = "serde")]
-const LAYOUT: super::state::Layout = super::state::Layout {
-    name: "Adam",
-    settings: &["learning_rate", "beta1", "beta2", "epsilon"],
-    counts_steps: true,
-    buffers: &["first_moment", "second_moment"],
-};
+#[cfg(feature = "alloc")]
+impl<N: Network> super::Checkpoint<N> for Adam<N> {
+    const NAMES: super::StateNames = super::StateNames {
+        optimizer: "Adam",
+        settings: &["learning_rate", "beta1", "beta2", "epsilon"],
+        counts_steps: true,
+        buffers: &["first_moment", "second_moment"],
+    };
 
-/// Settings, step count and both moments: a checkpoint to resume from exactly.
-#[cfg(feature = "serde")]
-impl<N: Network> serde::Serialize for Adam<N>
-where
-    N::Grads: serde::Serialize,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let settings = [self.learning_rate, self.beta1, self.beta2, self.epsilon];
-        super::state::serialize(
-            serializer,
-            &LAYOUT,
-            &settings.map(Scalar::to_f64),
-            self.steps,
-            &[&*self.first_moment, &*self.second_moment],
-        )
+    fn settings(&self) -> alloc::vec::Vec<f64> {
+        [self.learning_rate, self.beta1, self.beta2, self.epsilon]
+            .map(Scalar::to_f64)
+            .to_vec()
     }
-}
 
-/// Reads what `Serialize` wrote; the settings are checked as [`Adam::with_settings`] does.
-#[cfg(feature = "serde")]
-impl<'de, N: Network> serde::Deserialize<'de> for Adam<N>
-where
-    N::Grads: serde::Deserialize<'de>,
-{
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let loaded = super::state::deserialize::<D, N::Grads>(deserializer, &LAYOUT)?;
-        let shape = || D::Error::custom("Adam: malformed state");
+    fn steps(&self) -> i32 {
+        self.steps
+    }
+
+    fn buffers(&self) -> alloc::vec::Vec<&N::Grads> {
+        alloc::vec![&*self.first_moment, &*self.second_moment]
+    }
+
+    fn from_parts(
+        settings: &[f64],
+        steps: i32,
+        buffers: alloc::vec::Vec<alloc::boxed::Box<N::Grads>>,
+    ) -> Result<Self, Error> {
         let [learning_rate, beta1, beta2, epsilon] =
-            <[f64; 4]>::try_from(loaded.settings).map_err(|_| shape())?;
-        let [first_moment, second_moment] =
-            <[_; 2]>::try_from(loaded.buffers).map_err(|_| shape())?;
+            super::checkpoint::exactly("setting", settings.to_vec())?;
+        let [first_moment, second_moment] = super::checkpoint::exactly("buffer", buffers)?;
         let adam = Adam {
             learning_rate: N::Scalar::from_f64(learning_rate),
             beta1: N::Scalar::from_f64(beta1),
@@ -186,9 +177,31 @@ where
             epsilon: N::Scalar::from_f64(epsilon),
             first_moment,
             second_moment,
-            steps: loaded.steps,
+            steps,
         };
-        adam.validate().map_err(D::Error::custom)?;
+        adam.validate()?;
         Ok(adam)
+    }
+}
+
+/// Settings, step count and buffers: a checkpoint to resume from exactly.
+#[cfg(feature = "serde")]
+impl<N: Network> serde::Serialize for Adam<N>
+where
+    N::Grads: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        super::state::serialize_checkpoint::<N, Self, S>(self, serializer)
+    }
+}
+
+/// Reads what `Serialize` wrote; the settings are checked as the constructor checks them.
+#[cfg(feature = "serde")]
+impl<'de, N: Network> serde::Deserialize<'de> for Adam<N>
+where
+    N::Grads: serde::Deserialize<'de>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::state::deserialize_checkpoint::<N, Self, D>(deserializer)
     }
 }

@@ -32,6 +32,8 @@
 //! ```
 
 mod adam;
+#[cfg(feature = "alloc")]
+mod checkpoint;
 mod momentum;
 mod rprop;
 mod sgd;
@@ -39,6 +41,8 @@ mod sgd;
 mod state;
 
 pub use adam::Adam;
+#[cfg(feature = "alloc")]
+pub use checkpoint::{Checkpoint, StateNames};
 pub use momentum::Momentum;
 pub use rprop::Rprop;
 pub use sgd::Sgd;

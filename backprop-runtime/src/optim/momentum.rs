@@ -83,45 +83,60 @@ impl<N: Network> fmt::Debug for Momentum<N> {
     }
 }
 
-#[cfg(feature = "serde")]
-const LAYOUT: super::state::Layout = super::state::Layout {
-    name: "Momentum",
-    settings: &["learning_rate", "momentum"],
-    counts_steps: false,
-    buffers: &["velocity"],
-};
+#[cfg(feature = "alloc")]
+impl<N: Network> super::Checkpoint<N> for Momentum<N> {
+    const NAMES: super::StateNames = super::StateNames {
+        optimizer: "Momentum",
+        settings: &["learning_rate", "momentum"],
+        counts_steps: false,
+        buffers: &["velocity"],
+    };
 
-/// Settings and velocity: a checkpoint to resume from exactly.
+    fn settings(&self) -> alloc::vec::Vec<f64> {
+        [self.learning_rate, self.momentum]
+            .map(Scalar::to_f64)
+            .to_vec()
+    }
+
+    fn buffers(&self) -> alloc::vec::Vec<&N::Grads> {
+        alloc::vec![&*self.velocity]
+    }
+
+    fn from_parts(
+        settings: &[f64],
+        _steps: i32,
+        buffers: alloc::vec::Vec<alloc::boxed::Box<N::Grads>>,
+    ) -> Result<Self, Error> {
+        let [learning_rate, momentum] = super::checkpoint::exactly("setting", settings.to_vec())?;
+        let [velocity] = super::checkpoint::exactly("buffer", buffers)?;
+        let optimizer = Momentum {
+            learning_rate: N::Scalar::from_f64(learning_rate),
+            momentum: N::Scalar::from_f64(momentum),
+            velocity,
+        };
+        optimizer.validate()?;
+        Ok(optimizer)
+    }
+}
+
+/// Settings, step count and buffers: a checkpoint to resume from exactly.
 #[cfg(feature = "serde")]
 impl<N: Network> serde::Serialize for Momentum<N>
 where
     N::Grads: serde::Serialize,
 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let settings = [self.learning_rate, self.momentum].map(Scalar::to_f64);
-        super::state::serialize(serializer, &LAYOUT, &settings, 0, &[&*self.velocity])
+        super::state::serialize_checkpoint::<N, Self, S>(self, serializer)
     }
 }
 
-/// Reads what `Serialize` wrote; the settings are checked as [`Momentum::new`] does.
+/// Reads what `Serialize` wrote; the settings are checked as the constructor checks them.
 #[cfg(feature = "serde")]
 impl<'de, N: Network> serde::Deserialize<'de> for Momentum<N>
 where
     N::Grads: serde::Deserialize<'de>,
 {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let loaded = super::state::deserialize::<D, N::Grads>(deserializer, &LAYOUT)?;
-        let shape = || D::Error::custom("Momentum: malformed state");
-        let [learning_rate, momentum] =
-            <[f64; 2]>::try_from(loaded.settings).map_err(|_| shape())?;
-        let [velocity] = <[_; 1]>::try_from(loaded.buffers).map_err(|_| shape())?;
-        let optimizer = Momentum {
-            learning_rate: N::Scalar::from_f64(learning_rate),
-            momentum: N::Scalar::from_f64(momentum),
-            velocity,
-        };
-        optimizer.validate().map_err(D::Error::custom)?;
-        Ok(optimizer)
+        super::state::deserialize_checkpoint::<N, Self, D>(deserializer)
     }
 }

@@ -162,46 +162,33 @@ impl<N: Network> fmt::Debug for Rprop<N> {
     }
 }
 
-#[cfg(feature = "serde")]
-const LAYOUT: super::state::Layout = super::state::Layout {
-    name: "Rprop",
-    settings: &["increase", "decrease", "min_step", "max_step"],
-    counts_steps: false,
-    buffers: &["step_sizes", "previous"],
-};
+#[cfg(feature = "alloc")]
+impl<N: Network> super::Checkpoint<N> for Rprop<N> {
+    const NAMES: super::StateNames = super::StateNames {
+        optimizer: "Rprop",
+        settings: &["increase", "decrease", "min_step", "max_step"],
+        counts_steps: false,
+        buffers: &["step_sizes", "previous"],
+    };
 
-/// Settings, step sizes and last gradients: a checkpoint to resume from exactly.
-#[cfg(feature = "serde")]
-impl<N: Network> serde::Serialize for Rprop<N>
-where
-    N::Grads: serde::Serialize,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let settings =
-            [self.increase, self.decrease, self.min_step, self.max_step].map(Scalar::to_f64);
-        super::state::serialize(
-            serializer,
-            &LAYOUT,
-            &settings,
-            0,
-            &[&*self.step_sizes, &*self.previous],
-        )
+    fn settings(&self) -> alloc::vec::Vec<f64> {
+        [self.increase, self.decrease, self.min_step, self.max_step]
+            .map(Scalar::to_f64)
+            .to_vec()
     }
-}
 
-/// Reads what `Serialize` wrote; the settings are checked as every step checks them.
-#[cfg(feature = "serde")]
-impl<'de, N: Network> serde::Deserialize<'de> for Rprop<N>
-where
-    N::Grads: serde::Deserialize<'de>,
-{
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let loaded = super::state::deserialize::<D, N::Grads>(deserializer, &LAYOUT)?;
-        let shape = || D::Error::custom("Rprop: malformed state");
+    fn buffers(&self) -> alloc::vec::Vec<&N::Grads> {
+        alloc::vec![&*self.step_sizes, &*self.previous]
+    }
+
+    fn from_parts(
+        settings: &[f64],
+        _steps: i32,
+        buffers: alloc::vec::Vec<alloc::boxed::Box<N::Grads>>,
+    ) -> Result<Self, Error> {
         let [increase, decrease, min_step, max_step] =
-            <[f64; 4]>::try_from(loaded.settings).map_err(|_| shape())?;
-        let [step_sizes, previous] = <[_; 2]>::try_from(loaded.buffers).map_err(|_| shape())?;
+            super::checkpoint::exactly("setting", settings.to_vec())?;
+        let [step_sizes, previous] = super::checkpoint::exactly("buffer", buffers)?;
         let rprop = Rprop {
             increase: N::Scalar::from_f64(increase),
             decrease: N::Scalar::from_f64(decrease),
@@ -210,7 +197,29 @@ where
             step_sizes,
             previous,
         };
-        rprop.validate().map_err(D::Error::custom)?;
+        rprop.validate()?;
         Ok(rprop)
+    }
+}
+
+/// Settings, step count and buffers: a checkpoint to resume from exactly.
+#[cfg(feature = "serde")]
+impl<N: Network> serde::Serialize for Rprop<N>
+where
+    N::Grads: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        super::state::serialize_checkpoint::<N, Self, S>(self, serializer)
+    }
+}
+
+/// Reads what `Serialize` wrote; the settings are checked as the constructor checks them.
+#[cfg(feature = "serde")]
+impl<'de, N: Network> serde::Deserialize<'de> for Rprop<N>
+where
+    N::Grads: serde::Deserialize<'de>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::state::deserialize_checkpoint::<N, Self, D>(deserializer)
     }
 }

@@ -36,25 +36,43 @@ impl<N: Network> Optimizer<N> for Sgd<N::Scalar> {
     }
 }
 
-#[cfg(feature = "serde")]
-const LAYOUT: super::state::Layout = super::state::Layout {
-    name: "Sgd",
+/// The names [`Sgd`] saves its learning rate under.
+#[cfg(feature = "alloc")]
+const NAMES: super::StateNames = super::StateNames {
+    optimizer: "Sgd",
     settings: &["learning_rate"],
     counts_steps: false,
     buffers: &[],
 };
 
+#[cfg(feature = "alloc")]
+impl<N: Network> super::Checkpoint<N> for Sgd<N::Scalar> {
+    const NAMES: super::StateNames = NAMES;
+
+    fn settings(&self) -> alloc::vec::Vec<f64> {
+        alloc::vec![self.learning_rate.to_f64()]
+    }
+
+    fn buffers(&self) -> alloc::vec::Vec<&N::Grads> {
+        alloc::vec::Vec::new()
+    }
+
+    fn from_parts(
+        settings: &[f64],
+        _steps: i32,
+        buffers: alloc::vec::Vec<alloc::boxed::Box<N::Grads>>,
+    ) -> Result<Self, Error> {
+        let [learning_rate] = super::checkpoint::exactly("setting", settings.to_vec())?;
+        let [] = super::checkpoint::exactly("buffer", buffers)?;
+        Sgd::new(N::Scalar::from_f64(learning_rate))
+    }
+}
+
 /// The learning rate, as the other optimizers write their settings.
 #[cfg(feature = "serde")]
 impl<T: Scalar> serde::Serialize for Sgd<T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        super::state::serialize::<S, ()>(
-            serializer,
-            &LAYOUT,
-            &[self.learning_rate.to_f64()],
-            0,
-            &[],
-        )
+        super::state::serialize_settings(serializer, &NAMES, &[self.learning_rate.to_f64()])
     }
 }
 
@@ -63,9 +81,9 @@ impl<T: Scalar> serde::Serialize for Sgd<T> {
 impl<'de, T: Scalar> serde::Deserialize<'de> for Sgd<T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        let loaded = super::state::deserialize::<D, ()>(deserializer, &LAYOUT)?;
-        let [learning_rate] = <[f64; 1]>::try_from(loaded.settings)
-            .map_err(|_| D::Error::custom("Sgd: malformed state"))?;
+        let settings = super::state::deserialize_settings(deserializer, &NAMES)?;
+        let [learning_rate] =
+            super::checkpoint::exactly("setting", settings).map_err(D::Error::custom)?;
         Sgd::new(T::from_f64(learning_rate)).map_err(D::Error::custom)
     }
 }

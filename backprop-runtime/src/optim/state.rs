@@ -12,29 +12,66 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
-/// The names an optimizer's serialized map holds.
-pub(crate) struct Layout {
-    /// The optimizer, for messages.
-    pub(crate) name: &'static str,
-    /// Its settings, in the order they are given and returned.
-    pub(crate) settings: &'static [&'static str],
-    /// Whether it counts its steps (under the key `steps`).
-    pub(crate) counts_steps: bool,
-    /// Its state buffers, in order.
-    pub(crate) buffers: &'static [&'static str],
+use super::checkpoint::{Checkpoint, StateNames};
+use crate::Network;
+
+/// [`Checkpoint`]'s parts as one map.
+pub(crate) fn serialize_checkpoint<N, O, S>(optimizer: &O, serializer: S) -> Result<S::Ok, S::Error>
+where
+    N: Network,
+    N::Grads: Serialize,
+    O: Checkpoint<N>,
+    S: Serializer,
+{
+    serialize(
+        serializer,
+        &O::NAMES,
+        &optimizer.settings(),
+        optimizer.steps(),
+        &optimizer.buffers(),
+    )
 }
 
-/// An optimizer's state as read back: settings and buffers in [`Layout`] order.
-pub(crate) struct Loaded<G> {
-    pub(crate) settings: Vec<f64>,
-    pub(crate) steps: i32,
-    pub(crate) buffers: Vec<Box<G>>,
+/// Settings alone as one map, for an optimizer without buffers or a step count.
+pub(crate) fn serialize_settings<S: Serializer>(
+    serializer: S,
+    names: &StateNames,
+    settings: &[f64],
+) -> Result<S::Ok, S::Error> {
+    serialize::<S, ()>(serializer, names, settings, 0, &[])
+}
+
+/// What [`serialize_settings`] writes.
+pub(crate) fn deserialize_settings<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    names: &StateNames,
+) -> Result<Vec<f64>, D::Error> {
+    deserialize::<D, ()>(deserializer, names).map(|loaded| loaded.settings)
+}
+
+/// An optimizer from the map [`serialize_checkpoint`] writes, its settings checked.
+pub(crate) fn deserialize_checkpoint<'de, N, O, D>(deserializer: D) -> Result<O, D::Error>
+where
+    N: Network,
+    N::Grads: Deserialize<'de>,
+    O: Checkpoint<N>,
+    D: Deserializer<'de>,
+{
+    let loaded = deserialize::<D, N::Grads>(deserializer, &O::NAMES)?;
+    O::from_parts(&loaded.settings, loaded.steps, loaded.buffers).map_err(de::Error::custom)
+}
+
+/// An optimizer's state as read back: settings and buffers in [`StateNames`] order.
+struct Loaded<G> {
+    settings: Vec<f64>,
+    steps: i32,
+    buffers: Vec<Box<G>>,
 }
 
 /// Writes settings, step count and buffers as one map.
-pub(crate) fn serialize<S: Serializer, G: Serialize>(
+fn serialize<S: Serializer, G: Serialize>(
     serializer: S,
-    layout: &Layout,
+    layout: &StateNames,
     settings: &[f64],
     steps: i32,
     buffers: &[&G],
@@ -55,10 +92,7 @@ pub(crate) fn serialize<S: Serializer, G: Serialize>(
 
 /// Reads what [`serialize`] wrote, checking that every name is known, none repeats and
 /// none is missing.
-pub(crate) fn deserialize<'de, D, G>(
-    deserializer: D,
-    layout: &Layout,
-) -> Result<Loaded<G>, D::Error>
+fn deserialize<'de, D, G>(deserializer: D, layout: &StateNames) -> Result<Loaded<G>, D::Error>
 where
     D: Deserializer<'de>,
     G: Deserialize<'de>,
@@ -70,7 +104,7 @@ where
 }
 
 struct StateVisitor<'l, G> {
-    layout: &'l Layout,
+    layout: &'l StateNames,
     buffers: PhantomData<G>,
 }
 
@@ -85,7 +119,7 @@ impl<'de, G: Deserialize<'de>> Visitor<'de> for StateVisitor<'_, G> {
     type Value = Loaded<G>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the state of {} as a map", self.layout.name)
+        write!(f, "the state of {} as a map", self.layout.optimizer)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Loaded<G>, A::Error> {
@@ -104,12 +138,12 @@ impl<'de, G: Deserialize<'de>> Visitor<'de> for StateVisitor<'_, G> {
             if repeated {
                 return Err(de::Error::custom(format_args!(
                     "{}: an entry appears twice",
-                    layout.name
+                    layout.optimizer
                 )));
             }
         }
         let missing =
-            |name: &str| de::Error::custom(format_args!("{}: missing `{name}`", layout.name));
+            |name: &str| de::Error::custom(format_args!("{}: missing `{name}`", layout.optimizer));
         let settings = settings
             .into_iter()
             .zip(layout.settings)
@@ -133,7 +167,7 @@ impl<'de, G: Deserialize<'de>> Visitor<'de> for StateVisitor<'_, G> {
 }
 
 /// Reads a key as its place in the layout.
-struct KeySeed<'l>(&'l Layout);
+struct KeySeed<'l>(&'l StateNames);
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     type Value = Key;
@@ -147,7 +181,7 @@ impl Visitor<'_> for KeySeed<'_> {
     type Value = Key;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a field of {}", self.0.name)
+        write!(f, "a field of {}", self.0.optimizer)
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
@@ -161,7 +195,7 @@ impl Visitor<'_> for KeySeed<'_> {
         } else {
             Err(E::custom(format_args!(
                 "{}: unknown field `{key}`",
-                layout.name
+                layout.optimizer
             )))
         }
     }
