@@ -6,7 +6,11 @@
 
 use std::f64::consts::PI;
 
-use backprop_runtime::network;
+use std::ops::ControlFlow;
+
+use backprop_runtime::data::mean_loss;
+use backprop_runtime::optim::Sgd;
+use backprop_runtime::{network, Dataset, Fit, Schedule};
 use backprop_tests::SplitMix;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
@@ -25,8 +29,8 @@ network! {
 const SAMPLES: usize = 256;
 const EPOCHS: usize = 2_000;
 const BATCH: usize = 16;
-/// The learning rate starts here and decays as `1 / (1 + epoch / 250)`, which smooths the
-/// end of training.
+/// The learning rate starts here and falls along half a cosine to 2% of it, which smooths
+/// the end of training.
 const LEARNING_RATE: f32 = 0.1;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -39,30 +43,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ys: Vec<[f32; 1]> = xs.iter().map(|[x]| [x.sin()]).collect();
 
     let mut net = initialise(7);
-    let mut random = SplitMix::new(7);
-    let mut order: Vec<usize> = (0..SAMPLES).collect();
-    let (mut batch_x, mut batch_y) = ([[0.0; 1]; BATCH], [[0.0; 1]; BATCH]);
+    let data = Dataset::new(&xs, &ys)?;
     let mut losses = Vec::with_capacity(EPOCHS);
-    for epoch in 1..=EPOCHS {
-        let learning_rate = LEARNING_RATE / (1.0 + epoch as f32 / 250.0);
-        random.shuffle(&mut order);
-        for chunk in order.chunks(BATCH) {
-            for (slot, &i) in chunk.iter().enumerate() {
-                batch_x[slot] = xs[i];
-                batch_y[slot] = ys[i];
-            }
-            net.train_batch(
-                &batch_x[..chunk.len()],
-                &batch_y[..chunk.len()],
-                learning_rate,
-            )?;
-        }
-        let loss = xs.iter().zip(&ys).map(|(x, y)| net.loss(x, y)).sum::<f32>() / SAMPLES as f32;
-        losses.push(loss);
-        if epoch % 500 == 0 {
-            println!("epoch {epoch:>5}: mean squared error {loss:.6}");
-        }
-    }
+    Fit::new(EPOCHS)
+        .batch_size(BATCH)
+        .seed(7)
+        .schedule(Schedule::Cosine {
+            warmup: 0,
+            floor: 0.02,
+        })
+        .run(
+            &mut net,
+            &mut Sgd::new(LEARNING_RATE)?,
+            data,
+            None,
+            |epoch, net| {
+                let loss = mean_loss(net, &data).unwrap_or(f64::NAN) as f32;
+                losses.push(loss);
+                if epoch.epoch % 500 == 0 {
+                    println!("epoch {:>5}: mean squared error {loss:.6}", epoch.epoch);
+                }
+                ControlFlow::Continue(())
+            },
+        )?;
     let fit: Vec<f32> = xs.iter().map(|x| net.predict(x)[0]).collect();
     plot(&path, &xs, &ys, &fit, &losses)?;
     println!("wrote {path}");

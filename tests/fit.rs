@@ -359,3 +359,22 @@ fn a_progress_bar_follows_the_epochs() {
     progress.finish();
     assert_eq!(seen, [1, 2, 3, 4]);
 }
+
+#[test]
+fn a_batch_buffer_gathers_samples_in_any_order_and_refuses_missing_ones() {
+    use backprop_runtime::data::BatchBuffer;
+
+    let (inputs, targets) = blobs(6, 8);
+    let data = Dataset::<Classifier>::new(&inputs, &targets).unwrap();
+    let mut batch = BatchBuffer::with_capacity(3);
+    let (x, t) = batch.gather(&data, &[4, 0, 5]).unwrap();
+    assert_eq!(x, [inputs[4], inputs[0], inputs[5]]);
+    assert_eq!(t, [targets[4], targets[0], targets[5]]);
+    assert_eq!(
+        batch.gather(&data, &[1, 6]).map(drop),
+        Err(Error::SampleOutOfRange {
+            index: 6,
+            samples: 6
+        })
+    );
+}

@@ -126,6 +126,99 @@ impl Shuffle {
     }
 }
 
+/// One mini-batch: its inputs and targets, side by side.
+pub type Batch<'a, N> = (&'a [<N as Network>::Input], &'a [<N as Network>::Target]);
+
+/// Buffers that gather one mini-batch at a time from a data set, in any order of its
+/// samples (with the `alloc` feature): made once, reused for every batch, so a training
+/// loop of your own allocates nothing per step. [`crate::Fit`] uses it.
+///
+/// ```
+/// use backprop_runtime::data::BatchBuffer;
+/// use backprop_runtime::{network, Dataset, Shuffle};
+///
+/// network! {
+///     /// y = w x
+///     pub struct Line<f64> {
+///         input x;
+///         output y = identity(w * x);
+///         loss half_squared_error;
+///     }
+/// }
+///
+/// let inputs: Vec<[f64; 1]> = (0..10).map(|i| [i as f64]).collect();
+/// let targets: Vec<[f64; 1]> = inputs.iter().map(|[x]| [3.0 * x]).collect();
+/// let data = Dataset::<Line>::new(&inputs, &targets)?;
+/// let mut order: Vec<usize> = (0..data.len()).collect();
+/// let mut batch = BatchBuffer::with_capacity(4);
+/// let mut line = Line::default();
+/// for _ in 0..100 {
+///     Shuffle::new(1).shuffle(&mut order);
+///     for indices in order.chunks(4) {
+///         let (x, t) = batch.gather(&data, indices)?;
+///         line.train_batch(x, t, 0.01)?;
+///     }
+/// }
+/// assert!((line.w - 3.0).abs() < 1e-6);
+/// # Ok::<(), backprop_runtime::Error>(())
+/// ```
+#[cfg(feature = "alloc")]
+pub struct BatchBuffer<N: Network> {
+    inputs: alloc::vec::Vec<N::Input>,
+    targets: alloc::vec::Vec<N::Target>,
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Network> BatchBuffer<N> {
+    /// Buffers for batches of up to `capacity` samples.
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        BatchBuffer {
+            inputs: alloc::vec::Vec::with_capacity(capacity),
+            targets: alloc::vec::Vec::with_capacity(capacity),
+        }
+    }
+
+    /// The samples of `data` at `indices`, copied into the buffers (which grow only if
+    /// `indices` is longer than any batch before).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SampleOutOfRange`] for an index not below `data.len()`; the buffers are
+    /// then empty.
+    pub fn gather(&mut self, data: &Dataset<N>, indices: &[usize]) -> Result<Batch<'_, N>, Error> {
+        self.inputs.clear();
+        self.targets.clear();
+        for &index in indices {
+            match (data.inputs.get(index), data.targets.get(index)) {
+                (Some(&input), Some(&target)) => {
+                    self.inputs.push(input);
+                    self.targets.push(target);
+                }
+                _ => {
+                    self.inputs.clear();
+                    self.targets.clear();
+                    return Err(Error::SampleOutOfRange {
+                        index,
+                        samples: data.len(),
+                    });
+                }
+            }
+        }
+        Ok((&self.inputs, &self.targets))
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Network> core::fmt::Debug for BatchBuffer<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchBuffer")
+            .field("samples", &self.inputs.len())
+            .field("capacity", &self.inputs.capacity())
+            .finish()
+    }
+}
+
 /// The mean loss of `network` over a data set, each sample's loss scaled before it is
 /// summed (so a mean that fits the scalar type never overflows). Allocates nothing.
 ///

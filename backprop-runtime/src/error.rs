@@ -53,6 +53,13 @@ pub enum Error {
     InvalidDistribution,
     /// A batch had no samples.
     EmptyBatch,
+    /// A sample index was past the end of a data set.
+    SampleOutOfRange {
+        /// The index given.
+        index: usize,
+        /// How many samples the data set holds.
+        samples: usize,
+    },
     /// A slice had the wrong number of elements.
     LengthMismatch {
         /// What the slice was meant to hold (`"input"`, `"target"`, `"parameters"`, ...).
@@ -97,6 +104,10 @@ impl fmt::Display for Error {
                 "a target distribution must be finite and not negative in every class",
             ),
             Error::EmptyBatch => f.write_str("a batch needs at least one sample"),
+            Error::SampleOutOfRange { index, samples } => write!(
+                f,
+                "sample {index} does not exist: the data set has {samples} samples"
+            ),
             Error::LengthMismatch {
                 what,
                 expected,
@@ -163,6 +174,14 @@ mod tests {
         assert_eq!(
             Error::EmptyBatch.to_string(),
             "a batch needs at least one sample"
+        );
+        assert_eq!(
+            Error::SampleOutOfRange {
+                index: 12,
+                samples: 10
+            }
+            .to_string(),
+            "sample 12 does not exist: the data set has 10 samples"
         );
         assert_eq!(
             Error::LengthMismatch {

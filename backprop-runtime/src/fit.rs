@@ -43,7 +43,7 @@ use core::ops::ControlFlow;
 
 use num_traits::Float;
 
-use crate::data::{mean_loss, Dataset, Shuffle};
+use crate::data::{mean_loss, BatchBuffer, Dataset, Shuffle};
 use crate::optim::Optimizer;
 use crate::{train_batch_with, zeroed_box, Error, Network, Scalar};
 
@@ -223,7 +223,7 @@ impl Fit {
         let base_rate = optimizer.learning_rate_mut().map(|rate| *rate);
         let mut order: Vec<usize> = (0..train.len()).collect();
         let mut shuffle = Shuffle::new(self.seed);
-        let mut batch = Batch::<N>::with_capacity(self.batch_size.min(train.len()));
+        let mut batch = BatchBuffer::<N>::with_capacity(self.batch_size.min(train.len()));
         let mut best = Best::<N>::new(self.patience.is_some());
         let mut last_score = None;
         let mut summary = Summary {
@@ -245,7 +245,7 @@ impl Fit {
             shuffle.shuffle(&mut order);
             let mut train_loss = 0.0;
             for indices in order.chunks(self.batch_size) {
-                let (inputs, targets) = batch.gather(&train, indices);
+                let (inputs, targets) = batch.gather(&train, indices)?;
                 let loss = train_batch_with(network, optimizer, inputs, targets)?;
                 train_loss += loss.to_f64() * (indices.len() as f64 / train.len() as f64);
             }
@@ -281,33 +281,6 @@ impl Fit {
             summary.best_loss = last_score;
         }
         Ok(summary)
-    }
-}
-
-/// One mini-batch gathered from a data set in a shuffled order, in buffers made once.
-struct Batch<N: Network> {
-    inputs: Vec<N::Input>,
-    targets: Vec<N::Target>,
-}
-
-impl<N: Network> Batch<N> {
-    fn with_capacity(capacity: usize) -> Self {
-        Batch {
-            inputs: Vec::with_capacity(capacity),
-            targets: Vec::with_capacity(capacity),
-        }
-    }
-
-    /// The samples at `indices`, copied into the buffers (which never grow past their
-    /// capacity: `indices` is at most one batch).
-    fn gather(&mut self, data: &Dataset<N>, indices: &[usize]) -> (&[N::Input], &[N::Target]) {
-        self.inputs.clear();
-        self.targets.clear();
-        for &index in indices {
-            self.inputs.push(data.inputs()[index]);
-            self.targets.push(data.targets()[index]);
-        }
-        (&self.inputs, &self.targets)
     }
 }
 
