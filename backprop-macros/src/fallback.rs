@@ -24,10 +24,7 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
     let grads = grads_struct(name);
     let trace = trace_struct(name);
     let scalar = scalar(header);
-    let runtime = header
-        .runtime
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::backprop_runtime));
+    let runtime = header.runtime_path();
     let private = quote!(#runtime::__private);
     let derives = quote! {
         #[derive(

@@ -55,6 +55,16 @@ pub(crate) struct Header {
     pub(crate) variants: Vec<Variant>,
 }
 
+impl Header {
+    /// The path generated code names the runtime by: `#[backprop(crate = ...)]`'s, else
+    /// `::backprop_runtime`.
+    pub(crate) fn runtime_path(&self) -> syn::Path {
+        self.runtime
+            .clone()
+            .unwrap_or_else(|| syn::parse_quote!(::backprop_runtime))
+    }
+}
+
 /// A companion network of the same topology in another scalar type or precision.
 #[derive(Clone)]
 pub(crate) struct Variant {

@@ -8,10 +8,7 @@ use crate::parse::Header;
 
 /// `impl From<&A> for B` for every ordered pair of the network and its variants.
 pub(crate) fn conversions(header: &Header) -> TokenStream {
-    let runtime = header
-        .runtime
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::backprop_runtime));
+    let runtime = header.runtime_path();
     let names: Vec<_> = std::iter::once(&header.name)
         .chain(header.variants.iter().map(|variant| &variant.name))
         .collect();

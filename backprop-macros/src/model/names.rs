@@ -93,9 +93,7 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
 
     check_network_name(&header.name, errors);
     let (loss, loss_span) = loss?;
-    let runtime = header
-        .runtime
-        .unwrap_or_else(|| syn::parse_quote!(::backprop_runtime));
+    let runtime = header.runtime_path();
     let model = Model {
         attrs: header.attrs,
         vis: header.vis,
