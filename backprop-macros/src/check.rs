@@ -13,7 +13,7 @@ pub(crate) fn check(model: &Model, errors: &mut Errors) -> Option<Vec<usize>> {
     has_an_output(model, &mut found);
     every_neuron_reads_a_node(model, &mut found);
     is_acyclic(model, &graph, &mut found);
-    every_neuron_reaches_an_output(model, &graph, &mut found);
+    every_neuron_reaches_an_output(model, &Graph::through_time(model), &mut found);
     every_input_is_read(model, &mut found);
     loss_fits_outputs(model, &mut found);
     let clean = found.is_empty();
@@ -54,8 +54,9 @@ fn every_neuron_reads_a_node(model: &Model, errors: &mut Errors) {
     }
 }
 
-/// The graph is acyclic: a neuron cannot depend on its own output. Each cycle is named
-/// along the data flow, at the earliest declared neuron on it.
+/// The graph of one time step is acyclic: a neuron cannot depend on its own output at the
+/// same step; a loop is legal only through an edge that reads the previous step (`h.prev`).
+/// Each cycle is named along the data flow, at the earliest declared neuron on it.
 fn is_acyclic(model: &Model, graph: &Graph, errors: &mut Errors) {
     for cycle in graph.cycles() {
         let names: Vec<String> = cycle
@@ -66,21 +67,22 @@ fn is_acyclic(model: &Model, graph: &Graph, errors: &mut Errors) {
         let first = &model.neurons[cycle[0]].name;
         let message = if cycle.len() == 1 {
             format!(
-                "`{first}` reads itself ({}); a network must be acyclic, so remove this edge",
+                "`{first}` reads itself ({}); a neuron cannot read its own value of the same time step: read it one step earlier with `{first}.prev` to make it recurrent, or remove this edge",
                 names.join(" -> ")
             )
         } else {
             format!(
-                "`{first}` depends on itself through the cycle {}; a network must be acyclic, so remove one of these edges",
-                names.join(" -> ")
+                "`{first}` depends on itself through the cycle {}; within one time step a network must be acyclic: read one of these neurons one step earlier (`w * {last}.prev`) to make the loop recurrent, or remove one of these edges",
+                names.join(" -> "),
+                last = model.neurons[cycle[cycle.len() - 1]].name,
             )
         };
         errors.error(first.span(), message);
     }
 }
 
-/// Every hidden neuron reaches an output: otherwise its weights get no gradient and it is
-/// dead code.
+/// Every hidden neuron reaches an output, at the same step or a later one: otherwise its
+/// weights get no gradient and it is dead code.
 fn every_neuron_reaches_an_output(model: &Model, graph: &Graph, errors: &mut Errors) {
     if model.outputs().next().is_none() {
         return; // `has_an_output` has said all there is to say.

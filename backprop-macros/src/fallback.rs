@@ -1,5 +1,5 @@
 //! What is emitted beside the errors of a network that failed to check: stand-ins for the
-//! three types, their methods and trait impls, so that code using the network reports no
+//! four types, their methods and trait impls, so that code using the network reports no
 //! follow-on errors while the network's own errors are fixed.
 //!
 //! Sizes are unknown when the network has errors, so the methods take any input (`&I`) and
@@ -9,7 +9,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::generate::{grads_struct, is_companion_name, trace_struct};
+use crate::generate::{grads_struct, is_companion_name, state_struct, trace_struct};
 use crate::parse::Header;
 
 /// The stand-ins for `header`'s network, or nothing when the network's name is itself the
@@ -23,6 +23,9 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
     }
     let grads = grads_struct(name);
     let trace = trace_struct(name);
+    // Whether the network is recurrent is not known before it checks, so the state's
+    // stand-in is always there.
+    let state = state_struct(name);
     let scalar = scalar(header);
     let runtime = header.runtime_path();
     let private = quote!(#runtime::__private);
@@ -44,6 +47,7 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
         name,
         grads: &grads,
         trace: &trace,
+        state: &state,
         scalar: &scalar,
         private: &private,
         body: &body,
@@ -56,6 +60,8 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
         #vis struct #grads {}
         #derives
         #vis struct #trace {}
+        #derives
+        #vis struct #state {}
 
         #[allow(dead_code, unused_variables, clippy::all, clippy::pedantic)]
         const _: () = {
@@ -76,6 +82,15 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
                 pub fn probabilities<I: ?::core::marker::Sized>(&self, input: &I) -> &'static [#scalar] { #body }
                 pub fn as_slice(&self) -> &[#scalar] { &[] }
                 pub fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
+                pub fn forward_step<I: ?::core::marker::Sized>(&self, state: &#state, input: &I) -> #trace { #body }
+                pub fn backward_step<T: ?::core::marker::Sized>(&self, trace: &#trace, target: ::core::option::Option<&T>, carry: &mut #state, grads: &mut #grads) { #body }
+                pub fn step<I: ?::core::marker::Sized>(&self, state: &mut #state, input: &I) -> &'static [#scalar] { #body }
+            }
+
+            impl #state {
+                pub const ZERO: Self = Self {};
+                pub fn as_slice(&self) -> &[#scalar] { &[] }
+                pub fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
             }
 
             impl #grads {
@@ -88,6 +103,7 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
                 pub const ZERO: Self = Self {};
                 pub fn output(&self) -> &'static [#scalar] { #body }
                 pub fn loss<T: ?::core::marker::Sized>(&self, target: &T) -> #scalar { #body }
+                pub fn state(&self) -> #state { #body }
                 pub fn as_slice(&self) -> &[#scalar] { &[] }
                 pub fn as_mut_slice(&mut self) -> &mut [#scalar] { &mut [] }
             }
@@ -111,6 +127,7 @@ struct StubNames<'a> {
     name: &'a syn::Ident,
     grads: &'a syn::Ident,
     trace: &'a syn::Ident,
+    state: &'a syn::Ident,
     scalar: &'a TokenStream,
     private: &'a TokenStream,
     body: &'a TokenStream,
@@ -122,6 +139,7 @@ fn trait_stubs(names: &StubNames) -> TokenStream {
         name,
         grads,
         trace,
+        state,
         scalar,
         private,
         body,
@@ -162,6 +180,13 @@ fn trait_stubs(names: &StubNames) -> TokenStream {
             fn output(trace: &#trace) -> Self::Output { #body }
             fn trace_loss(trace: &#trace, target: &Self::Target) -> #scalar { #body }
             fn backward_accumulate(&self, trace: &#trace, target: &Self::Target, grads: &mut #grads) { #body }
+        }
+
+        impl #private::Recurrent for #name {
+            type State = #state;
+            fn forward_step(&self, state: &#state, input: &Self::Input) -> #trace { #body }
+            fn state_after(trace: &#trace) -> #state { #body }
+            fn backward_step(&self, trace: &#trace, target: ::core::option::Option<&Self::Target>, carry: &mut #state, grads: &mut #grads) { #body }
         }
     }
 }

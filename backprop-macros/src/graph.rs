@@ -1,7 +1,8 @@
 //! Graph algorithms over a model's neurons: topological order, cycles, reachability.
 //!
 //! Only neurons take part: inputs have no incoming edges, so they can be neither in a cycle
-//! nor out of order.
+//! nor out of order. The graph of one time step leaves out the edges that read the previous
+//! step (`h.prev`); the graph through time keeps them.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -17,12 +18,26 @@ pub(crate) struct Graph {
 }
 
 impl Graph {
+    /// The graph of one time step: what must be computed before what.
     pub(crate) fn new(model: &Model) -> Self {
+        Self::with_edges(model, false)
+    }
+
+    /// The graph through time, delayed edges included: what influences what.
+    pub(crate) fn through_time(model: &Model) -> Self {
+        Self::with_edges(model, true)
+    }
+
+    fn with_edges(model: &Model, delayed: bool) -> Self {
         let count = model.neurons.len();
         let mut reads = vec![Vec::new(); count];
         let mut read_by = vec![Vec::new(); count];
         for (consumer, neuron) in model.neurons.iter().enumerate() {
-            for edge in &neuron.edges {
+            for edge in neuron
+                .edges
+                .iter()
+                .filter(|edge| delayed || edge.delayed.is_none())
+            {
                 if let NodeRef::Neuron(source) = edge.source {
                     reads[consumer].push(source);
                     read_by[source].push(consumer);

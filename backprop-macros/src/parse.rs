@@ -143,12 +143,15 @@ pub(crate) struct NeuronDecl {
 #[derive(Clone)]
 pub(crate) enum Term {
     /// `weight * source` or `weight * source[index]`: a trainable weight (of an optional
-    /// declared shape) on the edge from `source`, or from one element of it.
+    /// declared shape) on the edge from `source`, or from one element of it. With `.prev`
+    /// after the source (`r * h.prev`), the edge reads the source's value one time step
+    /// earlier; `delayed` is the span of `prev`.
     Weighted {
         weight: Ident,
         shape: Option<Vec<Dim>>,
         source: Ident,
         index: Option<Dim>,
+        delayed: Option<Span>,
     },
     /// `bias` or `bias[n]`: a trainable bias.
     Bias {
@@ -557,12 +560,39 @@ fn parse_term(input: ParseStream) -> syn::Result<Term> {
     }
     let source = parse_name(input)?;
     let index = parse_width(input)?;
+    let delayed = parse_delay(input, &source)?;
     Ok(Term::Weighted {
         weight: first,
         shape,
         source,
         index,
+        delayed,
     })
+}
+
+/// An optional `.prev` after a source: the edge reads the source one time step earlier.
+fn parse_delay(input: ParseStream, source: &Ident) -> syn::Result<Option<Span>> {
+    if !input.peek(Token![.]) {
+        return Ok(None);
+    }
+    input.parse::<Token![.]>()?;
+    let marker = input.call(Ident::parse_any).map_err(|_| {
+        input.error(format!(
+            "expected `prev` after `.`: `{source}.prev` reads `{source}` one time step earlier"
+        ))
+    })?;
+    if marker != "prev" {
+        return Err(syn::Error::new(
+            marker.span(),
+            format!("expected `prev`, found `{marker}`: `{source}.prev` reads `{source}` one time step earlier"),
+        ));
+    }
+    if input.peek(syn::token::Bracket) {
+        return Err(input.error(format!(
+            "the index comes before `.prev`: write `{source}[i].prev`"
+        )));
+    }
+    Ok(Some(marker.span()))
 }
 
 /// An optional `[n]`: the width of a node, or the index of an element.

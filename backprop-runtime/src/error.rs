@@ -69,6 +69,17 @@ pub enum Error {
         /// The length that was given.
         found: usize,
     },
+    /// A sequence had no time steps.
+    EmptySequence,
+    /// Something given with a sequence did not match its number of time steps.
+    SequenceLength {
+        /// What did not match, as the end of the message (`"targets were given"`).
+        what: &'static str,
+        /// How many time steps the sequence has.
+        steps: usize,
+        /// How many were given.
+        found: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -115,6 +126,11 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "expected {expected} {what} values, but the slice has {found}"
+            ),
+            Error::EmptySequence => f.write_str("a sequence needs at least one time step"),
+            Error::SequenceLength { what, steps, found } => write!(
+                f,
+                "the sequence has {steps} time steps, but {found} {what}"
             ),
         }
     }

@@ -144,9 +144,21 @@ where
 /// Judges `analytic(index)`, the gradient of every parameter, against finite differences
 /// of `probe`'s loss.
 fn compare<W: Network>(
-    mut probe: W,
+    probe: W,
     input: &W::Input,
     target: &W::Target,
+    analytic: impl Fn(usize) -> f64,
+    tolerance: f64,
+) -> GradCheck {
+    let loss = |network: &W| W::trace_loss(&network.forward(input), target).to_f64();
+    compare_loss(probe, loss, analytic, tolerance)
+}
+
+/// Judges `analytic(index)`, the gradient of every parameter, against finite differences
+/// of `loss`, a function of `probe`'s parameters.
+fn compare_loss<W: Parameters>(
+    mut probe: W,
+    loss: impl Fn(&W) -> f64,
     analytic: impl Fn(usize) -> f64,
     tolerance: f64,
 ) -> GradCheck {
@@ -158,7 +170,7 @@ fn compare<W: Network>(
         let scale = original.abs().max(W::Scalar::one());
         let mut loss_at = |step: W::Scalar, multiple: f64| {
             probe.as_mut_slice()[index] = original + step * scale * W::Scalar::from_f64(multiple);
-            W::trace_loss(&probe.forward(input), target).to_f64()
+            loss(&probe)
         };
         // Second order with a small step: robust next to a kink (relu at 0).
         let second_order =
@@ -202,6 +214,43 @@ fn compare<W: Network>(
         analytic: 0.0,
         numeric: 0.0,
         tolerance,
+    })
+}
+
+/// [`gradcheck`] for a recurrent network on a whole sequence: the gradient of
+/// backpropagation through time ([`crate::recurrent::sequence_gradient`], full horizon)
+/// against central finite differences of the sequence's loss. `traces` is a buffer at least
+/// as long as the sequence.
+///
+/// # Errors
+///
+/// The errors of [`crate::recurrent::sequence_gradient`] for a malformed sequence, or a
+/// loss or gradient that is not finite at the network's own parameters.
+pub fn gradcheck_sequence<N: crate::Recurrent>(
+    network: &N,
+    inputs: &[N::Input],
+    targets: crate::recurrent::Targets<'_, N::Target>,
+    traces: &mut [N::Trace],
+) -> Result<GradCheck, crate::Error> {
+    let loss = |network: &N| {
+        crate::recurrent::sequence_loss(network, inputs, targets)
+            .map_or(f64::NAN, |loss| loss.to_f64())
+    };
+    crate::heap::with_buffer(|grads: &mut N::Grads| {
+        crate::recurrent::sequence_gradient(
+            network,
+            inputs,
+            targets,
+            crate::recurrent::Horizon::Full,
+            traces,
+            grads,
+        )?;
+        Ok(compare_loss(
+            network.clone(),
+            loss,
+            |index| grads.as_slice()[index].to_f64(),
+            tolerance::<N::Scalar>(),
+        ))
     })
 }
 

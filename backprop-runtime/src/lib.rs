@@ -82,6 +82,7 @@ pub mod init;
 pub mod loss;
 mod network;
 pub mod optim;
+pub mod recurrent;
 #[cfg(feature = "safetensors")]
 pub mod safetensors;
 mod scalar;
@@ -201,6 +202,7 @@ pub use heap::zeroed_box;
 pub use heap::{FlatLayout, STACK_BUFFER_LIMIT};
 pub use loss::ClassTarget;
 pub use network::{Classifier, Network, ParameterInfo, ParameterKind, Parameters};
+pub use recurrent::Recurrent;
 pub use scalar::{Scalar, ScalarKind};
 #[cfg(feature = "serde")]
 pub use serde_support::deserialize_allowing_non_finite;
@@ -246,7 +248,7 @@ pub mod __private {
     pub use crate::zeroed_box;
     pub use crate::{
         sgd_update, train_batch, train_step, ClassTarget, Classifier, Error, FlatLayout, Network,
-        ParameterInfo, ParameterKind, Parameters,
+        ParameterInfo, ParameterKind, Parameters, Recurrent,
     };
     #[cfg(feature = "alloc")]
     pub use alloc::boxed::Box;

@@ -20,7 +20,7 @@ use super::step::Step;
 use super::types::{array_type, continue_sum, flat_element, node_shape, sum_chunks, zeros};
 use crate::formula::{emit_factor, Formula};
 use crate::loss::Loss;
-use crate::model::{Edge, Model, Neuron, Parameter};
+use crate::model::{Edge, Model, Neuron, NodeRef, Parameter};
 
 /// More locals than this and the backward pass declares them all in one `let` up front:
 /// every `let` opens a debug-info scope nested in the previous one, and a few thousand of
@@ -126,7 +126,8 @@ impl Locals {
     }
 }
 
-/// `pub fn backward_accumulate(&self, trace, target, grads: &mut NetGrads)`.
+/// `pub fn backward_accumulate(&self, trace, target, grads: &mut NetGrads)`, and for a
+/// recurrent network `backward_step`, of which it is the first (and only) step.
 pub(crate) fn method(ctx: &Context) -> TokenStream {
     let Context {
         model,
@@ -143,20 +144,60 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         .map(|step| step.code)
         .collect();
     let declaration = locals.declaration();
-    let doc = format!(
-        " Adds `dJ/dw` for every parameter to `grads`, from a forward pass and its target ({}), by backpropagation written out link by link.",
-        plural(model.output_len(), "output value")
-    );
-    quote! {
-        #[doc = #doc]
+    let outputs = plural(model.output_len(), "output value");
+    let attributes = quote! {
         #[inline]
         #[allow(non_snake_case)] // locals follow the user's names, e.g. `dj_dW1`
         #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
-        pub fn backward_accumulate(&self, trace: &#trace, target: &#target, grads: &mut #grads) {
+    };
+    let Some(state) = &ctx.state else {
+        let doc = format!(
+            " Adds `dJ/dw` for every parameter to `grads`, from a forward pass and its target ({outputs}), by backpropagation written out link by link."
+        );
+        return quote! {
+            #[doc = #doc]
+            #attributes
+            pub fn backward_accumulate(&self, trace: &#trace, target: &#target, grads: &mut #grads) {
+                #[allow(unused_imports)] // not every network calls every runtime module
+                use #private::{act, dense};
+                #declaration
+                #(#steps)*
+            }
+        };
+    };
+    // With only inputs read through `.prev`, nothing is carried: inputs get no gradient.
+    let carries = model
+        .delayed_sources()
+        .iter()
+        .any(|node| matches!(node, NodeRef::Neuron(_)));
+    let unused_carry = (!carries).then(|| quote!(let _ = carry;));
+    let step_doc = format!(
+        " Backpropagation through one time step, written out link by link: adds this step's `dJ/dw` for every parameter to `grads`. `target` ({outputs}) is this step's target, `None` at a step without a loss. On entry `carry` holds `dJ/d` of the values this step hands on (the share of the later steps); on return it holds `dJ/d` of the previous values this step read with `.prev`, for the step before. Inputs get no gradient: their entries in `carry` are not touched."
+    );
+    let first_doc = format!(
+        " Adds `dJ/dw` for every parameter to `grads`, from a forward pass of one time step from the zero state ([`Self::forward`]) and its target ({outputs}): [`Self::backward_step`] with nothing carried from later steps."
+    );
+    quote! {
+        #[doc = #step_doc]
+        #attributes
+        pub fn backward_step(
+            &self,
+            trace: &#trace,
+            target: ::core::option::Option<&#target>,
+            carry: &mut #state,
+            grads: &mut #grads,
+        ) {
             #[allow(unused_imports)] // not every network calls every runtime module
             use #private::{act, dense};
+            #unused_carry
             #declaration
             #(#steps)*
+        }
+
+        #[doc = #first_doc]
+        #[inline]
+        pub fn backward_accumulate(&self, trace: &#trace, target: &#target, grads: &mut #grads) {
+            self.backward_step(trace, ::core::option::Option::Some(target), &mut #state::ZERO, grads);
         }
     }
 }
@@ -174,14 +215,81 @@ pub(crate) fn plural(count: usize, noun: &str) -> String {
 /// (and its explanation); the locals they bind are recorded in `locals`.
 pub(crate) fn steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<Step> {
     let scalar = model.scalar.tokens();
+    let recurrent = model.is_recurrent();
     links(model, order)
         .into_iter()
-        .map(|link| render(model, &link, &scalar, locals))
+        .map(|link| render(model, &link, &scalar, recurrent, locals))
         .collect()
 }
 
+/// The loss gradient of the output values from `offset` on (at `element` of an array): read
+/// from a recurrent network's `output_gradient`, or computed from the target where it is used.
+fn loss_gradient(
+    model: &Model,
+    neuron: &Neuron,
+    offset: usize,
+    element: Option<&TokenStream>,
+    recurrent: bool,
+) -> TokenStream {
+    if recurrent {
+        return flat_element(&quote!(output_gradient), offset, element);
+    }
+    if model.loss == Loss::SoftmaxCrossEntropy {
+        return flat_element(&quote!(softmax_gradient), offset, element);
+    }
+    let h = &neuron.name;
+    let value = match element {
+        Some(j) => quote!(trace.#h[#j]),
+        None => quote!(trace.#h),
+    };
+    let target = flat_element(&quote!(target), offset, element);
+    model
+        .loss
+        .element_gradient(&value, &target, model.output_len())
+}
+
+/// `output_gradient`: the loss gradient of every output of a recurrent network at this
+/// step, zero at a step without a target.
+fn output_gradient(model: &Model, scalar: &TokenStream) -> Step {
+    let private = model.private();
+    let len = Literal::usize_unsuffixed(model.output_len());
+    let gradient = if model.loss.is_categorical() {
+        quote!(#private::loss::softmax_cross_entropy_gradient(&trace.output(), target))
+    } else {
+        let element =
+            model
+                .loss
+                .element_gradient(&quote!(output[k]), &quote!(target[k]), model.output_len());
+        quote!({
+            let output = trace.output();
+            ::core::array::from_fn(|k| #element)
+        })
+    };
+    let rule = if model.loss.is_fused() {
+        "dJ/dz of the outputs"
+    } else {
+        "dJ/do of the outputs"
+    };
+    Step::new(
+        quote! {
+            let output_gradient: [#scalar; #len] = match target {
+                ::core::option::Option::Some(target) => #gradient,
+                ::core::option::Option::None => [0.0; #len],
+            };
+        },
+        &format!("{rule} at this step (zero without a target) = {{:.4?}}"),
+        &[quote!(output_gradient)],
+    )
+}
+
 /// One link as code and explanation.
-fn render(model: &Model, link: &Link, scalar: &TokenStream, locals: &mut Locals) -> Step {
+fn render(
+    model: &Model,
+    link: &Link,
+    scalar: &TokenStream,
+    recurrent: bool,
+    locals: &mut Locals,
+) -> Step {
     match link {
         Link::SoftmaxGradient => {
             let private = model.private();
@@ -193,12 +301,41 @@ fn render(model: &Model, link: &Link, scalar: &TokenStream, locals: &mut Locals)
                 &[quote!(softmax_gradient)],
             )
         }
-        Link::FusedOutput { neuron, offset } => fused_dj_dz(model, neuron, *offset, scalar, locals),
+        Link::OutputGradient => output_gradient(model, scalar),
+        Link::FusedOutput { neuron, offset } => {
+            fused_dj_dz(model, neuron, *offset, scalar, recurrent, locals)
+        }
         Link::FanIn {
             neuron,
             output_offset,
             readers,
-        } => dj_dh(model, neuron, *output_offset, readers, scalar, locals),
+            carried,
+        } => {
+            let fan_in = FanIn {
+                model,
+                neuron,
+                output_offset: *output_offset,
+                readers,
+                scalar,
+                recurrent,
+                carried: *carried,
+                local: names::gradient(&neuron.name),
+            };
+            dj_dh(&fan_in, locals)
+        }
+        Link::Carry { neuron, readers } => {
+            let fan_in = FanIn {
+                model,
+                neuron,
+                output_offset: None,
+                readers,
+                scalar,
+                recurrent,
+                carried: false,
+                local: names::previous_gradient(&neuron.name),
+            };
+            carry(&fan_in, locals)
+        }
         Link::Local { neuron } => local_link(neuron, scalar, locals),
         Link::Weight { neuron, edge } => weight_gradient(model, neuron, edge),
         Link::Bias { neuron, bias } => bias_gradient(neuron, bias),
@@ -211,33 +348,18 @@ fn fused_dj_dz(
     neuron: &Neuron,
     offset: usize,
     scalar: &TokenStream,
+    recurrent: bool,
     locals: &mut Locals,
 ) -> Step {
-    let h = &neuron.name;
     let h_text = neuron.text();
-    let dj_dz = names::pre_activation_gradient(h);
-    let gradient = |element: Option<&TokenStream>| -> TokenStream {
-        let value = match element {
-            Some(j) => quote!(trace.#h[#j]),
-            None => quote!(trace.#h),
-        };
-        match model.loss {
-            Loss::SoftmaxCrossEntropy => flat_element(&quote!(softmax_gradient), offset, element),
-            _ => {
-                let target = flat_element(&quote!(target), offset, element);
-                model
-                    .loss
-                    .element_gradient(&value, &target, model.output_len())
-            }
-        }
-    };
+    let dj_dz = names::pre_activation_gradient(&neuron.name);
     let rule = match model.loss {
         Loss::SoftmaxCrossEntropy => "p - y",
         _ => "o - t",
     };
     match neuron.width {
         None => {
-            let value = gradient(None);
+            let value = loss_gradient(model, neuron, offset, None, recurrent);
             Step::new(
                 locals.bind(Local::new(&dj_dz, scalar, None), value),
                 &format!("dJ/dz_{h_text} = {rule} = {{:.6}}"),
@@ -245,10 +367,17 @@ fn fused_dj_dz(
             )
         }
         Some(width) => {
-            let value = if model.loss == Loss::SoftmaxCrossEntropy && width == model.output_len() {
-                quote!(softmax_gradient)
+            let whole = if recurrent {
+                quote!(output_gradient)
             } else {
-                let value = gradient(Some(&quote!(j)));
+                quote!(softmax_gradient)
+            };
+            let value = if (recurrent || model.loss == Loss::SoftmaxCrossEntropy)
+                && width == model.output_len()
+            {
+                whole
+            } else {
+                let value = loss_gradient(model, neuron, offset, Some(&quote!(j)), recurrent);
                 quote!(::core::array::from_fn(|j| #value))
             };
             Step::new(
@@ -260,30 +389,34 @@ fn fused_dj_dz(
     }
 }
 
-/// What the sum `dJ/dh` of one neuron is made of: the loss term if it is an output, and
-/// the share of every neuron that reads it (the fan-out sum).
+/// What the sum `dJ/dh` of one neuron is made of: the loss term if it is an output, the
+/// share of every neuron that reads it (the fan-out sum), and for a recurrent network the
+/// share of the next time step. The same sum over the neurons that read `h` one step later
+/// is `dJ/d(h.prev)`, bound to `local`.
 struct FanIn<'a> {
     model: &'a Model,
     neuron: &'a Neuron,
     output_offset: Option<usize>,
     readers: &'a [(&'a Neuron, &'a Edge)],
     scalar: &'a TokenStream,
+    recurrent: bool,
+    /// Whether `carry.h`, the next step's share, is a term.
+    carried: bool,
+    /// The local the sum is bound to: `dj_dh` or `dj_dprev_h`.
+    local: Ident,
 }
 
 impl FanIn<'_> {
     /// `dJ/do` of an output at `element` (none for a single value), if it is an output.
     fn loss_term(&self, element: Option<&TokenStream>) -> Option<TokenStream> {
-        let (model, h) = (self.model, &self.neuron.name);
-        self.output_offset.map(|offset| {
-            let value = match element {
-                Some(j) => quote!(trace.#h[#j]),
-                None => quote!(trace.#h),
-            };
-            let target = flat_element(&quote!(target), offset, element);
-            model
-                .loss
-                .element_gradient(&value, &target, model.output_len())
-        })
+        self.output_offset
+            .map(|offset| loss_gradient(self.model, self.neuron, offset, element, self.recurrent))
+    }
+
+    /// `carry.h`, the share of the next time step, if there is one.
+    fn carry_term(&self) -> Option<TokenStream> {
+        let h = &self.neuron.name;
+        self.carried.then(|| quote!(carry.#h))
     }
 
     /// The explanation's note on a fan-out sum, empty for one reader.
@@ -302,28 +435,35 @@ impl FanIn<'_> {
             names.join(", ")
         )
     }
+
+    /// How the sum is written in an explanation: `dJ/dh` or `dJ/dh.prev`.
+    fn name_text(&self) -> String {
+        if self.local == names::gradient(&self.neuron.name) {
+            format!("dJ/d{}", self.neuron.text())
+        } else {
+            format!("dJ/d{}.prev", self.neuron.text())
+        }
+    }
 }
 
 /// `dj_dh`: the loss term (for an output) plus every reader's share.
-fn dj_dh(
-    model: &Model,
-    neuron: &Neuron,
-    output_offset: Option<usize>,
-    readers: &[(&Neuron, &Edge)],
-    scalar: &TokenStream,
-    locals: &mut Locals,
-) -> Step {
-    let fan_in = FanIn {
-        model,
-        neuron,
-        output_offset,
-        readers,
-        scalar,
-    };
-    match neuron.width {
-        None => dj_dh_single(&fan_in, locals),
-        Some(width) => dj_dh_array(&fan_in, width, locals),
+fn dj_dh(fan_in: &FanIn, locals: &mut Locals) -> Step {
+    match fan_in.neuron.width {
+        None => dj_dh_single(fan_in, locals),
+        Some(width) => dj_dh_array(fan_in, width, locals),
     }
+}
+
+/// `dj_dprev_h`, the share of the neurons that read `h.prev`, handed to the step before:
+/// `carry.h = dj_dprev_h`.
+fn carry(fan_in: &FanIn, locals: &mut Locals) -> Step {
+    let mut step = dj_dh(fan_in, locals);
+    let (h, local, code) = (&fan_in.neuron.name, &fan_in.local, &step.code);
+    step.code = quote! {
+        #code
+        carry.#h = #local;
+    };
+    step
 }
 
 /// `dj_dh` of a single value: one sum over the loss term and its readers.
@@ -334,17 +474,23 @@ fn dj_dh_single(fan_in: &FanIn, locals: &mut Locals) -> Step {
         output_offset,
         readers,
         scalar,
+        ..
     } = *fan_in;
     let h = &neuron.name;
     let h_text = neuron.text();
-    let dj_dh = names::gradient(h);
+    let dj_dh = &fan_in.local;
     let fan_out = fan_in.fan_out_note();
     // A single value: one sum over its readers.
     let mut texts = Vec::new();
     let mut numbers = Vec::new();
     let mut args = Vec::new();
     let mut terms = Vec::new();
-    if let (Some(term), Some(offset)) = (fan_in.loss_term(None), output_offset) {
+    if let (Some(term), true) = (fan_in.loss_term(None), fan_in.recurrent) {
+        texts.push(format!("dJ/d{h_text} of the loss at this step"));
+        numbers.push("{:.6}".to_owned());
+        args.push(term.clone());
+        terms.push(term);
+    } else if let (Some(term), Some(offset)) = (fan_in.loss_term(None), output_offset) {
         let outputs = model.output_len();
         texts.push(model.loss.element_gradient_text(&h_text, "t", outputs));
         numbers.push(model.loss.element_gradient_text("{:.6}", "{:.6}", outputs));
@@ -372,15 +518,22 @@ fn dj_dh_single(fan_in: &FanIn, locals: &mut Locals) -> Step {
             terms.push(quote!(#dj_dz_reader * self.#weight));
         }
     }
+    if let Some(term) = fan_in.carry_term() {
+        texts.push(format!("dJ/d{h_text} from the next step"));
+        numbers.push("{:.6}".to_owned());
+        args.push(term.clone());
+        terms.push(term);
+    }
     args.push(quote!(#dj_dh));
     let chunks = sum_chunks(&terms);
     let rest = continue_sum(&quote!(#dj_dh), &chunks);
-    let local = Local::new(&dj_dh, scalar, None).mutable(chunks.len() > 1);
+    let local = Local::new(dj_dh, scalar, None).mutable(chunks.len() > 1);
     let first = locals.bind(local, chunks[0].clone());
     Step::new(
         quote!(#first #rest),
         &format!(
-            "dJ/d{h_text} = {} = {} = {{:.6}}{fan_out}",
+            "{} = {} = {} = {{:.6}}{fan_out}",
+            fan_in.name_text(),
             texts.join(" + "),
             numbers.join(" + ")
         ),
@@ -397,18 +550,25 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
         scalar,
         ..
     } = *fan_in;
-    let h = &neuron.name;
     let h_text = neuron.text();
-    let dj_dh = names::gradient(h);
+    let dj_dh = &fan_in.local;
     let fan_out = fan_in.fan_out_note();
-    // An array: start from the loss term or zero, then add each reader's share.
+    // An array: start from the loss term and the next step's share (or zero), then add
+    // each reader's share.
     let mut texts = Vec::new();
-    let init = match fan_in.loss_term(Some(&quote!(j))) {
-        Some(term) => {
-            texts.push(format!("the loss ({})", model.loss.name()));
-            quote!(::core::array::from_fn(|j| #term))
-        }
-        None => zeros(&[width]),
+    let loss_term = fan_in.loss_term(Some(&quote!(j)));
+    if loss_term.is_some() {
+        texts.push(format!("the loss ({})", model.loss.name()));
+    }
+    let carry_term = fan_in.carry_term();
+    if carry_term.is_some() {
+        texts.push(format!("dJ/d{h_text} from the next step"));
+    }
+    let init = match (loss_term, carry_term) {
+        (Some(loss), Some(carry)) => quote!(::core::array::from_fn(|j| #loss + #carry[j])),
+        (Some(loss), None) => quote!(::core::array::from_fn(|j| #loss)),
+        (None, Some(carry)) => carry,
+        (None, None) => zeros(&[width]),
     };
     let shares: Vec<TokenStream> = readers
         .iter()
@@ -440,14 +600,18 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
             }
         })
         .collect();
-    let local = Local::new(&dj_dh, scalar, Some(width)).mutable(!shares.is_empty());
+    let local = Local::new(dj_dh, scalar, Some(width)).mutable(!shares.is_empty());
     let first = locals.bind(local, init);
     Step::new(
         quote! {
             #first
             #(#shares)*
         },
-        &format!("dJ/d{h_text} = {} = {{:.4?}}{fan_out}", texts.join(" + ")),
+        &format!(
+            "{} = {} = {{:.4?}}{fan_out}",
+            fan_in.name_text(),
+            texts.join(" + ")
+        ),
         &[quote!(#dj_dh)],
     )
 }
@@ -510,14 +674,17 @@ fn weight_gradient(model: &Model, neuron: &Neuron, edge: &Edge) -> Step {
     let weight = &edge.weight.name;
     let weight_text = edge.weight.text();
     let source = model.node_name(edge.source);
-    let source_text = model.node_text(edge.source);
-    let (value, text) = match edge.index {
+    let field = match edge.delayed {
+        Some(_) => names::previous(source),
+        None => source.clone(),
+    };
+    let text = model.edge_source_text(edge);
+    let value = match edge.index {
         Some(index) => {
-            let text = format!("{source_text}[{index}]");
             let index = Literal::usize_unsuffixed(index);
-            (quote!(trace.#source[#index]), text)
+            quote!(trace.#field[#index])
         }
-        None => (quote!(trace.#source), source_text),
+        None => quote!(trace.#field),
     };
     match (neuron.width.is_some(), model.reads_array(edge)) {
         (false, false) => Step::new(

@@ -20,6 +20,8 @@ pub(crate) struct Context<'a> {
     pub(crate) name: &'a Ident,
     pub(crate) grads: Ident,
     pub(crate) trace: Ident,
+    /// The state struct of a recurrent network (`None` for a feed-forward one).
+    pub(crate) state: Option<Ident>,
     pub(crate) input_len: Literal,
     pub(crate) output_len: Literal,
     pub(crate) parameter_count: Literal,
@@ -41,6 +43,9 @@ impl<'a> Context<'a> {
             name: &model.name,
             grads: names::grads_struct(&model.name),
             trace: names::trace_struct(&model.name),
+            state: model
+                .is_recurrent()
+                .then(|| names::state_struct(&model.name)),
             input_len: Literal::usize_unsuffixed(model.input_len()),
             output_len,
             parameter_count: Literal::usize_unsuffixed(

@@ -47,6 +47,13 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         .collect();
     let declaration = locals.declaration();
     let updates = updates(model);
+    // A recurrent network's explanation is of its first time step, from the zero state.
+    let first_step = ctx.state.as_ref().map(|state| {
+        quote! {
+            let target = ::core::option::Option::Some(target);
+            let carry = &mut #state::ZERO;
+        }
+    });
 
     quote! {
         #[allow(dead_code)]
@@ -82,6 +89,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
                     ::core::writeln!(__backprop_out, #loss_format, trace.loss(target))?;
                     ::core::writeln!(__backprop_out, "backward")?;
                     let grads = &mut <#grads as ::core::default::Default>::default();
+                    #first_step
                     #declaration
                     #(#backward_steps)*
                     ::core::writeln!(__backprop_out, "  (the inputs get no gradient: nothing adjusts them)")?;

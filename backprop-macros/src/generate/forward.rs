@@ -41,20 +41,61 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
     );
     let read_inputs = read_inputs(model);
     let steps = steps(model, order).into_iter().map(|step| step.code);
+    let Some(state) = &ctx.state else {
+        return quote! {
+            #[doc = #doc]
+            #[inline]
+            #[must_use]
+            #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
+            pub fn forward(&self, input: &[#scalar; #input_len]) -> #trace {
+                #[allow(unused_imports)] // not every network calls every runtime module
+                use #private::{act, dense};
+                let mut trace = #trace::ZERO;
+                #read_inputs
+                #(#steps)*
+                trace
+            }
+        };
+    };
+    let read_state = read_state(model);
+    let step_doc = format!(
+        " One time step: the forward pass on the inputs {input_list}, concatenated in this order, reading each `.prev` from `state` (the state after the previous step). Returns every intermediate value; [`{trace}::state`] is the state after this step."
+    );
+    let first_doc = format!(
+        " The forward pass of the first time step of a sequence (every `.prev` zero) on the inputs {input_list}, concatenated in this order, returning every intermediate value: [`Self::forward_step`] from [`{state}::ZERO`]."
+    );
     quote! {
-        #[doc = #doc]
+        #[doc = #step_doc]
         #[inline]
         #[must_use]
         #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
-        pub fn forward(&self, input: &[#scalar; #input_len]) -> #trace {
+        pub fn forward_step(&self, state: &#state, input: &[#scalar; #input_len]) -> #trace {
             #[allow(unused_imports)] // not every network calls every runtime module
             use #private::{act, dense};
             let mut trace = #trace::ZERO;
+            #read_state
             #read_inputs
             #(#steps)*
             trace
         }
+
+        #[doc = #first_doc]
+        #[inline]
+        #[must_use]
+        pub fn forward(&self, input: &[#scalar; #input_len]) -> #trace {
+            self.forward_step(&#state::ZERO, input)
+        }
     }
+}
+
+/// Copies each value read with `.prev` out of the state into its trace field.
+fn read_state(model: &Model) -> TokenStream {
+    let copies = model.delayed_sources().into_iter().map(|node| {
+        let name = model.node_name(node);
+        let field = names::previous(name);
+        quote!(trace.#field = state.#name;)
+    });
+    quote!(#(#copies)*)
 }
 
 /// Copies each input out of the flat input array into its trace field.
@@ -93,24 +134,20 @@ pub(crate) fn steps(model: &Model, order: &[usize]) -> Vec<Step> {
         .collect()
 }
 
-/// The value an edge reads: the source's trace field, or one element of it.
+/// The value an edge reads: the source's trace field, or one element of it; for an edge
+/// that reads the previous time step, the trace's copy of that value (`trace.prev_h`).
 fn read(model: &Model, edge: &Edge) -> TokenStream {
     let source = model.node_name(edge.source);
+    let field = match edge.delayed {
+        Some(_) => names::previous(source),
+        None => source.clone(),
+    };
     match edge.index {
         Some(index) => {
             let index = Literal::usize_unsuffixed(index);
-            quote!(trace.#source[#index])
+            quote!(trace.#field[#index])
         }
-        None => quote!(trace.#source),
-    }
-}
-
-/// How an edge's source reads in an explanation: `x1` or `x[3]`.
-fn read_text(model: &Model, edge: &Edge) -> String {
-    let source = model.node_text(edge.source);
-    match edge.index {
-        Some(index) => format!("{source}[{index}]"),
-        None => source,
+        None => quote!(trace.#field),
     }
 }
 
@@ -128,7 +165,7 @@ fn sum_text(model: &Model, neuron: &Neuron) -> String {
     let terms: Vec<String> = neuron
         .edges
         .iter()
-        .map(|edge| format!("{} {}", edge.weight.text(), read_text(model, edge)))
+        .map(|edge| format!("{} {}", edge.weight.text(), model.edge_source_text(edge)))
         .chain(neuron.bias.iter().map(|bias| bias.text()))
         .collect();
     terms.join(" + ")

@@ -26,6 +26,7 @@ pub(crate) fn methods(ctx: &Context, forward: TokenStream, backward: TokenStream
     let classification = ctx.model.loss.is_categorical().then(|| classification(ctx));
     let trace_methods = trace_methods(ctx);
     let training = training_methods(ctx);
+    let streaming = streaming(ctx);
     quote! {
         #[allow(dead_code)] // a network need not use every generated method
         impl #name {
@@ -70,6 +71,8 @@ pub(crate) fn methods(ctx: &Context, forward: TokenStream, backward: TokenStream
             #training
 
             #classification
+
+            #streaming
         }
 
         #trace_methods
@@ -130,6 +133,53 @@ fn training_methods(ctx: &Context) -> TokenStream {
     }
 }
 
+/// A recurrent network's `step`: one time step of a stream, keeping the state.
+fn streaming(ctx: &Context) -> TokenStream {
+    let Context {
+        scalar,
+        input_len,
+        output_len,
+        state,
+        ..
+    } = ctx;
+    let Some(state) = state else {
+        return TokenStream::new();
+    };
+    quote! {
+        /// One time step of a stream: the outputs for this step's input, reading and then
+        /// updating `state` (start from `Default::default()`, all zero). Allocates nothing
+        /// and takes the same time at every call: fit for a real-time thread. The same
+        /// numbers as a forward pass over the whole sequence.
+        #[inline]
+        pub fn step(&self, state: &mut #state, input: &[#scalar; #input_len]) -> [#scalar; #output_len] {
+            let trace = self.forward_step(state, input);
+            *state = trace.state();
+            trace.output()
+        }
+    }
+}
+
+/// A recurrent network's `NetTrace::state`: the state after the step.
+fn trace_state(ctx: &Context) -> TokenStream {
+    let Context { model, state, .. } = ctx;
+    let Some(state) = state else {
+        return TokenStream::new();
+    };
+    let fields = model
+        .delayed_sources()
+        .into_iter()
+        .map(|node| model.node_name(node));
+    quote! {
+        /// The state after this step: the value of every node read with `.prev`, for the
+        /// next step to read.
+        #[inline]
+        #[must_use]
+        pub fn state(&self) -> #state {
+            #state { #(#fields: self.#fields),* }
+        }
+    }
+}
+
 /// `impl NetTrace { output, loss }`.
 fn trace_methods(ctx: &Context) -> TokenStream {
     let Context {
@@ -159,6 +209,7 @@ fn trace_methods(ctx: &Context) -> TokenStream {
     let loss_value = model
         .loss
         .value(private, &quote!(self.output()), &quote!(#logits));
+    let state = trace_state(ctx);
     quote! {
         #[allow(dead_code)]
         impl #trace {
@@ -175,6 +226,8 @@ fn trace_methods(ctx: &Context) -> TokenStream {
             pub fn loss(&self, target: &#target) -> #scalar {
                 #loss_value
             }
+
+            #state
         }
     }
 }

@@ -9,13 +9,24 @@ use crate::model::{Edge, Model, Neuron, NodeRef, Parameter};
 pub(crate) enum Link<'a> {
     /// `softmax(outputs) - target`: `dJ/dz` of every output of a softmax classifier at once.
     SoftmaxGradient,
+    /// A recurrent network's loss gradient of every output at once (`dJ/dz` for a fused
+    /// loss), zero at a time step without a target: `output_gradient`.
+    OutputGradient,
     /// `dJ/dz` of an output under a fused loss, at `offset` in the flat outputs.
     FusedOutput { neuron: &'a Neuron, offset: usize },
     /// `dJ/dh`: the loss term if the neuron is an output (at `output_offset`), plus the share
-    /// of each neuron that reads it, through the edge it reads it by: the fan-out sum.
+    /// of each neuron that reads it, through the edge it reads it by: the fan-out sum; plus,
+    /// when `carried`, the share of the next time step (`carry.h`).
     FanIn {
         neuron: &'a Neuron,
         output_offset: Option<usize>,
+        readers: Vec<(&'a Neuron, &'a Edge)>,
+        carried: bool,
+    },
+    /// `dJ/d(h.prev)`: the share of each neuron that reads `h` one step earlier, handed to
+    /// the backward pass of the previous step through `carry.h`.
+    Carry {
+        neuron: &'a Neuron,
         readers: Vec<(&'a Neuron, &'a Edge)>,
     },
     /// `dJ/dz = dJ/dh * f'(z)`, the local derivative.
@@ -31,10 +42,13 @@ pub(crate) enum Link<'a> {
 
 /// Every link of the backward pass of `model`, whose neurons are in topological `order`.
 pub(crate) fn links<'a>(model: &'a Model, order: &[usize]) -> Vec<Link<'a>> {
-    let readers = readers(model);
+    let readers = readers(model, false);
+    let delayed_readers = readers_through_time(model);
     let output_offsets = output_offsets(model);
     let mut links = Vec::new();
-    if model.loss.is_categorical() {
+    if model.is_recurrent() {
+        links.push(Link::OutputGradient);
+    } else if model.loss.is_categorical() {
         links.push(Link::SoftmaxGradient);
     }
     for &index in order.iter().rev() {
@@ -48,6 +62,7 @@ pub(crate) fn links<'a>(model: &'a Model, order: &[usize]) -> Vec<Link<'a>> {
                     neuron,
                     output_offset,
                     readers: readers[index].clone(),
+                    carried: !delayed_readers[index].is_empty(),
                 });
                 links.push(Link::Local { neuron });
             }
@@ -59,6 +74,13 @@ pub(crate) fn links<'a>(model: &'a Model, order: &[usize]) -> Vec<Link<'a>> {
                 .map(|edge| Link::Weight { neuron, edge }),
         );
         links.extend(neuron.bias.iter().map(|bias| Link::Bias { neuron, bias }));
+    }
+    // Last, once every `carry.h` has been read: the shares for the step before.
+    for (index, readers) in delayed_readers.into_iter().enumerate() {
+        if !readers.is_empty() {
+            let neuron = &model.neurons[index];
+            links.push(Link::Carry { neuron, readers });
+        }
     }
     links
 }
@@ -74,16 +96,23 @@ fn output_offsets(model: &Model) -> Vec<Option<usize>> {
     by_neuron
 }
 
-/// For each neuron, the neurons that read it, with the edge they read it through, in
-/// declaration order of the readers.
-fn readers(model: &Model) -> Vec<Vec<(&Neuron, &Edge)>> {
+/// For each neuron, the neurons that read it at the same time step (or, when `delayed`,
+/// one step later), with the edge they read it through, in declaration order of the readers.
+fn readers(model: &Model, delayed: bool) -> Vec<Vec<(&Neuron, &Edge)>> {
     let mut readers = vec![Vec::new(); model.neurons.len()];
     for reader in &model.neurons {
         for edge in &reader.edges {
             if let NodeRef::Neuron(source) = edge.source {
-                readers[source].push((reader, edge));
+                if edge.delayed.is_some() == delayed {
+                    readers[source].push((reader, edge));
+                }
             }
         }
     }
     readers
+}
+
+/// For each neuron, the neurons that read it one time step later.
+fn readers_through_time(model: &Model) -> Vec<Vec<(&Neuron, &Edge)>> {
+    readers(model, true)
 }

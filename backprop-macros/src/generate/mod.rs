@@ -28,7 +28,9 @@ mod variants;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub(crate) use names::{grads_struct, is_companion_name, trace_struct, COMPANION_SUFFIXES};
+pub(crate) use names::{
+    grads_struct, is_companion_name, state_struct, trace_struct, COMPANION_SUFFIXES,
+};
 pub(crate) use variants::conversions;
 
 use crate::model::Model;

@@ -7,9 +7,11 @@
 //!   struct) can capture it, and no DSL name can shadow a generated local;
 //! - every local the passes introduce is either a fixed helper (`input`, `trace`, `target`,
 //!   `grads`, `softmax_gradient`) or `dj_d` followed by a neuron's name (`dj_dh1`,
-//!   `dj_dz_h1`). The two families cannot meet, since no helper starts with `dj_d`, and the
-//!   second is injective because a neuron may not be called `z_<another neuron>` (that name
-//!   is the pre-activation's field in the trace; `model` reports the clash).
+//!   `dj_dz_h1`, and for a recurrent network `dj_dprev_h1`). The two families cannot meet,
+//!   since no helper starts with `dj_d`, and the second is injective because a node may not
+//!   be called `z_<a neuron>` (the pre-activation's field in the trace) nor `prev_<a node read
+//!   with .prev>` (the previous value's field in the trace); `model` reports both clashes.
+//!   The helpers of a recurrent network are `state`, `carry` and `output_gradient`.
 //!
 //! Locals get mixed-site hygiene located at the user's token, so they cannot be reached from
 //! the user's code either.
@@ -26,6 +28,18 @@ fn local_span(at: &Ident) -> Span {
 /// user's span.
 pub(crate) fn pre_activation(neuron: &Ident) -> Ident {
     format_ident!("z_{}", neuron, span = neuron.span())
+}
+
+/// The trace field holding the previous time step's value of a node read with `.prev`:
+/// `prev_h`. Public API, so it keeps the user's span.
+pub(crate) fn previous(node: &Ident) -> Ident {
+    format_ident!("prev_{}", node, span = node.span())
+}
+
+/// The local holding `dJ/d(previous value)` of a neuron read with `.prev`: `dj_dprev_h`,
+/// what the backward pass hands to the step before.
+pub(crate) fn previous_gradient(neuron: &Ident) -> Ident {
+    format_ident!("dj_dprev_{}", neuron, span = local_span(neuron))
 }
 
 /// The local holding `dJ/d(activation)` of a neuron: `dj_dh1`.
@@ -49,8 +63,13 @@ pub(crate) fn trace_struct(network: &Ident) -> Ident {
     format_ident!("{}Trace", network, span = network.span())
 }
 
+/// The struct of a recurrent network's state: `EchoState`, spanned as [`grads_struct`].
+pub(crate) fn state_struct(network: &Ident) -> Ident {
+    format_ident!("{}State", network, span = network.span())
+}
+
 /// The suffixes of the companion types, which a network's own name may not end with.
-pub(crate) const COMPANION_SUFFIXES: [&str; 2] = ["Grads", "Trace"];
+pub(crate) const COMPANION_SUFFIXES: [&str; 3] = ["Grads", "Trace", "State"];
 
 /// Whether a network's name ends like a companion type (`NetGrads`): such names are refused,
 /// since they could collide with another network's generated types.

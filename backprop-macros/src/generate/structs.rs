@@ -259,9 +259,21 @@ struct TraceField {
     docs: TokenStream,
 }
 
-/// The trace's fields in declaration order: the inputs, then each neuron's `z_h` and `h`.
+/// The trace's fields in declaration order: for a recurrent network the previous values it
+/// read (`prev_h`), then the inputs, then each neuron's `z_h` and `h`.
 fn trace_fields(model: &Model) -> Vec<TraceField> {
     let mut fields = Vec::new();
+    for node in model.delayed_sources() {
+        let summary = format!(
+            " `{0}.prev`: `{0}` one time step earlier (zero at the first step).",
+            model.node_text(node)
+        );
+        fields.push(TraceField {
+            ident: names::previous(model.node_name(node)),
+            width: model.node_width(node),
+            docs: quote!(#[doc = #summary]),
+        });
+    }
     for input in &model.inputs {
         let summary = format!(" Input `{}`.", input.text());
         let docs = &input.docs;
@@ -297,22 +309,44 @@ fn trace_fields(model: &Model) -> Vec<TraceField> {
     fields
 }
 
-/// `NetTrace`: each input, and each neuron's pre-activation `z_h` and activation `h`.
-pub(crate) fn trace(ctx: &Context) -> TokenStream {
+/// The state of a recurrent network: the value of each node that some edge reads one time
+/// step later.
+fn state_fields(model: &Model) -> Vec<TraceField> {
+    model
+        .delayed_sources()
+        .into_iter()
+        .map(|node| {
+            let summary = format!(
+                " `{}` at the last step, which `{}.prev` reads at the next.",
+                model.node_text(node),
+                model.node_text(node)
+            );
+            TraceField {
+                ident: model.node_name(node).clone(),
+                width: model.node_width(node),
+                docs: quote!(#[doc = #summary]),
+            }
+        })
+        .collect()
+}
+
+/// A struct of values (`NetTrace`, `NetState`): the fields with their docs, `ZERO`, and
+/// `Debug`, `PartialEq` and the flat view through `as_slice`; `order` is for the docs.
+fn value_struct(
+    ctx: &Context,
+    name: &Ident,
+    doc: &str,
+    fields: &[TraceField],
+    what: &str,
+    order: &str,
+) -> TokenStream {
     let Context {
         model,
-        name,
-        trace,
         scalar,
         private,
         ..
     } = ctx;
     let vis = &model.vis;
-    let doc = format!(
-        " Every value of one forward pass of a [`{}`]: its inputs, and each neuron's pre-activation `z` and activation. The backward pass reads them instead of recomputing.",
-        text(name)
-    );
-    let fields = trace_fields(model);
     let declarations = fields.iter().map(|field| {
         let TraceField { ident, width, docs } = field;
         let ty = array_type(scalar, &node_shape(*width));
@@ -329,37 +363,40 @@ pub(crate) fn trace(ctx: &Context) -> TokenStream {
             .map(Literal::usize_unsuffixed);
         quote!((#name, &[#(#shape),*]))
     });
-    let trace_text = text(trace);
+    let name_text = text(name);
     let traits = debug_and_eq(
-        trace,
+        name,
         &quote! {
             const FIELDS: &[(&::core::primitive::str, &[::core::primitive::usize])] =
                 &[#(#descriptors),*];
-            #private::debug_values(f, #trace_text, FIELDS, self.as_slice())
+            #private::debug_values(f, #name_text, FIELDS, self.as_slice())
         },
     );
     let len = fields.iter().map(|field| field.width.unwrap_or(1)).sum();
-    let flat = flat_access(
-        ctx,
-        trace,
-        len,
-        "value of the trace",
-        "in declaration order: the inputs, then each neuron's pre-activation and activation",
-    );
+    let flat = flat_access(ctx, name, len, what, order);
     let derives = derives();
     quote! {
         #[doc = #doc]
         #derives
         #[repr(C)]
         #[allow(non_snake_case)]
-        #vis struct #trace {
+        #vis struct #name {
             #(#declarations)*
         }
 
         #[allow(dead_code)]
-        impl #trace {
+        impl #name {
             /// Every value zero: where a forward pass starts.
             pub const ZERO: Self = Self { #(#zero,)* };
+        }
+
+        #[automatically_derived]
+        impl ::core::default::Default for #name {
+            /// Every value zero.
+            #[inline]
+            fn default() -> Self {
+                Self::ZERO
+            }
         }
 
         #traits
@@ -367,15 +404,51 @@ pub(crate) fn trace(ctx: &Context) -> TokenStream {
     }
 }
 
+/// `NetTrace`: each input, and each neuron's pre-activation `z_h` and activation `h`; and
+/// `NetState` for a recurrent network.
+pub(crate) fn trace(ctx: &Context) -> TokenStream {
+    let Context { model, name, .. } = ctx;
+    let doc = format!(
+        " Every value of one forward pass of a [`{}`]: its inputs, and each neuron's pre-activation `z` and activation. The backward pass reads them instead of recomputing.",
+        text(name)
+    );
+    let order = if model.is_recurrent() {
+        "in declaration order: the previous values read with `.prev`, the inputs, then each neuron's pre-activation and activation"
+    } else {
+        "in declaration order: the inputs, then each neuron's pre-activation and activation"
+    };
+    let trace = value_struct(
+        ctx,
+        &ctx.trace,
+        &doc,
+        &trace_fields(model),
+        "value of the trace",
+        order,
+    );
+    let Some(state) = &ctx.state else {
+        return trace;
+    };
+    let doc = format!(
+        " What a [`{}`] remembers from one time step to the next: the value of every node read with `.prev`. Zero at the start of a sequence. As gradients (`carry` in `backward_step`), `dJ/d` of these values; an input's entry stays as it is, since inputs get no gradient.",
+        text(name)
+    );
+    let state = value_struct(
+        ctx,
+        state,
+        &doc,
+        &state_fields(model),
+        "value of the state",
+        "in declaration order, inputs first",
+    );
+    quote!(#trace #state)
+}
+
 /// The sum of a neuron as the notes write it: `w11 x1 + w21 x2 + b1`.
 fn sum_text(model: &Model, neuron: &Neuron) -> String {
-    let edges = neuron.edges.iter().map(|edge| {
-        let source = model.node_text(edge.source);
-        match edge.index {
-            Some(index) => format!("{} {source}[{index}]", edge.weight.text()),
-            None => format!("{} {source}", edge.weight.text()),
-        }
-    });
+    let edges = neuron
+        .edges
+        .iter()
+        .map(|edge| format!("{} {}", edge.weight.text(), model.edge_source_text(edge)));
     let bias = neuron.bias.iter().map(Parameter::text);
     edges.chain(bias).collect::<Vec<_>>().join(" + ")
 }

@@ -108,6 +108,32 @@ fn network(ctx: &Context) -> TokenStream {
             }
         }
     });
+    let recurrent = ctx.state.as_ref().map(|state| {
+        quote! {
+            #[automatically_derived]
+            impl #private::Recurrent for #name {
+                type State = #state;
+                #[inline]
+                fn forward_step(&self, state: &#state, input: &Self::Input) -> #trace {
+                    #name::forward_step(self, state, input)
+                }
+                #[inline]
+                fn state_after(trace: &#trace) -> #state {
+                    trace.state()
+                }
+                #[inline]
+                fn backward_step(
+                    &self,
+                    trace: &#trace,
+                    target: ::core::option::Option<&Self::Target>,
+                    carry: &mut #state,
+                    grads: &mut #grads,
+                ) {
+                    #name::backward_step(self, trace, target, carry, grads);
+                }
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #private::Network for #name {
@@ -144,5 +170,6 @@ fn network(ctx: &Context) -> TokenStream {
         }
 
         #classifier
+        #recurrent
     }
 }

@@ -106,6 +106,9 @@ pub(crate) struct Edge {
     /// The reference to the source in the sum.
     pub(crate) source_span: Span,
     pub(crate) index: Option<usize>,
+    /// The span of `prev` when the edge reads its source one time step earlier
+    /// (`r * h.prev`): such an edge is not part of the graph of one time step.
+    pub(crate) delayed: Option<Span>,
 }
 
 /// A trainable tensor: `[]` for a scalar, `[n]` for a vector, `[n, m]` for a matrix whose
@@ -197,6 +200,43 @@ impl Model {
                 .map(|edge| &edge.weight)
                 .chain(&neuron.bias)
         })
+    }
+
+    /// How an edge's source reads in docs and explanations: `x1`, `x[3]`, `h.prev`.
+    pub(crate) fn edge_source_text(&self, edge: &Edge) -> String {
+        let source = self.node_text(edge.source);
+        let element = edge
+            .index
+            .map(|index| format!("[{index}]"))
+            .unwrap_or_default();
+        let delay = if edge.delayed.is_some() { ".prev" } else { "" };
+        format!("{source}{element}{delay}")
+    }
+
+    /// Whether any edge reads a value of the previous time step.
+    pub(crate) fn is_recurrent(&self) -> bool {
+        self.neurons
+            .iter()
+            .any(|neuron| neuron.edges.iter().any(|edge| edge.delayed.is_some()))
+    }
+
+    /// The nodes some edge reads one time step earlier, each once, inputs first, in
+    /// declaration order: what the state of a recurrent network holds.
+    pub(crate) fn delayed_sources(&self) -> Vec<NodeRef> {
+        let mut inputs = vec![false; self.inputs.len()];
+        let mut neurons = vec![false; self.neurons.len()];
+        for edge in self.neurons.iter().flat_map(|neuron| &neuron.edges) {
+            match (edge.delayed, edge.source) {
+                (None, _) => {}
+                (Some(_), NodeRef::Input(index)) => inputs[index] = true,
+                (Some(_), NodeRef::Neuron(index)) => neurons[index] = true,
+            }
+        }
+        let inputs = (0..inputs.len()).filter(|&i| inputs[i]).map(NodeRef::Input);
+        let neurons = (0..neurons.len())
+            .filter(|&i| neurons[i])
+            .map(NodeRef::Neuron);
+        inputs.chain(neurons).collect()
     }
 
     /// The input values in all: the length of the flat input array.

@@ -200,12 +200,14 @@ impl Resolver<'_> {
                     shape,
                     source,
                     index,
+                    delayed,
                 } => {
                     let term = WeightedTerm {
                         weight,
                         shape,
                         source,
                         index,
+                        delayed,
                     };
                     if let Some(edge) = self.edge(&decl.name, width, term, &edges) {
                         edges.push(edge);
@@ -251,6 +253,7 @@ impl Resolver<'_> {
             shape,
             source,
             index,
+            delayed,
         } = term;
         let source_node = resolve_source(&weight, &source, &self.names, self.errors)?;
         let source_width = self.width_of(source_node);
@@ -258,14 +261,21 @@ impl Resolver<'_> {
             Some(index) => Some(check_index(&source, source_width, index, self.errors)?),
             None => None,
         };
-        let duplicate = edges
-            .iter()
-            .find(|edge| edge.source == source_node && edge.index == index);
+        let duplicate = edges.iter().find(|edge| {
+            edge.source == source_node
+                && edge.index == index
+                && edge.delayed.is_some() == delayed.is_some()
+        });
         if let Some(previous) = duplicate {
+            let read = if delayed.is_some() {
+                format!("`{source}.prev`")
+            } else {
+                format!("`{source}`")
+            };
             self.errors.error(
                 source.span(),
                 format!(
-                    "`{consumer}` already reads `{source}` through `{}`; one weight per edge is enough",
+                    "`{consumer}` already reads {read} through `{}`; one weight per edge is enough",
                     previous.weight.name
                 ),
             );
@@ -295,6 +305,7 @@ impl Resolver<'_> {
             source: source_node,
             source_span: source.span(),
             index,
+            delayed,
         })
     }
 
@@ -343,6 +354,7 @@ struct WeightedTerm {
     shape: Option<Vec<Dim>>,
     source: Ident,
     index: Option<Dim>,
+    delayed: Option<Span>,
 }
 
 /// `neuron` and `output` may hold one value or (with a width) an array; `layer` always
@@ -574,16 +586,22 @@ fn check_network_name(name: &Ident, errors: &mut Errors) {
         if let Some(stem) = text.strip_suffix(suffix).filter(|stem| !stem.is_empty()) {
             errors.error(
                 name.span(),
-                format!("a network's name cannot end in `{suffix}`: `network!` names the companion types of a network `{stem}` `{stem}Grads` and `{stem}Trace`, so `{text}` could collide with them; choose another name"),
+                format!("a network's name cannot end in `{suffix}`: `network!` names the companion types of a network `{stem}` `{stem}Grads`, `{stem}Trace` and `{stem}State`, so `{text}` could collide with them; choose another name"),
             );
         }
     }
 }
 
-/// The trace names the pre-activation of neuron `h` `z_h`; no declared name may take that
-/// name from it. Names are compared as text, so `r#h` is `h`.
+/// The trace names the pre-activation of neuron `h` `z_h`, and the previous value of a node
+/// `h` read with `.prev` `prev_h`; no declared name may take those names from them. Names
+/// are compared as text, so `r#h` is `h`.
 fn check_reserved_names(model: &Model, errors: &mut Errors) {
     let neuron_names: Vec<String> = model.neurons.iter().map(Neuron::text).collect();
+    let delayed_names: Vec<String> = model
+        .delayed_sources()
+        .into_iter()
+        .map(|node| model.node_text(node))
+        .collect();
     let names = model
         .inputs
         .iter()
@@ -599,6 +617,15 @@ fn check_reserved_names(model: &Model, errors: &mut Errors) {
             errors.error(
                 name.span(),
                 format!("`{text}` is reserved: generated code uses it for the pre-activation of `{owner}`; choose another name"),
+            );
+        }
+        if let Some(owner) = text
+            .strip_prefix("prev_")
+            .filter(|rest| delayed_names.iter().any(|n| n == rest))
+        {
+            errors.error(
+                name.span(),
+                format!("`{text}` is reserved: generated code uses it for the value of `{owner}` one time step earlier (`{owner}.prev`); choose another name"),
             );
         }
     }

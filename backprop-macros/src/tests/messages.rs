@@ -68,7 +68,7 @@ fn check_stage_names_the_cycle_along_the_data_flow() {
     ));
     assert_eq!(
         messages,
-        ["`a` depends on itself through the cycle a -> b -> a; a network must be acyclic, so remove one of these edges"]
+        ["`a` depends on itself through the cycle a -> b -> a; within one time step a network must be acyclic: read one of these neurons one step earlier (`w * b.prev`) to make the loop recurrent, or remove one of these edges"]
     );
 }
 

@@ -124,3 +124,16 @@ fn a_variant_in_another_scalar_type_and_its_conversions() {
         }
     }));
 }
+
+#[test]
+fn a_recurrent_neuron_through_time() {
+    insta::assert_snapshot!(expand_pretty(quote! {
+        /// A neuron that remembers: the notes' rules through time.
+        pub struct Echo<f64> {
+            input x;
+            neuron h = tanh(w * x + r * h.prev + b);
+            output y = identity(v * h + u * x.prev + c);
+            loss half_squared_error;
+        }
+    }));
+}

@@ -1,0 +1,452 @@
+//! Recurrent networks: a network any of whose edges reads a value of the previous time step
+//! (`r * h.prev`), run as a stream, over sequences, and trained by backpropagation through
+//! time.
+//!
+//! Unrolled through time a recurrent network is a DAG again, and backpropagation is the
+//! notes' rule applied to it: `dJ/dh` at step `t` sums the loss at `t`, the neurons that read
+//! `h` at `t`, and the neurons that read `h.prev` at `t + 1`. [`Recurrent::backward_step`]
+//! is one step of that (generated, link by link); the functions here run it over a sequence,
+//! from the last step back, passing the share of the later steps in a `carry` of the
+//! network's state type.
+//!
+//! Nothing here allocates: the forward pass of a sequence writes into trace buffers the
+//! caller owns and reuses (`vec![Net::Trace::default(); longest]` once, or an array), and
+//! gradients live on the stack, or for large networks on the heap as in
+//! [`crate::train_step_with`].
+//!
+//! ```
+//! use backprop_runtime::network;
+//! use backprop_runtime::recurrent::{self, Horizon, Targets};
+//!
+//! network! {
+//!     /// A neuron that remembers: `h(t) = tanh(w x(t) + r h(t-1) + b)`.
+//!     pub struct Echo<f64> {
+//!         input x;
+//!         neuron h = tanh(w * x + r * h.prev + b);
+//!         output y = identity(v * h + c);
+//!         loss half_squared_error;
+//!     }
+//! }
+//!
+//! // Learn to output the previous input: y(t) = x(t - 1).
+//! let inputs = [[0.5], [-0.3], [0.8], [0.1], [-0.6], [0.4]];
+//! let targets = [[0.0], [0.5], [-0.3], [0.8], [0.1], [-0.6]];
+//! let mut net = Echo { w: 0.5, r: 0.1, v: 0.5, ..Echo::default() };
+//! let mut traces = [EchoTrace::default(); 6];
+//! let mut optimizer = backprop_runtime::optim::Adam::new(0.05)?;
+//! let first = recurrent::sequence_loss(&net, &inputs, Targets::EveryStep(&targets))?;
+//! for _ in 0..300 {
+//!     recurrent::train_sequence_with(
+//!         &mut net,
+//!         &mut optimizer,
+//!         &inputs,
+//!         Targets::EveryStep(&targets),
+//!         Horizon::Full,
+//!         &mut traces,
+//!     )?;
+//! }
+//! let last = recurrent::sequence_loss(&net, &inputs, Targets::EveryStep(&targets))?;
+//! assert!(last < first / 4.0);
+//!
+//! // As a stream, one sample at a time: the same numbers as the sequence.
+//! let mut state = EchoState::default();
+//! let streamed: Vec<f64> = inputs.iter().map(|x| net.step(&mut state, x)[0]).collect();
+//! let mut outputs = [[0.0]; 6];
+//! recurrent::predict_sequence(&net, &mut EchoState::default(), &inputs, &mut outputs)?;
+//! assert_eq!(streamed, outputs.map(|o| o[0]));
+//! # Ok::<(), backprop_runtime::Error>(())
+//! ```
+
+use num_traits::{One, Zero};
+
+use crate::optim::{Optimizer, Sgd};
+use crate::{Error, Network, Parameters, Scalar};
+
+/// A network with edges that read the previous time step: what `network!` implements, beside
+/// [`Network`], for every network with a `.prev`.
+///
+/// [`Network::forward`] of a recurrent network is its first time step (every `.prev` zero),
+/// and [`Network::backward_accumulate`] that step's backward pass, so everything written for
+/// networks in general works on sequences of length one.
+pub trait Recurrent: Network {
+    /// What the network carries from one time step to the next: the value of every node read
+    /// with `.prev`. `Default` is zero, the state at the start of a sequence. The backward
+    /// pass uses the same type for `dJ/d` of these values.
+    type State: Copy + Default + PartialEq + core::fmt::Debug;
+
+    /// One time step of the forward pass, from the state after the previous step.
+    fn forward_step(&self, state: &Self::State, input: &Self::Input) -> Self::Trace;
+
+    /// The state after a step: what the next step reads with `.prev`.
+    fn state_after(trace: &Self::Trace) -> Self::State;
+
+    /// Backpropagation through one time step: adds this step's `dJ/dw` to `grads`. `target`
+    /// is `None` at a step without a loss. `carry` holds `dJ/d(state after this step)` from
+    /// the later steps on entry, and `dJ/d(state before this step)` on return.
+    fn backward_step(
+        &self,
+        trace: &Self::Trace,
+        target: Option<&Self::Target>,
+        carry: &mut Self::State,
+        grads: &mut Self::Grads,
+    );
+
+    /// One time step of a stream: the outputs, with `state` moved on by one step. Allocates
+    /// nothing, in constant time.
+    #[inline]
+    fn step(&self, state: &mut Self::State, input: &Self::Input) -> Self::Output {
+        let trace = self.forward_step(state, input);
+        *state = Self::state_after(&trace);
+        Self::output(&trace)
+    }
+}
+
+/// Where a sequence has targets, and so a loss.
+#[derive(Debug, Clone, Copy)]
+pub enum Targets<'a, T> {
+    /// One target per time step: `J` is the sum of the losses of every step.
+    EveryStep(&'a [T]),
+    /// A target for the last step only (classifying or summarising a sequence): `J` is the
+    /// loss of the last step.
+    LastStep(&'a T),
+}
+
+impl<T> Targets<'_, T> {
+    /// The target of step `t` of a sequence of `steps` steps, if that step has one.
+    #[must_use]
+    pub fn at(&self, t: usize, steps: usize) -> Option<&T> {
+        match self {
+            Targets::EveryStep(targets) => targets.get(t),
+            Targets::LastStep(target) => (t + 1 == steps).then_some(*target),
+        }
+    }
+
+    /// Checks that there is one target per step, and each is valid for `N`.
+    fn check<N: Network<Target = T>>(&self, steps: usize) -> Result<(), Error> {
+        match self {
+            Targets::EveryStep(targets) => {
+                if targets.len() != steps {
+                    return Err(Error::SequenceLength {
+                        what: "targets were given",
+                        steps,
+                        found: targets.len(),
+                    });
+                }
+                targets.iter().try_for_each(N::validate_target)
+            }
+            Targets::LastStep(target) => N::validate_target(target),
+        }
+    }
+}
+
+/// How far back through time the gradient goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Horizon {
+    /// Through the whole sequence: the exact gradient of `J`.
+    #[default]
+    Full,
+    /// Truncated backpropagation through time: only the last `k` steps are run backward, as
+    /// if the state before them were a constant input. The gradient is exactly that of the
+    /// loss of the last `k` steps, given the state the earlier steps left; the losses of the
+    /// earlier steps count in the returned loss but not in the gradient. Costs `k` steps
+    /// instead of all, and bounds how far gradients can explode or vanish.
+    LastSteps(usize),
+}
+
+/// Checks a sequence and its buffer: at least one step, and a trace for every step.
+fn check_sequence<N: Network>(inputs: &[N::Input], traces: &[N::Trace]) -> Result<(), Error> {
+    if inputs.is_empty() {
+        return Err(Error::EmptySequence);
+    }
+    if traces.len() < inputs.len() {
+        return Err(Error::SequenceLength {
+            what: "traces fit in the buffer",
+            steps: inputs.len(),
+            found: traces.len(),
+        });
+    }
+    Ok(())
+}
+
+/// The forward pass over a sequence from `initial`, every step's values written to
+/// `traces[t]`. Returns the state after the last step.
+///
+/// # Errors
+///
+/// [`Error::EmptySequence`] for no steps, [`Error::SequenceLength`] if `traces` is shorter
+/// than `inputs` (a longer buffer is fine: the rest is not touched).
+pub fn forward_sequence<N: Recurrent>(
+    network: &N,
+    initial: &N::State,
+    inputs: &[N::Input],
+    traces: &mut [N::Trace],
+) -> Result<N::State, Error> {
+    check_sequence::<N>(inputs, traces)?;
+    let mut state = *initial;
+    for (input, trace) in inputs.iter().zip(traces.iter_mut()) {
+        *trace = network.forward_step(&state, input);
+        state = N::state_after(trace);
+    }
+    Ok(state)
+}
+
+/// The outputs of every step of a sequence, streamed from `state`, which is left after the
+/// last step (so a long signal can be fed in pieces).
+///
+/// # Errors
+///
+/// [`Error::SequenceLength`] if `outputs` and `inputs` differ in length.
+pub fn predict_sequence<N: Recurrent>(
+    network: &N,
+    state: &mut N::State,
+    inputs: &[N::Input],
+    outputs: &mut [N::Output],
+) -> Result<(), Error> {
+    if outputs.len() != inputs.len() {
+        return Err(Error::SequenceLength {
+            what: "output slots were given",
+            steps: inputs.len(),
+            found: outputs.len(),
+        });
+    }
+    for (input, output) in inputs.iter().zip(outputs.iter_mut()) {
+        *output = network.step(state, input);
+    }
+    Ok(())
+}
+
+/// The loss `J` of a sequence from the zero state: the sum of the losses of the steps that
+/// have targets. Streams, so it needs no buffer.
+///
+/// # Errors
+///
+/// [`Error::EmptySequence`], [`Error::SequenceLength`] for a wrong number of targets, and
+/// the target's error for an invalid target.
+pub fn sequence_loss<N: Recurrent>(
+    network: &N,
+    inputs: &[N::Input],
+    targets: Targets<'_, N::Target>,
+) -> Result<N::Scalar, Error> {
+    if inputs.is_empty() {
+        return Err(Error::EmptySequence);
+    }
+    targets.check::<N>(inputs.len())?;
+    let mut state = N::State::default();
+    let mut loss = N::Scalar::zero();
+    for (t, input) in inputs.iter().enumerate() {
+        let trace = network.forward_step(&state, input);
+        if let Some(target) = targets.at(t, inputs.len()) {
+            loss = loss + N::trace_loss(&trace, target);
+        }
+        state = N::state_after(&trace);
+    }
+    Ok(loss)
+}
+
+/// Backpropagation through time over the traces of a forward pass ([`forward_sequence`]):
+/// adds `dJ/dw` to `grads` and returns `J`. Each weight's gradient is summed over the steps;
+/// the share of later steps reaches earlier ones through the carried state.
+fn backward_through_time<N: Recurrent>(
+    network: &N,
+    traces: &[N::Trace],
+    targets: Targets<'_, N::Target>,
+    horizon: Horizon,
+    grads: &mut N::Grads,
+) -> N::Scalar {
+    let steps = traces.len();
+    let mut loss = N::Scalar::zero();
+    for (t, trace) in traces.iter().enumerate() {
+        if let Some(target) = targets.at(t, steps) {
+            loss = loss + N::trace_loss(trace, target);
+        }
+    }
+    let first = match horizon {
+        Horizon::Full => 0,
+        Horizon::LastSteps(k) => steps.saturating_sub(k),
+    };
+    let mut carry = N::State::default();
+    for t in (first..steps).rev() {
+        network.backward_step(&traces[t], targets.at(t, steps), &mut carry, grads);
+    }
+    loss
+}
+
+/// The loss of a sequence from the zero state and its gradient by backpropagation through
+/// time, written to `grads` (its previous contents are discarded). `traces` is the caller's
+/// buffer for the forward pass: at least as long as the sequence, reused across calls.
+///
+/// # Errors
+///
+/// [`Error::EmptySequence`], [`Error::SequenceLength`] (targets, or a buffer too short),
+/// the target's error, [`Error::NonFiniteLoss`] and [`Error::NonFiniteGradient`].
+pub fn sequence_gradient<N: Recurrent>(
+    network: &N,
+    inputs: &[N::Input],
+    targets: Targets<'_, N::Target>,
+    horizon: Horizon,
+    traces: &mut [N::Trace],
+    grads: &mut N::Grads,
+) -> Result<N::Scalar, Error> {
+    let loss = gradient_into(network, inputs, targets, horizon, traces, grads)?;
+    crate::check_finite(grads)?;
+    Ok(loss)
+}
+
+/// [`sequence_gradient`] without the final check of the gradients (the optimizer's step
+/// checks them).
+fn gradient_into<N: Recurrent>(
+    network: &N,
+    inputs: &[N::Input],
+    targets: Targets<'_, N::Target>,
+    horizon: Horizon,
+    traces: &mut [N::Trace],
+    grads: &mut N::Grads,
+) -> Result<N::Scalar, Error> {
+    check_sequence::<N>(inputs, traces)?;
+    targets.check::<N>(inputs.len())?;
+    let steps = inputs.len();
+    forward_sequence(network, &N::State::default(), inputs, &mut traces[..steps])?;
+    // -0.0, the neutral start of a sum, as in `Network::backward`.
+    grads.as_mut_slice().fill(-N::Scalar::zero());
+    let loss = backward_through_time(network, &traces[..steps], targets, horizon, grads);
+    finite_loss(loss)
+}
+
+/// The loss, or [`Error::NonFiniteLoss`].
+fn finite_loss<T: Scalar>(loss: T) -> Result<T, Error> {
+    if loss.is_finite() {
+        Ok(loss)
+    } else {
+        Err(Error::NonFiniteLoss {
+            loss: loss.to_f64(),
+        })
+    }
+}
+
+/// One step of gradient descent on one sequence (from the zero state):
+/// [`sequence_gradient`], then `w = w - learning_rate * dJ/dw`. Returns the loss before the
+/// update.
+///
+/// # Errors
+///
+/// As [`sequence_gradient`], [`Error::InvalidLearningRate`] and
+/// [`Error::NonFiniteParameter`]; on any error the parameters are left unchanged.
+pub fn train_sequence<N: Recurrent>(
+    network: &mut N,
+    inputs: &[N::Input],
+    targets: Targets<'_, N::Target>,
+    horizon: Horizon,
+    learning_rate: N::Scalar,
+    traces: &mut [N::Trace],
+) -> Result<N::Scalar, Error> {
+    let mut sgd = Sgd::new(learning_rate)?;
+    train_sequence_with(network, &mut sgd, inputs, targets, horizon, traces)
+}
+
+/// One step on one sequence with any optimizer: [`sequence_gradient`], then
+/// `optimizer.step`. Returns the loss before the update. Allocates nothing for networks
+/// whose gradients fit in [`crate::STACK_BUFFER_LIMIT`].
+///
+/// # Errors
+///
+/// As [`train_sequence`]; on any error neither the parameters nor the optimizer's state
+/// change.
+pub fn train_sequence_with<N: Recurrent, O: Optimizer<N>>(
+    network: &mut N,
+    optimizer: &mut O,
+    inputs: &[N::Input],
+    targets: Targets<'_, N::Target>,
+    horizon: Horizon,
+    traces: &mut [N::Trace],
+) -> Result<N::Scalar, Error> {
+    crate::heap::with_buffer(|grads: &mut N::Grads| {
+        let loss = gradient_into(network, inputs, targets, horizon, traces, grads)?;
+        optimizer.step(network, grads)?;
+        Ok(loss)
+    })
+}
+
+/// One sequence of a mini-batch: its inputs, one per time step, and its targets.
+#[derive(Debug, Clone, Copy)]
+pub struct Sequence<'a, N: Network> {
+    /// The input of every time step.
+    pub inputs: &'a [N::Input],
+    /// Where the sequence has targets, and what they are.
+    pub targets: Targets<'a, N::Target>,
+}
+
+/// The mean loss of a mini-batch of sequences (each from the zero state; they may differ in
+/// length) and the mean of their gradients, written to `grads`. `traces` must be as long as
+/// the longest sequence.
+///
+/// # Errors
+///
+/// [`Error::EmptyBatch`] for no sequences, and the errors of [`sequence_gradient`] for any
+/// sequence.
+pub fn batch_sequence_gradient<N: Recurrent>(
+    network: &N,
+    batch: &[Sequence<'_, N>],
+    horizon: Horizon,
+    traces: &mut [N::Trace],
+    grads: &mut N::Grads,
+) -> Result<N::Scalar, Error> {
+    let loss = batch_gradient_into(network, batch, horizon, traces, grads)?;
+    crate::check_finite(grads)?;
+    Ok(loss)
+}
+
+/// [`batch_sequence_gradient`] without the final check of the gradients.
+fn batch_gradient_into<N: Recurrent>(
+    network: &N,
+    batch: &[Sequence<'_, N>],
+    horizon: Horizon,
+    traces: &mut [N::Trace],
+    grads: &mut N::Grads,
+) -> Result<N::Scalar, Error> {
+    if batch.is_empty() {
+        return Err(Error::EmptyBatch);
+    }
+    for sequence in batch {
+        check_sequence::<N>(sequence.inputs, traces)?;
+        sequence.targets.check::<N>(sequence.inputs.len())?;
+    }
+    // The mean: each sequence's loss scaled before it is added (so that the sum cannot
+    // overflow where the mean would not), the gradients summed and then scaled, as for a
+    // batch of samples.
+    let scale = N::Scalar::one() / N::Scalar::from_f64(batch.len() as f64);
+    grads.as_mut_slice().fill(-N::Scalar::zero());
+    let mut loss = N::Scalar::zero();
+    for sequence in batch {
+        let traces = &mut traces[..sequence.inputs.len()];
+        forward_sequence(network, &N::State::default(), sequence.inputs, traces)?;
+        let sequence_loss =
+            backward_through_time(network, traces, sequence.targets, horizon, grads);
+        loss = loss + sequence_loss * scale;
+    }
+    for g in grads.as_mut_slice() {
+        *g = *g * scale;
+    }
+    finite_loss(loss)
+}
+
+/// One step of mini-batch training on sequences with any optimizer: the mean gradient of
+/// the batch ([`batch_sequence_gradient`]), then `optimizer.step`. Returns the mean loss
+/// before the update.
+///
+/// # Errors
+///
+/// As [`batch_sequence_gradient`] and [`Optimizer::step`]; on any error neither the
+/// parameters nor the optimizer's state change.
+pub fn train_sequences_with<N: Recurrent, O: Optimizer<N>>(
+    network: &mut N,
+    optimizer: &mut O,
+    batch: &[Sequence<'_, N>],
+    horizon: Horizon,
+    traces: &mut [N::Trace],
+) -> Result<N::Scalar, Error> {
+    crate::heap::with_buffer(|grads: &mut N::Grads| {
+        let loss = batch_gradient_into(network, batch, horizon, traces, grads)?;
+        optimizer.step(network, grads)?;
+        Ok(loss)
+    })
+}
