@@ -118,7 +118,7 @@ fn every_input_is_read(model: &Model, errors: &mut Errors) {
 
 /// A fused loss computes `dJ/dz` of the outputs itself: every output has the activation the
 /// loss assumes (identity logits for softmax, sigmoid for binary cross-entropy), no neuron
-/// reads an output, and a softmax has at least two values to choose between.
+/// reads an output (at the same step or later), and a softmax has at least two values to choose between.
 fn loss_fits_outputs(model: &Model, errors: &mut Errors) {
     let Some(required) = model.loss.required_output_activation() else {
         return;
@@ -144,10 +144,15 @@ fn loss_fits_outputs(model: &Model, errors: &mut Errors) {
         for edge in &neuron.edges {
             if let NodeRef::Neuron(source) = edge.source {
                 if model.neurons[source].role == Role::Output {
+                    let when = if edge.delayed.is_some() {
+                        ", not even one step later"
+                    } else {
+                        ""
+                    };
                     errors.error(
                         edge.source_span,
                         format!(
-                            "`{}` is an output of a `{loss}` network, so no neuron can read it; read the neuron before it instead",
+                            "`{}` is an output of a `{loss}` network, so no neuron can read it{when}; read the neuron before it instead",
                             model.neurons[source].name
                         ),
                     );

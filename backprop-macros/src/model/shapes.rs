@@ -87,6 +87,8 @@ pub(crate) fn check_index(
             );
             None
         }
+        // A width of 0 is reported where it is declared; no element of it exists to index.
+        Some(0) => None,
         Some(width) if index.value >= width => {
             errors.error(
                 index.span,

@@ -83,3 +83,11 @@ fn a_later_stage_is_silent_while_an_earlier_one_fails() {
         ["cannot find node `hh` in this network; did you mean `h`?"]
     );
 }
+
+#[test]
+fn an_index_into_a_layer_of_width_zero_is_reported_once_at_the_width() {
+    let messages = errors_of(&format!(
+        "struct N<f64> {{ input x; layer h[0] = tanh(W * x); output o = identity(u * h[1]); {LOSS} }}"
+    ));
+    assert_eq!(messages, ["`h` must hold at least one value"]);
+}

@@ -78,12 +78,15 @@ const VALID: &[&str] = &[
      powi ( 1.0 + abs ( z ) , -2 ) ; input x [ 4 ] , e ; layer h [ 3 ] = soft ( W [ 3 , 4 ] * x + b [ 3 ] ) ; \
      neuron n = tanh ( v * h + s * e + u * h [ 1 ] ) ; output o [ 2 ] = identity ( V * h + c * n ) ; \
      loss softmax_cross_entropy ; }",
+    "struct Echo < f32 > { input x [ 2 ] ; layer h [ 3 ] = tanh ( W * x + R * h . prev + b ) ; \
+     neuron n = sin ( p * h [ 0 ] . prev + q * x . prev ) ; output o = identity ( v * h + u * n + f * o . prev ) ; \
+     loss half_squared_error ; }",
 ];
 
 /// Names to splice in: existing ones, new ones, reserved ones, keywords, activations.
 const NAMES: &[&str] = &[
     "x1", "x2", "h1", "h2", "o", "o1", "w11", "u1", "b", "new_name", "z_h1", "self", "fn", "tanh",
-    "sigmoid", "loss", "input", "neuron", "output", "f64",
+    "sigmoid", "loss", "input", "neuron", "output", "f64", "prev", "prev_h", ".", "prev_o",
 ];
 
 #[derive(Debug, Clone)]
@@ -145,9 +148,10 @@ struct RandomNeuron {
     output: bool,
     /// A layer of this many neurons, or a single neuron.
     width: Option<usize>,
-    /// `(anywhere, index, element)`: mostly an earlier node (a DAG), sometimes any node
-    /// (cycles, self-loops); of an array node, sometimes one element.
-    reads: Vec<(bool, usize, Option<usize>)>,
+    /// `(anywhere, index, element, delayed)`: mostly an earlier node (a DAG), sometimes
+    /// any node (cycles, self-loops); of an array node, sometimes one element; sometimes one
+    /// time step earlier (`.prev`, from any node: recurrence).
+    reads: Vec<(bool, usize, Option<usize>, bool)>,
     bias: bool,
 }
 
@@ -181,6 +185,7 @@ fn random_graph() -> impl Strategy<Value = String> {
         prop::bool::weighted(0.03),
         0..64_usize,
         prop::option::weighted(0.2, 0..5_usize),
+        prop::bool::weighted(0.2),
     );
     let neuron = (
         activation,
@@ -225,22 +230,22 @@ fn render_graph(inputs: &[Option<usize>], neurons: &[RandomNeuron], loss: &str) 
         }
     };
     let total = count + neurons.len();
-    let reads: Vec<Vec<(usize, Option<usize>)>> = neurons
+    let reads: Vec<Vec<(usize, Option<usize>, bool)>> = neurons
         .iter()
         .enumerate()
         .map(|(index, neuron)| {
             neuron
                 .reads
                 .iter()
-                .map(|&(anywhere, source, element)| {
-                    let source = if anywhere {
+                .map(|&(anywhere, source, element, delayed)| {
+                    let source = if anywhere || delayed {
                         source % total
                     } else {
                         source % (count + index)
                     };
                     // An element of an array node (sometimes out of range, an error).
                     let element = element.filter(|_| width_of(source).is_some());
-                    (source, element)
+                    (source, element, delayed)
                 })
                 .collect()
         })
@@ -259,7 +264,7 @@ fn render_graph(inputs: &[Option<usize>], neurons: &[RandomNeuron], loss: &str) 
         let read_later = reads
             .iter()
             .flatten()
-            .any(|&(source, _)| source == count + index);
+            .any(|&(source, _, _)| source == count + index);
         let keyword = match (neuron.output || !read_later, neuron.width) {
             (true, _) => "output",
             (false, Some(_)) => "layer",
@@ -269,9 +274,10 @@ fn render_graph(inputs: &[Option<usize>], neurons: &[RandomNeuron], loss: &str) 
         let mut terms: Vec<String> = reads[index]
             .iter()
             .enumerate()
-            .map(|(term, &(source, element))| match element {
-                Some(element) => format!("w_{index}_{term} * {}[{element}]", node(source)),
-                None => format!("w_{index}_{term} * {}", node(source)),
+            .map(|(term, &(source, element, delayed))| {
+                let element = element.map(|e| format!("[{e}]")).unwrap_or_default();
+                let delay = if delayed { ".prev" } else { "" };
+                format!("w_{index}_{term} * {}{element}{delay}", node(source))
             })
             .collect();
         if neuron.bias {
@@ -394,15 +400,21 @@ fn random_graphs_reach_the_generator() {
     let mut runner = TestRunner::deterministic();
     let strategy = random_graph();
     let total = 2_000;
-    let generated = (0..total)
-        .filter(|_| {
-            let source = strategy.new_tree(&mut runner).unwrap().current();
-            let tokens = TokenStream::from_str(&source).unwrap();
+    let generated: Vec<String> = (0..total)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .filter(|source| {
+            let tokens = TokenStream::from_str(source).unwrap();
             !crate::expand(tokens).to_string().contains("compile_error")
         })
-        .count();
+        .collect();
     assert!(
-        generated * 50 >= total,
-        "only {generated} of {total} random graphs generated"
+        generated.len() * 50 >= total,
+        "only {} of {total} random graphs generated",
+        generated.len()
+    );
+    let recurrent = generated.iter().filter(|source| source.contains(".prev")).count();
+    assert!(
+        recurrent * 200 >= total,
+        "only {recurrent} of {total} random graphs generated were recurrent"
     );
 }
