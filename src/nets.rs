@@ -43,6 +43,18 @@ network! {
 }
 
 network! {
+    /// An Elman network for audio: one sample in, 16 tanh units that read their own previous
+    /// values, one sample out.
+    #[backprop(variant(AmpFast, precision = fast))]
+    pub struct Amp<f32> {
+        input x;
+        layer h[16] = tanh(W * x + R * h.prev + b);
+        output y = identity(v * h + c);
+        loss half_squared_error;
+    }
+}
+
+network! {
     /// 64 pixels -> 32 tanh -> 10 logits.
     #[backprop(variant(DigitsFast, precision = fast))]
     pub struct Digits<f32> {

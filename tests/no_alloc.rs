@@ -5,10 +5,13 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use backprop_runtime::optim::{Adam, Momentum, Optimizer, Rprop, Sgd};
+use backprop_runtime::recurrent::{self, Horizon, Sequence, Targets};
 use backprop_runtime::{
     batch_gradient, init, network, train_batch_with, train_step_with, ClassTarget, Network,
 };
-use backprop_tests::nets::{Digits, DigitsFast, SeedNet, Sine, Xor241};
+use backprop_tests::nets::{
+    Amp, AmpFast, AmpFastState, AmpState, Digits, DigitsFast, SeedNet, Sine, Xor241,
+};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -83,6 +86,26 @@ fn training_steps_allocate_nothing() {
     let mut large_adam = Adam::<Large>::new(1e-3).unwrap();
     let large_inputs = vec![[0.25_f32; 784]; 4];
     let large_labels: Vec<ClassTarget<f32, 10>> = (0..4).map(|i| i.into()).collect();
+    // A recurrent network: streamed, and trained on sequences through buffers made once.
+    let mut amp = Amp::default();
+    init::glorot_uniform(&mut amp, &mut ChaCha8Rng::seed_from_u64(3));
+    let amp_fast = AmpFast::from(&amp);
+    let mut amp_state = AmpState::default();
+    let mut fast_state = AmpFastState::default();
+    let signal: Vec<[f32; 1]> = (0..64).map(|t| [(t as f32 * 0.1).sin()]).collect();
+    let wanted: Vec<[f32; 1]> = signal.iter().map(|[x]| [x.tanh()]).collect();
+    let mut amp_traces = vec![<Amp as Network>::Trace::default(); 64];
+    let mut amp_adam = Adam::<Amp>::new(1e-3).unwrap();
+    let sequences = [
+        Sequence::<Amp> {
+            inputs: &signal,
+            targets: Targets::EveryStep(&wanted),
+        },
+        Sequence::<Amp> {
+            inputs: &signal[..20],
+            targets: Targets::LastStep(&wanted[19]),
+        },
+    ];
 
     let counted = allocations(|| {
         for _ in 0..10 {
@@ -101,6 +124,37 @@ fn training_steps_allocate_nothing() {
             let _ = digits.predict_class(&images[0]);
             batch_gradient(&*large, &large_inputs, &large_labels, &mut large_grads).unwrap();
             large_adam.step(&mut *large, &large_grads).unwrap();
+            for x in &signal {
+                let _ = amp.step(&mut amp_state, x);
+                let _ = amp_fast.step(&mut fast_state, x);
+            }
+            let targets = Targets::EveryStep(&wanted);
+            recurrent::train_sequence(
+                &mut amp,
+                &signal,
+                targets,
+                Horizon::Full,
+                1e-3,
+                &mut amp_traces,
+            )
+            .unwrap();
+            recurrent::train_sequence_with(
+                &mut amp,
+                &mut amp_adam,
+                &signal,
+                targets,
+                Horizon::LastSteps(8),
+                &mut amp_traces,
+            )
+            .unwrap();
+            recurrent::train_sequences_with(
+                &mut amp,
+                &mut amp_adam,
+                &sequences,
+                Horizon::Full,
+                &mut amp_traces,
+            )
+            .unwrap();
         }
     });
     assert_eq!(counted, 0, "training steps allocated {counted} times");

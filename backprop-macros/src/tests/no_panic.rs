@@ -412,7 +412,10 @@ fn random_graphs_reach_the_generator() {
         "only {} of {total} random graphs generated",
         generated.len()
     );
-    let recurrent = generated.iter().filter(|source| source.contains(".prev")).count();
+    let recurrent = generated
+        .iter()
+        .filter(|source| source.contains(".prev"))
+        .count();
     assert!(
         recurrent * 200 >= total,
         "only {recurrent} of {total} random graphs generated were recurrent"
