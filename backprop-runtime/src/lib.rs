@@ -69,6 +69,7 @@ pub mod activation;
 #[cfg(feature = "alloc")]
 pub mod bake;
 mod batch;
+pub mod cell;
 pub mod data;
 pub mod dense;
 mod error;
@@ -239,6 +240,7 @@ macro_rules! __with_alloc {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::activation as act;
+    pub use crate::cell;
     pub use crate::dense;
     pub use crate::fields::{debug_parameters, debug_values};
     pub use crate::loss;

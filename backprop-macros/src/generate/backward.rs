@@ -20,7 +20,9 @@ use super::step::Step;
 use super::types::{array_type, continue_sum, flat_element, node_shape, sum_chunks, zeros};
 use crate::formula::{emit_factor, Formula};
 use crate::loss::Loss;
-use crate::model::{Edge, Model, Neuron, NodeRef, Parameter};
+use crate::model::{
+    cell_state_name, gates_name, Cell, CellKind, Edge, Memory, Model, Neuron, NodeRef, Parameter,
+};
 
 /// More locals than this and the backward pass declares them all in one `let` up front:
 /// every `let` opens a debug-info scope nested in the previous one, and a few thousand of
@@ -167,9 +169,9 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
     };
     // With only inputs read through `.prev`, nothing is carried: inputs get no gradient.
     let carries = model
-        .delayed_sources()
+        .memories()
         .iter()
-        .any(|node| matches!(node, NodeRef::Neuron(_)));
+        .any(|memory| !matches!(memory, Memory::Value(NodeRef::Input(_))));
     let unused_carry = (!carries).then(|| quote!(let _ = carry;));
     let step_doc = format!(
         " Backpropagation through one time step, written out link by link: adds this step's `dJ/dw` for every parameter to `grads`. `target` ({outputs}) is this step's target, `None` at a step without a loss. On entry `carry` holds `dJ/d` of the values this step hands on (the share of the later steps); on return it holds `dJ/d` of the previous values this step read with `.prev`, for the step before. Inputs get no gradient: their entries in `carry` are not touched."
@@ -337,6 +339,7 @@ fn render(
             carry(&fan_in, locals)
         }
         Link::Local { neuron } => local_link(neuron, scalar, locals),
+        Link::Cell { neuron, cell } => cell_link(model, neuron, cell, scalar, locals),
         Link::Weight { neuron, edge } => weight_gradient(model, neuron, edge),
         Link::Bias { neuron, bias } => bias_gradient(neuron, bias),
     }
@@ -459,11 +462,61 @@ fn dj_dh(fan_in: &FanIn, locals: &mut Locals) -> Step {
 fn carry(fan_in: &FanIn, locals: &mut Locals) -> Step {
     let mut step = dj_dh(fan_in, locals);
     let (h, local, code) = (&fan_in.neuron.name, &fan_in.local, &step.code);
-    step.code = quote! {
-        #code
-        carry.#h = #local;
+    // A cell has already set its own share of `carry.h`; the readers' is added to it.
+    step.code = if fan_in.neuron.cell.is_some() {
+        quote! {
+            #code
+            dense::add_assign(&mut carry.#h, &#local);
+        }
+    } else {
+        quote! {
+            #code
+            carry.#h = #local;
+        }
     };
     step
+}
+
+/// A cell's backward step by the runtime's kernel: `dj_dz_h` of its input side (which the
+/// links after it take on to `weight_ih`, `bias_ih` and its input), the gradients of
+/// `weight_hh` and `bias_hh`, and `carry.h` (and an LSTM's `carry.c_h`) for the step before.
+fn cell_link(
+    model: &Model,
+    neuron: &Neuron,
+    cell: &Cell,
+    scalar: &TokenStream,
+    locals: &mut Locals,
+) -> Step {
+    let private = model.private();
+    let h = &neuron.name;
+    let h_text = neuron.text();
+    let dj_dh = names::gradient(h);
+    let dj_dz = names::pre_activation_gradient(h);
+    let gates = gates_name(h);
+    let previous = names::previous(h);
+    let (weight_hh, bias_hh) = (&cell.weight_hh.name, &cell.bias_hh.name);
+    let local = Local::new(&dj_dz, scalar, neuron.z_width()).mutable(true);
+    let first = locals.bind(local, zeros(&[neuron.z_width().unwrap_or(1)]));
+    let call = match cell.kind {
+        CellKind::Gru => quote! {
+            #private::cell::gru_backward(&mut #dj_dz, &#dj_dh, &trace.#gates, &trace.#previous, &self.#weight_hh, &mut grads.#weight_hh, &mut grads.#bias_hh, &mut carry.#h);
+        },
+        CellKind::Lstm => {
+            let c = cell_state_name(h);
+            let previous_c = names::previous(&c);
+            quote! {
+                #private::cell::lstm_backward(&mut #dj_dz, &#dj_dh, &trace.#gates, &trace.#previous, &trace.#previous_c, &self.#weight_hh, &mut grads.#weight_hh, &mut grads.#bias_hh, &mut carry.#h, &mut carry.#c);
+            }
+        }
+    };
+    Step::new(
+        quote!(#first #call),
+        &format!(
+            "dJ/dz_{h_text} = dJ/d{h_text} through the gates of the {} cell = {{:.4?}}",
+            cell.kind.name()
+        ),
+        &[quote!(#dj_dz)],
+    )
 }
 
 /// `dj_dh` of a single value: one sum over the loss term and its readers.

@@ -14,7 +14,7 @@ use super::names;
 use super::step::Step;
 use super::types::{continue_sum, flat_element, offsets, sum_chunks};
 use crate::formula::{emit, Formula};
-use crate::model::{Edge, Model, Neuron};
+use crate::model::{cell_state_name, gates_name, Cell, CellKind, Edge, Model, Neuron};
 
 /// `pub fn forward(&self, input: &[T; N]) -> NetTrace`.
 pub(crate) fn method(ctx: &Context) -> TokenStream {
@@ -88,14 +88,47 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
     }
 }
 
-/// Copies each value read with `.prev` out of the state into its trace field.
+/// Copies each remembered value out of the state into its trace field (`trace.prev_h`).
 fn read_state(model: &Model) -> TokenStream {
-    let copies = model.delayed_sources().into_iter().map(|node| {
-        let name = model.node_name(node);
-        let field = names::previous(name);
+    let copies = model.memories().into_iter().map(|memory| {
+        let name = model.memory_name(memory);
+        let field = names::previous(&name);
         quote!(trace.#field = state.#name;)
     });
     quote!(#(#copies)*)
+}
+
+/// The rest of a cell's step after its input side `z_h`: the recurrent side, the gates and
+/// the new state, by the runtime's kernel.
+fn cell_step(model: &Model, neuron: &Neuron, cell: &Cell) -> Step {
+    let private = model.private();
+    let h = &neuron.name;
+    let z = names::pre_activation(h);
+    let gates = gates_name(h);
+    let previous = names::previous(h);
+    let (weight_hh, bias_hh) = (&cell.weight_hh.name, &cell.bias_hh.name);
+    let fast = cell.fast;
+    let h_text = neuron.text();
+    match cell.kind {
+        CellKind::Gru => Step::new(
+            quote! {
+                #private::cell::gru(&mut trace.#gates, &mut trace.#h, &trace.#z, &self.#weight_hh, &self.#bias_hh, &trace.#previous, #fast);
+            },
+            &format!("{h_text} = gru(z_{h_text}, {h_text}.prev) = {{:.4?}}"),
+            &[quote!(trace.#h)],
+        ),
+        CellKind::Lstm => {
+            let c = cell_state_name(h);
+            let previous_c = names::previous(&c);
+            Step::new(
+                quote! {
+                    #private::cell::lstm(&mut trace.#gates, &mut trace.#c, &mut trace.#h, &trace.#z, &self.#weight_hh, &self.#bias_hh, &trace.#previous, &trace.#previous_c, #fast);
+                },
+                &format!("{h_text} = lstm(z_{h_text}, {h_text}.prev, c_{h_text}.prev) = {{:.4?}}"),
+                &[quote!(trace.#h)],
+            )
+        }
+    }
 }
 
 /// Copies each input out of the flat input array into its trace field.
@@ -246,7 +279,19 @@ fn layer_steps(model: &Model, neuron: &Neuron, width: usize, sum_text: &str) -> 
             quote!(dense::axpy(&mut trace.#z, &self.#weight, #value);)
         }
     });
-    let value = if neuron.activation.forward == Formula::Var {
+    let value = if let Some(cell) = &neuron.cell {
+        return [
+            Step::new(
+                quote! {
+                    trace.#z = #init;
+                    #(#edges)*
+                },
+                &format!("{z_text} = {sum_text} = {{:.4?}}"),
+                &[quote!(trace.#z)],
+            ),
+            cell_step(model, neuron, cell),
+        ];
+    } else if neuron.activation.forward == Formula::Var {
         quote!(trace.#z)
     } else {
         let element = emit(

@@ -165,10 +165,11 @@ fn trace_state(ctx: &Context) -> TokenStream {
     let Some(state) = state else {
         return TokenStream::new();
     };
-    let fields = model
-        .delayed_sources()
+    let fields: Vec<_> = model
+        .memories()
         .into_iter()
-        .map(|node| model.node_name(node));
+        .map(|memory| model.memory_name(memory))
+        .collect();
     quote! {
         /// The state after this step: the value of every node read with `.prev`, for the
         /// next step to read.

@@ -4,7 +4,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use crate::model::{Model, Neuron};
+use crate::model::{Model, Neuron, ParameterRole};
 
 /// `Info::new("w11", &[], Weight, 2, 1)` for every parameter, in flat order.
 pub(crate) fn entries(model: &Model) -> Vec<TokenStream> {
@@ -24,16 +24,22 @@ fn neuron_entries(model: &Model, neuron: &Neuron) -> Vec<TokenStream> {
             None => model.node_width(edge.source).unwrap_or(1),
         })
         .sum();
-    let fan_in = Literal::usize_unsuffixed(fan_in);
-    let fan_out = Literal::usize_unsuffixed(neuron.width.unwrap_or(1));
-    let weights = neuron
-        .edges
-        .iter()
-        .map(|edge| (&edge.weight, quote!(Weight)));
-    let bias = neuron.bias.iter().map(|bias| (bias, quote!(Bias)));
-    weights
-        .chain(bias)
-        .map(|(parameter, kind)| {
+    let width = neuron.width.unwrap_or(1);
+    let fan_out = Literal::usize_unsuffixed(width);
+    neuron
+        .parameters()
+        .into_iter()
+        .map(|(parameter, role)| {
+            let kind = match role {
+                ParameterRole::Weight(_) | ParameterRole::RecurrentWeight => quote!(Weight),
+                ParameterRole::Bias | ParameterRole::RecurrentBias => quote!(Bias),
+            };
+            // A cell's recurrent side reads its own units.
+            let fan_in = match role {
+                ParameterRole::RecurrentWeight | ParameterRole::RecurrentBias => width,
+                _ => fan_in,
+            };
+            let fan_in = Literal::usize_unsuffixed(fan_in);
             let field = parameter.text();
             let shape = parameter
                 .shape

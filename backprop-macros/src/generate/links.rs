@@ -3,7 +3,7 @@
 //! renders each link as code and `explain` as code followed by the line that explains it;
 //! both read this one list.
 
-use crate::model::{Edge, Model, Neuron, NodeRef, Parameter};
+use crate::model::{Cell, Edge, Model, Neuron, NodeRef, Parameter};
 
 /// One link of the chain rule.
 pub(crate) enum Link<'a> {
@@ -31,6 +31,9 @@ pub(crate) enum Link<'a> {
     },
     /// `dJ/dz = dJ/dh * f'(z)`, the local derivative.
     Local { neuron: &'a Neuron },
+    /// A cell's backward step: `dJ/dz` of its input side from `dJ/dh`, its recurrent
+    /// parameters' gradients, and what it carries to the step before.
+    Cell { neuron: &'a Neuron, cell: &'a Cell },
     /// `dJ/dw` of the weight on `edge` into `neuron`, added to the gradients.
     Weight { neuron: &'a Neuron, edge: &'a Edge },
     /// `dJ/db` of the bias of `neuron`, added to the gradients.
@@ -62,9 +65,12 @@ pub(crate) fn links<'a>(model: &'a Model, order: &[usize]) -> Vec<Link<'a>> {
                     neuron,
                     output_offset,
                     readers: readers[index].clone(),
-                    carried: !delayed_readers[index].is_empty(),
+                    carried: !delayed_readers[index].is_empty() || neuron.cell.is_some(),
                 });
-                links.push(Link::Local { neuron });
+                links.push(match &neuron.cell {
+                    Some(cell) => Link::Cell { neuron, cell },
+                    None => Link::Local { neuron },
+                });
             }
         }
         links.extend(

@@ -7,7 +7,9 @@ use quote::quote;
 use super::context::Context;
 use super::names;
 use super::types::{array_type, filled, node_shape, zeros};
-use crate::model::{text, Model, Neuron, Parameter, Role};
+use crate::model::{
+    gates_name, text, CellKind, Memory, Model, Neuron, Parameter, ParameterRole, Role,
+};
 
 /// The derives every generated struct gets, by absolute path. `Default`, `Debug` and
 /// `PartialEq` are written by hand: the standard library implements `Default` only for
@@ -97,26 +99,33 @@ fn parameter_fields<'a>(ctx: &Context<'a>) -> Vec<(&'a Ident, TokenStream, Strin
     let (model, scalar) = (ctx.model, &ctx.scalar);
     let mut fields = Vec::new();
     for neuron in &model.neurons {
-        for edge in &neuron.edges {
-            let source = model.node_text(edge.source);
-            let source = match edge.index {
-                Some(index) => format!("{source}[{index}]"),
-                None => source,
+        let h = neuron.text();
+        let cell = neuron.cell.as_ref().map(|cell| cell.kind.name());
+        for (parameter, role) in neuron.parameters() {
+            let shape = shape_text(parameter);
+            let doc = match (role, cell) {
+                (ParameterRole::Weight(edge), None) => format!(
+                    " Weight on the edge `{} -> {h}`{shape}.",
+                    model.edge_source_text(edge)
+                ),
+                (ParameterRole::Weight(edge), Some(cell)) => format!(
+                    " `weight_ih` of the `{cell}` cell `{h}`, on its input `{}`{shape}.",
+                    model.edge_source_text(edge)
+                ),
+                (ParameterRole::Bias, None) => format!(" Bias of `{h}`{shape}."),
+                (ParameterRole::Bias, Some(cell)) => {
+                    format!(" `bias_ih` of the `{cell}` cell `{h}`{shape}.")
+                }
+                (ParameterRole::RecurrentWeight, _) => format!(
+                    " `weight_hh` of the `{}` cell `{h}`, on `{h}.prev`{shape}.",
+                    cell.unwrap_or_default()
+                ),
+                (ParameterRole::RecurrentBias, _) => format!(
+                    " `bias_hh` of the `{}` cell `{h}`{shape}.",
+                    cell.unwrap_or_default()
+                ),
             };
-            let doc = format!(
-                " Weight on the edge `{source} -> {}`{}.",
-                neuron.text(),
-                shape_text(&edge.weight)
-            );
-            fields.push((
-                &edge.weight.name,
-                array_type(scalar, &edge.weight.shape),
-                doc,
-            ));
-        }
-        if let Some(bias) = &neuron.bias {
-            let doc = format!(" Bias of `{}`{}.", neuron.text(), shape_text(bias));
-            fields.push((&bias.name, array_type(scalar, &bias.shape), doc));
+            fields.push((&parameter.name, array_type(scalar, &parameter.shape), doc));
         }
     }
     fields
@@ -263,14 +272,21 @@ struct TraceField {
 /// read (`prev_h`), then the inputs, then each neuron's `z_h` and `h`.
 fn trace_fields(model: &Model) -> Vec<TraceField> {
     let mut fields = Vec::new();
-    for node in model.delayed_sources() {
-        let summary = format!(
-            " `{0}.prev`: `{0}` one time step earlier (zero at the first step).",
-            model.node_text(node)
-        );
+    for memory in model.memories() {
+        let name = model.memory_name(memory);
+        let summary = match memory {
+            Memory::Value(_) => format!(
+                " `{0}.prev`: `{0}` one time step earlier (zero at the first step).",
+                text(&name)
+            ),
+            Memory::CellState(index) => format!(
+                " The cell state of `{}` one time step earlier (zero at the first step).",
+                model.neurons[index].text()
+            ),
+        };
         fields.push(TraceField {
-            ident: names::previous(model.node_name(node)),
-            width: model.node_width(node),
+            ident: names::previous(&name),
+            width: model.memory_width(memory),
             docs: quote!(#[doc = #summary]),
         });
     }
@@ -293,13 +309,44 @@ fn trace_fields(model: &Model) -> Vec<TraceField> {
             Role::Hidden => "",
             Role::Output => " (an output)",
         };
-        let h_doc = format!(" `{h} = {}(z_{h})`{role}.", neuron.activation.name);
+        let h_doc = match &neuron.cell {
+            None => format!(" `{h} = {}(z_{h})`{role}.", neuron.activation.name),
+            Some(cell) => format!(
+                " `{h}`, the new state of the `{}` cell: `{}(z_{h}, {h}.prev)`.",
+                cell.kind.name(),
+                cell.kind.name()
+            ),
+        };
         let docs = &neuron.docs;
         fields.push(TraceField {
             ident: names::pre_activation(&neuron.name),
-            width: neuron.width,
+            width: neuron.z_width(),
             docs: quote!(#[doc = #z_doc]),
         });
+        if let Some(cell) = &neuron.cell {
+            let (gates_doc, state) = match cell.kind {
+                CellKind::Gru => (
+                    format!(" The gates of `{h}`: r, z, n, then `W_hn {h}.prev + b_hn`."),
+                    None,
+                ),
+                CellKind::Lstm => (
+                    format!(" The gates of `{h}`: i, f, g, o, then `tanh c_{h}`."),
+                    Some(format!(" The cell state `c` of `{h}`.")),
+                ),
+            };
+            fields.push(TraceField {
+                ident: gates_name(&neuron.name),
+                width: neuron.width.map(|width| width * cell.kind.internals()),
+                docs: quote!(#[doc = #gates_doc]),
+            });
+            if let Some(state_doc) = state {
+                fields.push(TraceField {
+                    ident: crate::model::cell_state_name(&neuron.name),
+                    width: neuron.width,
+                    docs: quote!(#[doc = #state_doc]),
+                });
+            }
+        }
         fields.push(TraceField {
             ident: neuron.name.clone(),
             width: neuron.width,
@@ -313,17 +360,23 @@ fn trace_fields(model: &Model) -> Vec<TraceField> {
 /// step later.
 fn state_fields(model: &Model) -> Vec<TraceField> {
     model
-        .delayed_sources()
+        .memories()
         .into_iter()
-        .map(|node| {
-            let summary = format!(
-                " `{}` at the last step, which `{}.prev` reads at the next.",
-                model.node_text(node),
-                model.node_text(node)
-            );
+        .map(|memory| {
+            let name = model.memory_name(memory);
+            let summary = match memory {
+                Memory::Value(_) => format!(
+                    " `{0}` at the last step, which `{0}.prev` reads at the next.",
+                    text(&name)
+                ),
+                Memory::CellState(index) => format!(
+                    " The cell state `c` of `{}` at the last step.",
+                    model.neurons[index].text()
+                ),
+            };
             TraceField {
-                ident: model.node_name(node).clone(),
-                width: model.node_width(node),
+                ident: name,
+                width: model.memory_width(memory),
                 docs: quote!(#[doc = #summary]),
             }
         })

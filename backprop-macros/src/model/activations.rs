@@ -21,6 +21,13 @@ pub(crate) fn resolve_activations(
     let names: Vec<String> = decls.iter().map(|decl| decl.name.to_string()).collect();
     for (position, decl) in decls.into_iter().enumerate() {
         let name = decl.name.to_string();
+        if crate::model::CellKind::from_name(&name).is_some() {
+            errors.error(
+                decl.name.span(),
+                format!("`{name}` is a built-in recurrent cell (`layer h[n] = {name}(...)`); give this activation another name"),
+            );
+            continue;
+        }
         if let Some(index) = activations.iter().position(|a| a.name == name) {
             let what = if index < builtin_count {
                 "a built-in activation"

@@ -37,6 +37,16 @@ pub(crate) struct Model {
     pub(crate) runtime: syn::Path,
 }
 
+/// The cell state of an LSTM layer `h`: `c_h`, in the trace and the state.
+pub(crate) fn cell_state_name(layer: &Ident) -> Ident {
+    quote::format_ident!("c_{}", layer, span = layer.span())
+}
+
+/// The internals of a cell `h` in the trace (its gates): `gates_h`.
+pub(crate) fn gates_name(layer: &Ident) -> Ident {
+    quote::format_ident!("gates_{}", layer, span = layer.span())
+}
+
 /// A DSL name as text, without the `r#` of a raw identifier: how layouts, `Debug`, DOT,
 /// docs and messages show it, and how names are compared.
 pub(crate) fn text(name: &Ident) -> String {
@@ -97,6 +107,88 @@ pub(crate) struct Neuron {
     pub(crate) bias: Option<Parameter>,
     /// The span of the sum's parentheses.
     pub(crate) sum_span: Span,
+    /// For a `gru` or `lstm` layer, what makes it a cell: its only edge carries `weight_ih`
+    /// (of `gates * width` rows) and its bias is `bias_ih`; the cell adds the recurrent
+    /// weight and bias, and its own forward and backward passes.
+    pub(crate) cell: Option<Cell>,
+}
+
+/// The gated recurrent cells, with PyTorch's equations and parameter layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CellKind {
+    /// `torch.nn.GRU`: gates r, z, n.
+    Gru,
+    /// `torch.nn.LSTM`: gates i, f, g, o, and a cell state `c`.
+    Lstm,
+}
+
+impl CellKind {
+    /// The cell written as `name(...)`, if `name` is one.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "gru" => Some(CellKind::Gru),
+            "lstm" => Some(CellKind::Lstm),
+            _ => None,
+        }
+    }
+
+    /// How the cell is written.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            CellKind::Gru => "gru",
+            CellKind::Lstm => "lstm",
+        }
+    }
+
+    /// How many gates it has: the rows of its weights are `gates * width`.
+    pub(crate) fn gates(self) -> usize {
+        match self {
+            CellKind::Gru => 3,
+            CellKind::Lstm => 4,
+        }
+    }
+
+    /// How many values per unit its trace keeps beside `h`: GRU r, z, n and
+    /// `W_hn h.prev + b_hn`; LSTM i, f, g, o and `tanh c`.
+    pub(crate) fn internals(self) -> usize {
+        match self {
+            CellKind::Gru => 4,
+            CellKind::Lstm => 5,
+        }
+    }
+}
+
+/// A gated recurrent cell's own parameters (beside `weight_ih` on its edge and `bias_ih`
+/// as its bias).
+pub(crate) struct Cell {
+    pub(crate) kind: CellKind,
+    /// Whether the cell computes its gates with the fast kernels (`precision fast`).
+    pub(crate) fast: bool,
+    /// `weight_hh`, on the cell's own value one step earlier.
+    pub(crate) weight_hh: Parameter,
+    /// `bias_hh`.
+    pub(crate) bias_hh: Parameter,
+}
+
+/// What a parameter is to its neuron.
+#[derive(Clone, Copy)]
+pub(crate) enum ParameterRole<'a> {
+    /// The weight of an edge.
+    Weight(&'a Edge),
+    /// The neuron's bias (a cell's `bias_ih`).
+    Bias,
+    /// A cell's `weight_hh`.
+    RecurrentWeight,
+    /// A cell's `bias_hh`.
+    RecurrentBias,
+}
+
+/// What a recurrent network remembers from one step to the next: the value of a node read
+/// with `.prev` (or of a cell), or the cell state `c` of an LSTM layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Memory {
+    Value(NodeRef),
+    CellState(usize),
 }
 
 /// A weighted edge into a neuron, from a whole node or from one element of an array node.
@@ -129,6 +221,32 @@ impl Neuron {
     /// The neuron's name as text.
     pub(crate) fn text(&self) -> String {
         text(&self.name)
+    }
+
+    /// The neuron's parameters in flat order, each with its role: the edges' weights then
+    /// the bias; for a cell PyTorch's order, `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
+    pub(crate) fn parameters(&self) -> Vec<(&Parameter, ParameterRole<'_>)> {
+        let weights = self
+            .edges
+            .iter()
+            .map(|edge| (&edge.weight, ParameterRole::Weight(edge)));
+        let bias = self.bias.iter().map(|bias| (bias, ParameterRole::Bias));
+        match &self.cell {
+            None => weights.chain(bias).collect(),
+            Some(cell) => weights
+                .chain([(&cell.weight_hh, ParameterRole::RecurrentWeight)])
+                .chain(bias)
+                .chain([(&cell.bias_hh, ParameterRole::RecurrentBias)])
+                .collect(),
+        }
+    }
+
+    /// The width of the neuron's pre-activation `z`: its width, times the gates of a cell.
+    pub(crate) fn z_width(&self) -> Option<usize> {
+        match &self.cell {
+            None => self.width,
+            Some(cell) => self.width.map(|width| width * cell.kind.gates()),
+        }
     }
 }
 
@@ -191,14 +309,13 @@ impl Model {
     }
 
     /// Every parameter in flat order: each neuron's weights in the order of its sum, then
-    /// its bias.
+    /// its bias (a cell's in PyTorch's order).
     pub(crate) fn parameters(&self) -> impl Iterator<Item = &Parameter> + '_ {
         self.neurons.iter().flat_map(|neuron| {
             neuron
-                .edges
-                .iter()
-                .map(|edge| &edge.weight)
-                .chain(&neuron.bias)
+                .parameters()
+                .into_iter()
+                .map(|(parameter, _)| parameter)
         })
     }
 
@@ -213,18 +330,18 @@ impl Model {
         format!("{source}{element}{delay}")
     }
 
-    /// Whether any edge reads a value of the previous time step.
+    /// Whether any edge reads a value of the previous time step, or a layer is a cell.
     pub(crate) fn is_recurrent(&self) -> bool {
-        self.neurons
-            .iter()
-            .any(|neuron| neuron.edges.iter().any(|edge| edge.delayed.is_some()))
+        self.neurons.iter().any(|neuron| {
+            neuron.cell.is_some() || neuron.edges.iter().any(|edge| edge.delayed.is_some())
+        })
     }
 
-    /// The nodes some edge reads one time step earlier, each once, inputs first, in
-    /// declaration order: what the state of a recurrent network holds.
+    /// The nodes whose value some later step reads (through `.prev`, or a cell its own), each
+    /// once, inputs first, in declaration order.
     pub(crate) fn delayed_sources(&self) -> Vec<NodeRef> {
         let mut inputs = vec![false; self.inputs.len()];
-        let mut neurons = vec![false; self.neurons.len()];
+        let mut neurons: Vec<bool> = self.neurons.iter().map(|n| n.cell.is_some()).collect();
         for edge in self.neurons.iter().flat_map(|neuron| &neuron.edges) {
             match (edge.delayed, edge.source) {
                 (None, _) => {}
@@ -237,6 +354,38 @@ impl Model {
             .filter(|&i| neurons[i])
             .map(NodeRef::Neuron);
         inputs.chain(neurons).collect()
+    }
+
+    /// Everything the state of a recurrent network holds, in order: the value of each
+    /// delayed source, then the cell state of each LSTM layer.
+    pub(crate) fn memories(&self) -> Vec<Memory> {
+        let values = self.delayed_sources().into_iter().map(Memory::Value);
+        let cells = (0..self.neurons.len())
+            .filter(|&index| {
+                self.neurons[index]
+                    .cell
+                    .as_ref()
+                    .is_some_and(|cell| cell.kind == CellKind::Lstm)
+            })
+            .map(Memory::CellState);
+        values.chain(cells).collect()
+    }
+
+    /// The field a memory has in the state (and in the trace, where it is computed): the
+    /// node's name, or `c_h` for the cell state of an LSTM layer `h`.
+    pub(crate) fn memory_name(&self, memory: Memory) -> Ident {
+        match memory {
+            Memory::Value(node) => self.node_name(node).clone(),
+            Memory::CellState(index) => cell_state_name(&self.neurons[index].name),
+        }
+    }
+
+    /// How many values a memory holds: `None` for a single value.
+    pub(crate) fn memory_width(&self, memory: Memory) -> Option<usize> {
+        match memory {
+            Memory::Value(node) => self.node_width(node),
+            Memory::CellState(index) => self.neurons[index].width,
+        }
     }
 
     /// The input values in all: the length of the flat input array.

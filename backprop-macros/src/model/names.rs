@@ -8,7 +8,9 @@ use syn::Ident;
 
 use super::activations::resolve_activations;
 use super::shapes::{check_declared_shape, check_index, check_width, describe, weight_shape};
-use super::{Edge, Input, Model, Neuron, NodeRef, Parameter, Precision, Role, Scalar};
+use super::{
+    Cell, CellKind, Edge, Input, Model, Neuron, NodeRef, Parameter, Precision, Role, Scalar,
+};
 use crate::errors::Errors;
 use crate::formula::ActivationDef;
 use crate::loss::Loss;
@@ -85,11 +87,14 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
         input_count: inputs.len(),
         errors,
     };
-    let neurons: Vec<Neuron> = statements
+    let mut neurons: Vec<Neuron> = statements
         .neurons
         .into_iter()
         .map(|decl| resolver.neuron(decl, &activations))
         .collect();
+    for cell in neurons.iter_mut().filter_map(|neuron| neuron.cell.as_mut()) {
+        cell.fast = precision == Precision::Fast;
+    }
 
     check_network_name(&header.name, errors);
     let (loss, loss_span) = loss?;
@@ -189,6 +194,9 @@ impl Resolver<'_> {
     /// A neuron with its activation, edges and bias resolved; what does not resolve is
     /// reported and left out.
     fn neuron(&mut self, decl: NeuronDecl, activations: &[ActivationDef]) -> Neuron {
+        if let Some(kind) = CellKind::from_name(&decl.activation.to_string()) {
+            return self.cell(decl, kind);
+        }
         let width = check_neuron_width(&decl, self.errors);
         let activation = find_activation(activations, &decl.activation, self.errors);
         let mut edges: Vec<Edge> = Vec::new();
@@ -235,7 +243,182 @@ impl Resolver<'_> {
             edges,
             bias,
             sum_span: decl.sum_span,
+            cell: None,
         }
+    }
+
+    /// A `gru` or `lstm` layer: `gru(weight_ih * x + weight_hh * h.prev + bias_ih + bias_hh)`,
+    /// PyTorch's four parameters in PyTorch's order (the biases in that order; the two
+    /// weights in either). Whatever is missing or extra is reported.
+    fn cell(&mut self, decl: NeuronDecl, kind: CellKind) -> Neuron {
+        let name = decl.name.clone();
+        let cell = kind.name();
+        let width = match (decl.kind, decl.width) {
+            (NeuronKind::Layer, Some(_)) => check_width(&name, decl.width, self.errors),
+            (NeuronKind::Output, _) => {
+                self.errors.error(
+                    decl.activation.span(),
+                    format!("a `{cell}` cell is a hidden layer, not an output: declare `layer {name}[n] = {cell}(...)` and read it from an output such as `output y = identity(V * {name})`"),
+                );
+                None
+            }
+            _ => {
+                self.errors.error(
+                    name.span(),
+                    format!(
+                        "a `{cell}` cell is a layer with a width: `layer {name}[16] = {cell}(...)`"
+                    ),
+                );
+                None
+            }
+        };
+        let rows = width.map(|width| width * kind.gates());
+        let mut edges: Vec<Edge> = Vec::new();
+        let mut weight_hh: Option<Parameter> = None;
+        let mut biases: Vec<Parameter> = Vec::new();
+        for term in decl.terms {
+            match term {
+                Term::Weighted {
+                    weight,
+                    shape,
+                    source,
+                    index,
+                    delayed,
+                } if delayed.is_some()
+                    && index.is_none()
+                    && super::text(&source) == super::text(&name) =>
+                {
+                    if weight_hh.is_some() {
+                        self.errors.error(
+                            source.span(),
+                            format!("`{name}` already reads `{name}.prev`; a `{cell}` cell has one recurrent weight"),
+                        );
+                        continue;
+                    }
+                    let implied: Vec<usize> = rows.into_iter().chain(width).collect();
+                    let context = format!(
+                        "it is the recurrent weight of a `{cell}` cell: {} gates of {} units, each reading the {} units one step earlier",
+                        kind.gates(),
+                        width.unwrap_or(0),
+                        width.unwrap_or(0)
+                    );
+                    let shape_ok = check_declared_shape(
+                        &weight,
+                        shape.as_deref(),
+                        &implied,
+                        &context,
+                        self.errors,
+                    );
+                    let bound = bind_parameter(
+                        &weight,
+                        Binding::Weight,
+                        &mut self.names,
+                        &name,
+                        self.errors,
+                    );
+                    if shape_ok && bound {
+                        weight_hh = Some(Parameter {
+                            name: weight,
+                            shape: implied,
+                        });
+                    }
+                }
+                Term::Weighted {
+                    weight,
+                    shape,
+                    source,
+                    index,
+                    delayed,
+                } => {
+                    if let Some(first) = edges.first() {
+                        self.errors.error(
+                            source.span(),
+                            format!("a `{cell}` cell reads one input, and `{name}` already reads `{}`: gather several inputs in one layer first (`layer u[n] = identity(A * x + B * y)`)", self.names_of(first.source)),
+                        );
+                        continue;
+                    }
+                    let term = WeightedTerm {
+                        weight,
+                        shape,
+                        source,
+                        index,
+                        delayed,
+                    };
+                    if let Some(edge) = self.edge(&name, rows, term, &edges) {
+                        edges.push(edge);
+                    }
+                }
+                Term::Bias { name: bias, shape } => {
+                    if biases.len() == 2 {
+                        self.errors.error(
+                            bias.span(),
+                            format!("a `{cell}` cell has two biases, `bias_ih` and `bias_hh`; remove this one"),
+                        );
+                        continue;
+                    }
+                    if let Some(found) = self.bias(&name, rows, bias, shape, None) {
+                        biases.push(found);
+                    }
+                }
+            }
+        }
+        let complete = !edges.is_empty() && weight_hh.is_some() && biases.len() == 2;
+        if !complete && width.is_some() {
+            let mut missing = Vec::new();
+            if edges.is_empty() {
+                missing.push("its input (`weight_ih * x`)".to_owned());
+            }
+            if weight_hh.is_none() {
+                missing.push(format!("its recurrent weight (`weight_hh * {name}.prev`)"));
+            }
+            if biases.len() < 2 {
+                missing.push("two biases (`bias_ih + bias_hh`)".to_owned());
+            }
+            self.errors.error(
+                decl.sum_span,
+                format!(
+                    "a `{cell}` cell is written `{cell}(weight_ih * x + weight_hh * {name}.prev + bias_ih + bias_hh)`, PyTorch's parameters in PyTorch's order (any names); this one lacks {}",
+                    missing.join(" and ")
+                ),
+            );
+        }
+        let mut biases = biases.into_iter();
+        let bias_ih = biases.next();
+        let cell = match (weight_hh, biases.next()) {
+            (Some(weight_hh), Some(bias_hh)) if complete => Some(Cell {
+                kind,
+                fast: false,
+                weight_hh,
+                bias_hh,
+            }),
+            _ => None,
+        };
+        Neuron {
+            name,
+            docs: decl.docs,
+            role: Role::Hidden,
+            activation_span: decl.activation.span(),
+            activation: ActivationDef {
+                name: kind.name().to_owned(),
+                builtin: None,
+                forward: crate::formula::Formula::Var,
+                derivative: crate::formula::Formula::Const(1.0),
+            },
+            width,
+            edges,
+            bias: bias_ih,
+            sum_span: decl.sum_span,
+            cell,
+        }
+    }
+
+    /// A node's name, for messages.
+    fn names_of(&self, node: NodeRef) -> String {
+        let index = match node {
+            NodeRef::Input(index) => index,
+            NodeRef::Neuron(index) => self.input_count + index,
+        };
+        self.names.nodes.get(index).cloned().unwrap_or_default()
     }
 
     /// The edge of `weight * source` into `consumer` (of `width`), or the reason it is not
@@ -592,16 +775,39 @@ fn check_network_name(name: &Ident, errors: &mut Errors) {
     }
 }
 
-/// The trace names the pre-activation of neuron `h` `z_h`, and the previous value of a node
-/// `h` read with `.prev` `prev_h`; no declared name may take those names from them. Names
-/// are compared as text, so `r#h` is `h`.
+/// Names the generated structs give to values of the network, which no declared name may
+/// take: `z_h` (the pre-activation of neuron `h`), `prev_m` (a remembered value `m` one step
+/// earlier), and for a cell `h` `gates_h` and for an LSTM `c_h` (its cell state). Names are
+/// compared as text, so `r#h` is `h`.
 fn check_reserved_names(model: &Model, errors: &mut Errors) {
-    let neuron_names: Vec<String> = model.neurons.iter().map(Neuron::text).collect();
-    let delayed_names: Vec<String> = model
-        .delayed_sources()
-        .into_iter()
-        .map(|node| model.node_text(node))
-        .collect();
+    let mut reserved: HashMap<String, String> = HashMap::new();
+    for neuron in &model.neurons {
+        let h = neuron.text();
+        reserved.insert(format!("z_{h}"), format!("the pre-activation of `{h}`"));
+        if let Some(cell) = &neuron.cell {
+            reserved.insert(
+                format!("gates_{h}"),
+                format!("the gates of the `{}` cell `{h}`", cell.kind.name()),
+            );
+        }
+    }
+    for memory in model.memories() {
+        let name = super::text(&model.memory_name(memory));
+        let what = match memory {
+            super::Memory::Value(_) => {
+                format!("the value of `{name}` one time step earlier (`{name}.prev`)")
+            }
+            super::Memory::CellState(index) => {
+                let h = model.neurons[index].text();
+                reserved.insert(
+                    name.clone(),
+                    format!("the cell state of the `lstm` cell `{h}`"),
+                );
+                format!("the cell state of `{h}` one time step earlier")
+            }
+        };
+        reserved.insert(format!("prev_{name}"), what);
+    }
     let names = model
         .inputs
         .iter()
@@ -610,22 +816,12 @@ fn check_reserved_names(model: &Model, errors: &mut Errors) {
         .chain(model.parameters().map(|parameter| &parameter.name));
     for name in names {
         let text = super::text(name);
-        if let Some(owner) = text
-            .strip_prefix("z_")
-            .filter(|rest| neuron_names.iter().any(|n| n == rest))
-        {
+        if let Some(what) = reserved.get(&text) {
             errors.error(
                 name.span(),
-                format!("`{text}` is reserved: generated code uses it for the pre-activation of `{owner}`; choose another name"),
-            );
-        }
-        if let Some(owner) = text
-            .strip_prefix("prev_")
-            .filter(|rest| delayed_names.iter().any(|n| n == rest))
-        {
-            errors.error(
-                name.span(),
-                format!("`{text}` is reserved: generated code uses it for the value of `{owner}` one time step earlier (`{owner}.prev`); choose another name"),
+                format!(
+                    "`{text}` is reserved: generated code uses it for {what}; choose another name"
+                ),
             );
         }
     }

@@ -1,0 +1,206 @@
+//! The gated recurrent cells `network!` generates for `gru(...)` and `lstm(...)` layers: one
+//! time step forward and backward, with PyTorch's equations, gate order and parameter
+//! layout (`weight_ih [G*H, I]`, `weight_hh [G*H, H]`, `bias_ih [G*H]`, `bias_hh [G*H]`).
+//!
+//! Generated code computes the input side `z = weight_ih x + bias_ih` (and its gradients)
+//! as for any layer; these kernels do the rest of the step: the recurrent side, the gates,
+//! the new state, and on the way back `dJ/dz`, the recurrent parameters' gradients and what
+//! is carried to the step before. `fast` chooses the vectorizable `tanh` and sigmoid of
+//! `precision fast`.
+//!
+//! GRU, with `*` element-wise and `h` the previous state:
+//!
+//! ```text
+//! r  = sigmoid(z_r + W_hr h + b_hr)
+//! u  = sigmoid(z_z + W_hz h + b_hz)            (PyTorch's z, the update gate)
+//! n  = tanh(z_n + r * (W_hn h + b_hn))
+//! h' = (1 - u) * n + u * h
+//! ```
+//!
+//! LSTM, with `h`, `c` the previous state:
+//!
+//! ```text
+//! i = sigmoid(z_i + W_hi h + b_hi)    f = sigmoid(z_f + W_hf h + b_hf)
+//! g = tanh(z_g + W_hg h + b_hg)       o = sigmoid(z_o + W_ho h + b_ho)
+//! c' = f * c + i * g                  h' = o * tanh(c')
+//! ```
+
+use crate::activation::{fast, sigmoid, tanh};
+use crate::dense;
+use crate::Scalar;
+
+/// `sigmoid`, exact or fast.
+#[inline(always)]
+fn sigma<T: Scalar>(x: T, fast_kernels: bool) -> T {
+    if fast_kernels {
+        fast::sigmoid(x)
+    } else {
+        sigmoid(x)
+    }
+}
+
+/// `tanh`, exact or fast.
+#[inline(always)]
+fn hyperbolic<T: Scalar>(x: T, fast_kernels: bool) -> T {
+    if fast_kernels {
+        fast::tanh(x)
+    } else {
+        tanh(x)
+    }
+}
+
+/// `bias_hh + weight_hh h`: the recurrent side of every gate.
+#[inline(always)]
+fn recurrent_side<T: Scalar, const H: usize, const G: usize>(
+    weight_hh: &[[T; H]; G],
+    bias_hh: &[T; G],
+    previous: &[T; H],
+) -> [T; G] {
+    let mut side = *bias_hh;
+    dense::matvec_acc(&mut side, weight_hh, previous);
+    side
+}
+
+/// One GRU step: from the input side `z` (`3H`) and the previous state, the new state `h`
+/// and the trace's `gates` (`4H`: r, u, n and `W_hn h + b_hn`, which the backward pass reads).
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn gru<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    gates: &mut [T; K],
+    h: &mut [T; H],
+    z: &[T; G],
+    weight_hh: &[[T; H]; G],
+    bias_hh: &[T; G],
+    previous: &[T; H],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 3 * H && K == 4 * H) };
+    let side = recurrent_side(weight_hh, bias_hh, previous);
+    for j in 0..H {
+        let r = sigma(z[j] + side[j], fast_kernels);
+        let u = sigma(z[H + j] + side[H + j], fast_kernels);
+        let hidden_n = side[2 * H + j];
+        let n = hyperbolic(z[2 * H + j] + r * hidden_n, fast_kernels);
+        h[j] = n + u * (previous[j] - n);
+        gates[j] = r;
+        gates[H + j] = u;
+        gates[2 * H + j] = n;
+        gates[3 * H + j] = hidden_n;
+    }
+}
+
+/// The backward pass of one GRU step, given `dJ/dh` of its new state: writes `dJ/dz` of the
+/// input side (which generated code takes on to `weight_ih`, `bias_ih` and the input), adds
+/// the gradients of `weight_hh` and `bias_hh`, and sets `carry` to `dJ/d(previous state)`
+/// through this cell.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn gru_backward<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    dj_dz: &mut [T; G],
+    dj_dh: &[T; H],
+    gates: &[T; K],
+    previous: &[T; H],
+    weight_hh: &[[T; H]; G],
+    grad_weight_hh: &mut [[T; H]; G],
+    grad_bias_hh: &mut [T; G],
+    carry: &mut [T; H],
+) {
+    const { assert!(G == 3 * H && K == 4 * H) };
+    let one = T::one();
+    let mut dj_dside = [T::zero(); G];
+    for j in 0..H {
+        let (r, u, n, hidden_n) = (gates[j], gates[H + j], gates[2 * H + j], gates[3 * H + j]);
+        let dh = dj_dh[j];
+        let dj_dn = dh * (one - u);
+        let dj_du = dh * (previous[j] - n);
+        let dj_dz_n = dj_dn * (one - n * n);
+        let dj_dz_r = dj_dz_n * hidden_n * r * (one - r);
+        let dj_dz_u = dj_du * u * (one - u);
+        dj_dz[j] = dj_dz_r;
+        dj_dz[H + j] = dj_dz_u;
+        dj_dz[2 * H + j] = dj_dz_n;
+        dj_dside[j] = dj_dz_r;
+        dj_dside[H + j] = dj_dz_u;
+        dj_dside[2 * H + j] = dj_dz_n * r;
+        carry[j] = dh * u;
+    }
+    dense::add_assign(grad_bias_hh, &dj_dside);
+    dense::outer_acc(grad_weight_hh, &dj_dside, previous);
+    dense::matvec_transpose_acc(carry, weight_hh, &dj_dside);
+}
+
+/// One LSTM step: from the input side `z` (`4H`) and the previous state `(h, c)`, the new
+/// cell state `c`, the new `h`, and the trace's `gates` (`5H`: i, f, g, o and `tanh c`).
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn lstm<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    gates: &mut [T; K],
+    c: &mut [T; H],
+    h: &mut [T; H],
+    z: &[T; G],
+    weight_hh: &[[T; H]; G],
+    bias_hh: &[T; G],
+    previous_h: &[T; H],
+    previous_c: &[T; H],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 4 * H && K == 5 * H) };
+    let side = recurrent_side(weight_hh, bias_hh, previous_h);
+    for j in 0..H {
+        let i = sigma(z[j] + side[j], fast_kernels);
+        let f = sigma(z[H + j] + side[H + j], fast_kernels);
+        let g = hyperbolic(z[2 * H + j] + side[2 * H + j], fast_kernels);
+        let o = sigma(z[3 * H + j] + side[3 * H + j], fast_kernels);
+        c[j] = f * previous_c[j] + i * g;
+        let tanh_c = hyperbolic(c[j], fast_kernels);
+        h[j] = o * tanh_c;
+        gates[j] = i;
+        gates[H + j] = f;
+        gates[2 * H + j] = g;
+        gates[3 * H + j] = o;
+        gates[4 * H + j] = tanh_c;
+    }
+}
+
+/// The backward pass of one LSTM step, given `dJ/dh` of its new `h` and, in `carry_c`,
+/// `dJ/dc` of its new cell state from the later steps: writes `dJ/dz` of the input side
+/// (the same as of the recurrent side), adds the gradients of `weight_hh` and `bias_hh`,
+/// and sets `carry_h` and `carry_c` to `dJ/d` of the previous `h` and `c`.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_backward<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    dj_dz: &mut [T; G],
+    dj_dh: &[T; H],
+    gates: &[T; K],
+    previous_h: &[T; H],
+    previous_c: &[T; H],
+    weight_hh: &[[T; H]; G],
+    grad_weight_hh: &mut [[T; H]; G],
+    grad_bias_hh: &mut [T; G],
+    carry_h: &mut [T; H],
+    carry_c: &mut [T; H],
+) {
+    const { assert!(G == 4 * H && K == 5 * H) };
+    let one = T::one();
+    for j in 0..H {
+        let (i, f, g, o, tanh_c) = (
+            gates[j],
+            gates[H + j],
+            gates[2 * H + j],
+            gates[3 * H + j],
+            gates[4 * H + j],
+        );
+        let dh = dj_dh[j];
+        // c reaches J through h now and through the next step's c.
+        let dj_dc = dh * o * (one - tanh_c * tanh_c) + carry_c[j];
+        dj_dz[j] = dj_dc * g * i * (one - i);
+        dj_dz[H + j] = dj_dc * previous_c[j] * f * (one - f);
+        dj_dz[2 * H + j] = dj_dc * i * (one - g * g);
+        dj_dz[3 * H + j] = dh * tanh_c * o * (one - o);
+        carry_c[j] = dj_dc * f;
+        carry_h[j] = T::zero();
+    }
+    dense::add_assign(grad_bias_hh, dj_dz);
+    dense::outer_acc(grad_weight_hh, dj_dz, previous_h);
+    dense::matvec_transpose_acc(carry_h, weight_hh, dj_dz);
+}
