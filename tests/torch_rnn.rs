@@ -64,7 +64,10 @@ where
     for (trace, wanted) in traces.iter().zip(&expected) {
         let output = N::output(trace);
         for k in 0..2 {
-            assert!((output[k] - wanted[k]).abs() < 1e-12, "{output:?} vs {wanted:?}");
+            assert!(
+                (output[k] - wanted[k]).abs() < 1e-12,
+                "{output:?} vs {wanted:?}"
+            );
         }
     }
 
@@ -99,7 +102,10 @@ where
         let ours = &grads.as_slice()[range];
         assert_eq!(ours.len(), wanted.len(), "{field}");
         for (a, b) in ours.iter().zip(&wanted) {
-            assert!((a - b).abs() < 1e-12 * b.abs().max(1.0), "{field}: {a} vs {b}");
+            assert!(
+                (a - b).abs() < 1e-12 * b.abs().max(1.0),
+                "{field}: {a} vs {b}"
+            );
         }
     }
 }

@@ -140,6 +140,14 @@ impl CellKind {
         }
     }
 
+    /// "a" or "an", as the name is read aloud.
+    pub(crate) fn article(self) -> &'static str {
+        match self {
+            CellKind::Gru => "a",
+            CellKind::Lstm => "an",
+        }
+    }
+
     /// How many gates it has: the rows of its weights are `gates * width`.
     pub(crate) fn gates(self) -> usize {
         match self {

@@ -252,13 +252,13 @@ impl Resolver<'_> {
     /// weights in either). Whatever is missing or extra is reported.
     fn cell(&mut self, decl: NeuronDecl, kind: CellKind) -> Neuron {
         let name = decl.name.clone();
-        let cell = kind.name();
+        let (a, cell) = (kind.article(), kind.name());
         let width = match (decl.kind, decl.width) {
             (NeuronKind::Layer, Some(_)) => check_width(&name, decl.width, self.errors),
             (NeuronKind::Output, _) => {
                 self.errors.error(
                     decl.activation.span(),
-                    format!("a `{cell}` cell is a hidden layer, not an output: declare `layer {name}[n] = {cell}(...)` and read it from an output such as `output y = identity(V * {name})`"),
+                    format!("{a} `{cell}` cell is a hidden layer, not an output: declare `layer {name}[n] = {cell}(...)` and read it from an output such as `output y = identity(V * {name})`"),
                 );
                 None
             }
@@ -276,6 +276,8 @@ impl Resolver<'_> {
         let mut edges: Vec<Edge> = Vec::new();
         let mut weight_hh: Option<Parameter> = None;
         let mut biases: Vec<Parameter> = Vec::new();
+        // What was written, right or wrong: only what is absent is reported as missing.
+        let (mut wrote_input, mut wrote_recurrent, mut wrote_biases) = (false, false, 0);
         for term in decl.terms {
             match term {
                 Term::Weighted {
@@ -288,16 +290,16 @@ impl Resolver<'_> {
                     && index.is_none()
                     && super::text(&source) == super::text(&name) =>
                 {
-                    if weight_hh.is_some() {
+                    if std::mem::replace(&mut wrote_recurrent, true) {
                         self.errors.error(
                             source.span(),
-                            format!("`{name}` already reads `{name}.prev`; a `{cell}` cell has one recurrent weight"),
+                            format!("`{name}` already reads `{name}.prev`; {a} `{cell}` cell has one recurrent weight"),
                         );
                         continue;
                     }
                     let implied: Vec<usize> = rows.into_iter().chain(width).collect();
                     let context = format!(
-                        "it is the recurrent weight of a `{cell}` cell: {} gates of {} units, each reading the {} units one step earlier",
+                        "it is the recurrent weight of {a} `{cell}` cell: {} gates of {} units, each reading the {} units one step earlier",
                         kind.gates(),
                         width.unwrap_or(0),
                         width.unwrap_or(0)
@@ -330,10 +332,11 @@ impl Resolver<'_> {
                     index,
                     delayed,
                 } => {
+                    wrote_input = true;
                     if let Some(first) = edges.first() {
                         self.errors.error(
                             source.span(),
-                            format!("a `{cell}` cell reads one input, and `{name}` already reads `{}`: gather several inputs in one layer first (`layer u[n] = identity(A * x + B * y)`)", self.names_of(first.source)),
+                            format!("{a} `{cell}` cell reads one input, and `{name}` already reads `{}`: gather several inputs in one layer first (`layer u[n] = identity(A * x + B * y)`)", self.names_of(first.source)),
                         );
                         continue;
                     }
@@ -349,10 +352,11 @@ impl Resolver<'_> {
                     }
                 }
                 Term::Bias { name: bias, shape } => {
-                    if biases.len() == 2 {
+                    wrote_biases += 1;
+                    if wrote_biases > 2 {
                         self.errors.error(
                             bias.span(),
-                            format!("a `{cell}` cell has two biases, `bias_ih` and `bias_hh`; remove this one"),
+                            format!("{a} `{cell}` cell has two biases, `bias_ih` and `bias_hh`; remove this one"),
                         );
                         continue;
                     }
@@ -363,22 +367,23 @@ impl Resolver<'_> {
             }
         }
         let complete = !edges.is_empty() && weight_hh.is_some() && biases.len() == 2;
-        if !complete && width.is_some() {
-            let mut missing = Vec::new();
-            if edges.is_empty() {
-                missing.push("its input (`weight_ih * x`)".to_owned());
-            }
-            if weight_hh.is_none() {
-                missing.push(format!("its recurrent weight (`weight_hh * {name}.prev`)"));
-            }
-            if biases.len() < 2 {
-                missing.push("two biases (`bias_ih + bias_hh`)".to_owned());
-            }
+        let mut missing = Vec::new();
+        if !wrote_input {
+            missing.push("its input (`weight_ih * x`)".to_owned());
+        }
+        if !wrote_recurrent {
+            missing.push(format!("its recurrent weight (`weight_hh * {name}.prev`)"));
+        }
+        if wrote_biases < 2 {
+            missing.push("two biases (`bias_ih + bias_hh`)".to_owned());
+        }
+        if !missing.is_empty() && width.is_some() {
             self.errors.error(
                 decl.sum_span,
                 format!(
-                    "a `{cell}` cell is written `{cell}(weight_ih * x + weight_hh * {name}.prev + bias_ih + bias_hh)`, PyTorch's parameters in PyTorch's order (any names); this one lacks {}",
-                    missing.join(" and ")
+                    "{a} `{cell}` cell is written `{cell}(weight_ih * x + weight_hh * {name}.prev + bias_ih + bias_hh)`, PyTorch's parameters in PyTorch's order (any names); this one lacks {}",
+                    missing.join(" and "),
+                    a = kind.article()
                 ),
             );
         }

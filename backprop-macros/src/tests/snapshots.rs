@@ -137,3 +137,18 @@ fn a_recurrent_neuron_through_time() {
         }
     }));
 }
+
+#[test]
+fn a_gru_cell_and_an_lstm_cell() {
+    insta::assert_snapshot!(expand_pretty(quote! {
+        /// Cells with PyTorch's parameters: the runtime's kernels do the gates.
+        pub struct Cells<f32> {
+            input x[2];
+            layer a[2] = gru(Wa * x + Ua * a.prev + ba + ca);
+            layer b[2] = lstm(Wb * a + Ub * b.prev + bb + cb);
+            output y = identity(v * b + u * a.prev);
+            loss half_squared_error;
+            precision fast;
+        }
+    }));
+}

@@ -1,0 +1,12 @@
+use backprop_runtime::network;
+
+network! {
+    pub struct Net<f64> {
+        input x[2];
+        layer h[3] = gru(Wi * x + Wh[3, 3] * h.prev + bi + bh + extra);
+        output y = identity(v * h);
+        loss half_squared_error;
+    }
+}
+
+fn main() {}
