@@ -104,6 +104,8 @@ mod train;
 ///         input <name>, <name>[<width>], ...;
 ///         neuron <name> = <activation>(<term> + <term> + ...);
 ///         layer <name>[<width>] = <activation>(<term> + ...);
+///         layer <name>[<width>] = <gru | lstm>(<weight_ih> * <node> + <weight_hh> * <name>.prev
+///                                              + <bias_ih> + <bias_hh>);
 ///         output <name> = ...;    output <name>[<width>] = ...;
 ///         loss <half_squared_error | mean_squared_error | softmax_cross_entropy | binary_cross_entropy>;
 ///         precision <exact | fast>;                  (optional, exact by default)
@@ -118,8 +120,8 @@ mod train;
 /// so nodes may be called `Some`, `input`, `trace` or `r#type`, with any item in scope.
 /// Generated code names the runtime as `::backprop_runtime`, or as the path given by
 /// `#[backprop(crate = ...)]` when the dependency is renamed, and nothing from the prelude.
-/// A network's name may not end in `Grads` or `Trace` (the companion types of `Net` are
-/// `NetGrads` and `NetTrace`), and `#[repr]` on it is an error (the flat view relies on
+/// A network's name may not end in `Grads`, `Trace` or `State` (the companion types of `Net`
+/// are `NetGrads`, `NetTrace` and `NetState`), and `#[repr]` on it is an error (the flat view relies on
 /// the macro's own layout). Like every macro on stable Rust, generated locals (`dj_dh1`,
 /// `trace`) can be captured by an item spelled exactly like them, such as a lowercase
 /// `const dj_dh1`, which rustc already warns about.
@@ -150,7 +152,8 @@ mod train;
 /// precision in one line. Each variant is generated in full, so each costs compile time.
 ///
 /// A term `w * node` is a trainable weight on the edge from `node` (or `w * node[i]`, from
-/// one element of an array node); a bare name is the neuron's bias. Topology is what the
+/// one element of an array node; `w * node.prev` or `w * node[i].prev`, from its value one
+/// time step earlier); a bare name is the neuron's bias. Topology is what the
 /// sums say: any DAG, declared in any order. Weight shapes follow from what they connect
 /// (`[[T; m]; n]` from `m` values into `n`), and may be written out to be checked
 /// (`W[32, 64] * x`). Every mistake is a compile error at the token that causes it.
@@ -161,6 +164,35 @@ mod train;
 /// `forward`, `predict`, `loss`, `backward`, `backward_accumulate`, `sgd_step`,
 /// `train_step`, `train_batch`, `as_slice`/`as_mut_slice`, the consts `INPUTS`,
 /// `OUTPUTS`, `PARAMS` and `DOT`, and impls of [`Network`] and [`Parameters`].
+///
+/// # Recurrent networks
+///
+/// An edge that reads `.prev` makes the network recurrent: a loop is then legal through such
+/// an edge, and the macro also generates `NetState` (what one step hands to the next),
+/// `step` (one step of a stream, allocation-free), `forward_step`, `backward_step` (one step
+/// of backpropagation through time) and an impl of [`Recurrent`]; [`recurrent`] runs them
+/// over sequences. `gru` and `lstm` layers are PyTorch's cells, with its parameter layout.
+///
+/// ```
+/// use backprop_runtime::network;
+///
+/// network! {
+///     pub struct Memory<f64> {
+///         input x[2];
+///         layer h[4] = gru(Wi * x + Wh * h.prev + bi + bh);
+///         output y = identity(v * h + r * y.prev + c);
+///         loss half_squared_error;
+///     }
+/// }
+///
+/// let net = Memory { v: [0.5; 4], ..Memory::default() };
+/// let mut state = MemoryState::default();
+/// let first = net.step(&mut state, &[1.0, -1.0]);
+/// let second = net.step(&mut state, &[0.0, 0.0]);
+/// assert_eq!(first, net.predict(&[1.0, -1.0])); // the first step is the plain forward pass
+/// assert_eq!([state.y], second);
+/// assert_eq!(Memory::PARAMS, 12 * 2 + 12 * 4 + 12 + 12 + 4 + 1 + 1);
+/// ```
 ///
 /// A classifier with dense layers and a user-defined activation:
 ///
