@@ -49,14 +49,32 @@ pub(crate) fn dot(model: &Model) -> String {
     for neuron in &model.neurons {
         for edge in &neuron.edges {
             let source = model.node_text(edge.source);
-            let label = match edge.index {
-                Some(index) => format!("{} ({source}[{index}])", edge.weight.text()),
-                None => edge.weight.text(),
+            let label = match (edge.index, edge.delayed) {
+                (Some(index), None) => format!("{} ({source}[{index}])", edge.weight.text()),
+                (Some(index), Some(_)) => {
+                    format!("{} ({source}[{index}].prev)", edge.weight.text())
+                }
+                (None, Some(_)) => format!("{} (.prev)", edge.weight.text()),
+                (None, None) => edge.weight.text(),
+            };
+            // An edge through time is dashed: it reads the previous step.
+            let style = if edge.delayed.is_some() {
+                ", style=dashed"
+            } else {
+                ""
             };
             let _ = writeln!(
                 text,
-                "  \"{source}\" -> \"{}\" [label=\"{label}\"];",
+                "  \"{source}\" -> \"{}\" [label=\"{label}\"{style}];",
                 neuron.text()
+            );
+        }
+        if let Some(cell) = &neuron.cell {
+            let h = neuron.text();
+            let _ = writeln!(
+                text,
+                "  \"{h}\" -> \"{h}\" [label=\"{} (.prev)\", style=dashed];",
+                cell.weight_hh.text()
             );
         }
     }
