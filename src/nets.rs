@@ -55,6 +55,40 @@ network! {
 }
 
 network! {
+    /// A GRU of 16 units over 16 inputs, read out to one value: a real-time audio model's
+    /// size.
+    #[backprop(variant(Gru16Fast, precision = fast))]
+    pub struct Gru16<f32> {
+        input x[16];
+        layer h[16] = gru(weight_ih * x + weight_hh * h.prev + bias_ih + bias_hh);
+        output y = identity(v * h + c);
+        loss half_squared_error;
+    }
+}
+
+network! {
+    /// An LSTM of 16 units over 16 inputs, read out to one value.
+    #[backprop(variant(Lstm16Fast, precision = fast))]
+    pub struct Lstm16<f32> {
+        input x[16];
+        layer h[16] = lstm(weight_ih * x + weight_hh * h.prev + bias_ih + bias_hh);
+        output y = identity(v * h + c);
+        loss half_squared_error;
+    }
+}
+
+network! {
+    /// A GRU of 64 units over 32 inputs, read out to 32 values at every step.
+    #[backprop(variant(Gru64Fast, precision = fast))]
+    pub struct Gru64<f32> {
+        input x[32];
+        layer h[64] = gru(weight_ih * x + weight_hh * h.prev + bias_ih + bias_hh);
+        output y[32] = identity(V * h + c);
+        loss half_squared_error;
+    }
+}
+
+network! {
     /// 64 pixels -> 32 tanh -> 10 logits.
     #[backprop(variant(DigitsFast, precision = fast))]
     pub struct Digits<f32> {

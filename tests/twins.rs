@@ -157,3 +157,49 @@ fn fast_digits_twin() {
         }
     }
 }
+
+#[test]
+fn recurrent_twins_stream_what_the_generated_cells_stream() {
+    use backprop_tests::cell_twins::{GruTwin, LstmTwin};
+    use backprop_tests::nets::{
+        Gru16, Gru16Fast, Gru16FastState, Gru16State, Lstm16, Lstm16Fast, Lstm16FastState,
+        Lstm16State,
+    };
+    let mut gru = Gru16::default();
+    init::glorot_uniform(&mut gru, &mut ChaCha8Rng::seed_from_u64(5));
+    let mut lstm = Lstm16::default();
+    init::glorot_uniform(&mut lstm, &mut ChaCha8Rng::seed_from_u64(6));
+    let mut random = SplitMix::new(7);
+    let inputs: Vec<[f32; 16]> = (0..50)
+        .map(|_| std::array::from_fn(|_| random.uniform(-1.0, 1.0) as f32))
+        .collect();
+    let (gru_fast, lstm_fast) = (Gru16Fast::from(&gru), Lstm16Fast::from(&lstm));
+    let (twin, twin_fast) = (GruTwin::<false>::from(&gru), GruTwin::<true>::from(&gru));
+    let (mut s, mut sf, mut h, mut hf) = (
+        Gru16State::default(),
+        Gru16FastState::default(),
+        [0.0; 16],
+        [0.0; 16],
+    );
+    for x in &inputs {
+        let (y, yf) = (gru.step(&mut s, x)[0], gru_fast.step(&mut sf, x)[0]);
+        // The same sums in another order: equal to rounding.
+        assert!(close(y.into(), twin.step(&mut h, x).into(), 1e-5));
+        assert!(close(yf.into(), twin_fast.step(&mut hf, x).into(), 1e-5));
+    }
+    let (twin, twin_fast) = (
+        LstmTwin::<false>::from(&lstm),
+        LstmTwin::<true>::from(&lstm),
+    );
+    let (mut s, mut sf) = (Lstm16State::default(), Lstm16FastState::default());
+    let (mut h, mut c, mut hf, mut cf) = ([0.0; 16], [0.0; 16], [0.0; 16], [0.0; 16]);
+    for x in &inputs {
+        let (y, yf) = (lstm.step(&mut s, x)[0], lstm_fast.step(&mut sf, x)[0]);
+        assert!(close(y.into(), twin.step(&mut h, &mut c, x).into(), 1e-5));
+        assert!(close(
+            yf.into(),
+            twin_fast.step(&mut hf, &mut cf, x).into(),
+            1e-5
+        ));
+    }
+}
