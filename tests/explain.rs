@@ -84,3 +84,94 @@ fn layered_networks_explain_arrays() {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
 }
+
+network! {
+    /// A neuron that reads its own previous value.
+    pub struct Echo<f64> {
+        input x;
+        neuron h = tanh(w * x + r * h.prev);
+        output y = identity(v * h);
+        loss half_squared_error;
+    }
+}
+
+#[test]
+fn a_sequence_is_explained_through_time_with_the_carried_share() {
+    use backprop_runtime::recurrent::{sequence_gradient, Horizon, Targets};
+
+    let net = Echo {
+        w: 0.7,
+        r: -0.4,
+        v: 1.3,
+    };
+    let (inputs, targets) = ([[0.5], [-0.2]], [[0.1], [0.3]]);
+    let mut traces = [EchoTrace::ZERO; 2];
+    let mut text = String::new();
+    net.explain_sequence(
+        &inputs,
+        Targets::EveryStep(&targets),
+        0.1,
+        &mut traces,
+        &mut text,
+    )
+    .unwrap();
+
+    // By hand: h0 = tanh(0.7 x0), h1 = tanh(0.7 x1 - 0.4 h0), y = 1.3 h.
+    let h0 = (0.7f64 * 0.5).tanh();
+    let h1 = (0.7 * -0.2 - 0.4 * h0).tanh();
+    let dj_dz_h1 = (1.3 * h1 - 0.3) * 1.3 * (1.0 - h1 * h1);
+    let carried = dj_dz_h1 * -0.4; // dJ/dh0 through the recurrent edge
+    let dj_dh0 = (1.3 * h0 - 0.1) * 1.3 + carried;
+    let expected = [
+        "forward, step 0".to_owned(),
+        format!("  h = tanh(z_h) = {h0:.6}"),
+        "forward, step 1".to_owned(),
+        format!("  z_h = w x + r h.prev = 0.700000 * -0.200000 + -0.400000 * {h0:.6} = {:.6}", 0.7 * -0.2 - 0.4 * h0),
+        "backward through time, from the last step".to_owned(),
+        format!("  dJ/dh.prev = dJ/dz_h * r = {dj_dz_h1:.6} * -0.400000 = {carried:.6}"),
+        format!(
+            "  dJ/dh = dJ/dz_y * v + dJ/dh from the next step = {:.6} * 1.300000 + {carried:.6} = {dj_dh0:.6}",
+            1.3 * h0 - 0.1
+        ),
+    ];
+    for line in &expected {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing line:\n{line}\nin:\n{text}"
+        );
+    }
+    // Step 1 is explained before step 0 on the way back.
+    let back = text.find("backward through time").unwrap();
+    assert!(text[back..].find("step 1").unwrap() < text[back..].find("step 0").unwrap());
+    // The update uses the gradient summed over time.
+    let mut grads = EchoGrads::default();
+    let mut buffer = [EchoTrace::ZERO; 2];
+    sequence_gradient(
+        &net,
+        &inputs,
+        Targets::EveryStep(&targets),
+        Horizon::Full,
+        &mut buffer,
+        &mut grads,
+    )
+    .unwrap();
+    assert!(text.contains(&format!(
+        "  r = -0.400000 - 0.1 * {:.6} = {:.6}",
+        grads.r,
+        -0.4 - 0.1 * grads.r
+    )));
+    // A malformed sequence says why.
+    let mut text = String::new();
+    let error = net.explain_sequence(
+        &inputs,
+        Targets::EveryStep(&targets[..1]),
+        0.1,
+        &mut traces,
+        &mut text,
+    );
+    assert!(error.is_err());
+    assert_eq!(
+        text,
+        "cannot explain this sequence: the sequence has 2 time steps, but 1 targets were given\n"
+    );
+}

@@ -276,6 +276,7 @@ pub mod __private {
     pub use crate::dense;
     pub use crate::fields::{debug_parameters, debug_values};
     pub use crate::loss;
+    pub use crate::recurrent;
     #[cfg(feature = "serde")]
     pub use crate::serde_support::{deserialize_parameters, serialize_parameters};
     #[cfg(feature = "alloc")]

@@ -159,6 +159,21 @@ pub enum Horizon {
     LastSteps(usize),
 }
 
+/// Checks a sequence before it is run: at least one step, a trace in `traces` for every
+/// step, one target per step (or one for the last) and every target valid for the network.
+///
+/// # Errors
+///
+/// [`Error::EmptySequence`], [`Error::SequenceLength`], or the target's own error.
+pub fn check<N: Recurrent>(
+    inputs: &[N::Input],
+    targets: &Targets<'_, N::Target>,
+    traces: &[N::Trace],
+) -> Result<(), Error> {
+    check_sequence::<N>(inputs, traces)?;
+    targets.check::<N>(inputs.len())
+}
+
 /// Checks a sequence and its buffer: at least one step, and a trace for every step.
 fn check_sequence<N: Network>(inputs: &[N::Input], traces: &[N::Trace]) -> Result<(), Error> {
     if inputs.is_empty() {

@@ -340,8 +340,8 @@ fn render(
         }
         Link::Local { neuron } => local_link(neuron, scalar, locals),
         Link::Cell { neuron, cell } => cell_link(model, neuron, cell, scalar, locals),
-        Link::Weight { neuron, edge } => weight_gradient(model, neuron, edge),
-        Link::Bias { neuron, bias } => bias_gradient(neuron, bias),
+        Link::Weight { neuron, edge } => weight_gradient(model, neuron, edge, recurrent),
+        Link::Bias { neuron, bias } => bias_gradient(neuron, bias, recurrent),
     }
 }
 
@@ -539,7 +539,8 @@ fn dj_dh_single(fan_in: &FanIn, locals: &mut Locals) -> Step {
     let mut args = Vec::new();
     let mut terms = Vec::new();
     if let (Some(term), true) = (fan_in.loss_term(None), fan_in.recurrent) {
-        texts.push(format!("dJ/d{h_text} of the loss at this step"));
+        let outputs = model.output_len();
+        texts.push(model.loss.element_gradient_text(&h_text, "t", outputs));
         numbers.push("{:.6}".to_owned());
         args.push(term.clone());
         terms.push(term);
@@ -721,7 +722,13 @@ fn local_link(neuron: &Neuron, scalar: &TokenStream, locals: &mut Locals) -> Ste
 /// The gradient of the weight on `edge` into `neuron`, added to `grads` where it is
 /// computed: `grads.w11 += dj_dz_h1 * trace.x1`, or a dense kernel for arrays. (No local
 /// per weight: rustc's stack overflows on functions with tens of thousands of `let`s.)
-fn weight_gradient(model: &Model, neuron: &Neuron, edge: &Edge) -> Step {
+fn weight_gradient(model: &Model, neuron: &Neuron, edge: &Edge, recurrent: bool) -> Step {
+    // Through time each step adds its share: the explanation shows the running sum.
+    let sum = if recurrent {
+        ", summed over the steps so far"
+    } else {
+        ""
+    };
     let h = neuron.text();
     let dj_dz = names::pre_activation_gradient(&neuron.name);
     let weight = &edge.weight.name;
@@ -742,7 +749,7 @@ fn weight_gradient(model: &Model, neuron: &Neuron, edge: &Edge) -> Step {
     match (neuron.width.is_some(), model.reads_array(edge)) {
         (false, false) => Step::new(
             quote!(grads.#weight += #dj_dz * #value;),
-            &format!("dJ/d{weight_text} = dJ/dz_{h} * {text} = {{:.6}} * {{:.6}} = {{:.6}}"),
+            &format!("dJ/d{weight_text} = dJ/dz_{h} * {text} = {{:.6}} * {{:.6}}{sum} = {{:.6}}"),
             &[quote!(#dj_dz), value, quote!(grads.#weight)],
         ),
         (false, true) => Step::new(
@@ -764,7 +771,12 @@ fn weight_gradient(model: &Model, neuron: &Neuron, edge: &Edge) -> Step {
 }
 
 /// The gradient of a neuron's bias, added to `grads`: `dJ/db = dJ/dz`.
-fn bias_gradient(neuron: &Neuron, bias: &Parameter) -> Step {
+fn bias_gradient(neuron: &Neuron, bias: &Parameter, recurrent: bool) -> Step {
+    let sum = if recurrent {
+        ", summed over the steps so far"
+    } else {
+        ""
+    };
     let h = neuron.text();
     let dj_dz = names::pre_activation_gradient(&neuron.name);
     let field: &Ident = &bias.name;
@@ -778,7 +790,7 @@ fn bias_gradient(neuron: &Neuron, bias: &Parameter) -> Step {
     } else {
         Step::new(
             quote!(grads.#field += #dj_dz;),
-            &format!("dJ/d{field_text} = dJ/dz_{h} = {{:.6}}"),
+            &format!("dJ/d{field_text} = dJ/dz_{h}{sum} = {{:.6}}"),
             &[quote!(grads.#field)],
         )
     }

@@ -55,7 +55,10 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         }
     });
 
+    let sequence = sequence_method(ctx);
     quote! {
+        #sequence
+
         #[allow(dead_code)]
             impl #name {
                 /// Writes the forward and backward pass of one sample as the backprop notes
@@ -98,6 +101,119 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
                     ::core::result::Result::Ok(())
                 }
             }
+    }
+}
+
+/// For a recurrent network, `explain_sequence`: the forward pass step by step, the loss of
+/// every step with a target, backpropagation through time from the last step back (each
+/// `dJ/dh` with the share carried from the step after), and the update.
+fn sequence_method(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        order,
+        name,
+        scalar,
+        private,
+        grads,
+        trace,
+        input_len,
+        target,
+        ..
+    } = ctx;
+    let Some(state) = &ctx.state else {
+        return TokenStream::new();
+    };
+    let read_state = model.memories().into_iter().map(|memory| {
+        let name = model.memory_name(memory);
+        let field = super::names::previous(&name);
+        quote!(trace.#field = state.#name;)
+    });
+    let read_inputs = forward::read_inputs(model);
+    let show_inputs = model.inputs.iter().map(|input| {
+        let field = &input.name;
+        let format = format!("  {} = {{:.6?}}", input.text());
+        quote!(::core::writeln!(__backprop_out, #format, trace.#field)?;)
+    });
+    let forward_steps = forward::steps(model, order).into_iter().map(|step| {
+        let (code, explain) = (step.code, step.explain);
+        quote!(#code #explain)
+    });
+    let mut locals = Locals::new(Declare::for_model(model));
+    let backward_steps: Vec<TokenStream> = backward::steps(model, order, &mut locals)
+        .into_iter()
+        .map(|step| {
+            let (code, explain) = (step.code, step.explain);
+            quote!(#code #explain)
+        })
+        .collect();
+    let declaration = locals.declaration();
+    let updates = updates(model);
+    let loss_format = format!("  J(step {{}}) = {} = {{:.6}}", model.loss.name());
+    quote! {
+        #[allow(dead_code)]
+        impl #name {
+            /// Writes a whole sequence as the backprop notes would through time: the forward
+            /// pass step by step, the loss of each step with a target, backpropagation through
+            /// time from the last step back (each `dJ/dh` summing the loss now, the readers now
+            /// and the share carried from the next step), and the parameters after one step of
+            /// gradient descent with `learning_rate`. `traces` is a buffer at least as long as
+            /// the sequence. The network itself is not changed.
+            ///
+            /// # Errors
+            ///
+            /// Whatever `out` reports; and for a malformed sequence (see
+            /// `backprop_runtime::recurrent::check`) the reason is written to `out` and
+            /// `fmt::Error` returned.
+            #[allow(non_snake_case, clippy::too_many_lines)]
+            #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
+            pub fn explain_sequence<W: ::core::fmt::Write>(
+                &self,
+                inputs: &[[#scalar; #input_len]],
+                targets: #private::recurrent::Targets<'_, #target>,
+                learning_rate: #scalar,
+                traces: &mut [#trace],
+                __backprop_out: &mut W,
+            ) -> ::core::fmt::Result {
+                #[allow(unused_imports)] // not every network calls every runtime module
+                use #private::{act, dense};
+                if let ::core::result::Result::Err(error) = #private::recurrent::check::<Self>(inputs, &targets, traces) {
+                    ::core::writeln!(__backprop_out, "cannot explain this sequence: {}", error)?;
+                    return ::core::result::Result::Err(::core::fmt::Error);
+                }
+                let steps = inputs.len();
+                let mut state = #state::ZERO;
+                for (t, input) in inputs.iter().enumerate() {
+                    ::core::writeln!(__backprop_out, "forward, step {}", t)?;
+                    let mut trace = #trace::ZERO;
+                    #(#read_state)*
+                    #read_inputs
+                    #(#show_inputs)*
+                    #(#forward_steps)*
+                    state = trace.state();
+                    traces[t] = trace;
+                }
+                ::core::writeln!(__backprop_out, "loss, summed over the steps with a target")?;
+                for t in 0..steps {
+                    if let ::core::option::Option::Some(target) = targets.at(t, steps) {
+                        ::core::writeln!(__backprop_out, #loss_format, t, traces[t].loss(target))?;
+                    }
+                }
+                ::core::writeln!(__backprop_out, "backward through time, from the last step")?;
+                let grads = &mut <#grads as ::core::default::Default>::default();
+                let carry = &mut #state::ZERO;
+                for t in (0..steps).rev() {
+                    ::core::writeln!(__backprop_out, "step {}", t)?;
+                    let trace = &traces[t];
+                    let target = targets.at(t, steps);
+                    #declaration
+                    #(#backward_steps)*
+                }
+                ::core::writeln!(__backprop_out, "  (the inputs get no gradient: nothing adjusts them)")?;
+                ::core::writeln!(__backprop_out, "update, w = w - learning rate * dJ/dw (dJ/dw summed over the steps)")?;
+                #(#updates)*
+                ::core::result::Result::Ok(())
+            }
+        }
     }
 }
 
