@@ -53,7 +53,8 @@ fn for_each_const_block(file: &mut syn::File, mut edit: impl FnMut(&mut Vec<syn:
     }
 }
 
-/// Whether `stmt` is the `impl` block of the generated `explain` method.
+/// Whether `stmt` is the `impl` block of the generated `explain` method (or of a recurrent
+/// network's `explain_sequence`).
 fn is_explain(stmt: &syn::Stmt) -> bool {
     let syn::Stmt::Item(syn::Item::Impl(block)) = stmt else {
         return false;
@@ -61,5 +62,7 @@ fn is_explain(stmt: &syn::Stmt) -> bool {
     block
         .items
         .iter()
-        .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "explain"))
+        .any(|item| {
+            matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "explain" || f.sig.ident == "explain_sequence")
+        })
 }
