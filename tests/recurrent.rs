@@ -600,3 +600,50 @@ fn the_state_holds_what_is_read_with_prev_and_nothing_else() {
     assert_eq!((x, e), ([0.0; 2], 0.0));
     assert_eq!(MixedState::ZERO.as_slice().len(), 5);
 }
+
+#[test]
+fn a_parallel_batch_of_sequences_equals_the_sequential_one() {
+    use backprop_runtime::recurrent::{
+        batch_sequence_gradient_parallel, train_sequences_parallel_with,
+    };
+    let mut net: Stacked = randomized(80);
+    let xs: Vec<Vec<[f64; 2]>> = (0..9).map(|s| inputs::<2>(3 + s, 81 + s as u64)).collect();
+    let ts: Vec<Vec<[f64; 2]>> = (0..9).map(|s| inputs::<2>(3 + s, 91 + s as u64)).collect();
+    let batch: Vec<Sequence<'_, Stacked>> = xs
+        .iter()
+        .zip(&ts)
+        .enumerate()
+        .map(|(s, (x, t))| Sequence {
+            inputs: x,
+            targets: if s % 2 == 0 {
+                Targets::EveryStep(t)
+            } else {
+                Targets::LastStep(&t[t.len() - 1])
+            },
+        })
+        .collect();
+    let mut traces = buffer(&net, &xs[0][0], 11);
+    let (mut sequential, mut parallel) = (StackedGrads::default(), StackedGrads::default());
+    let a = batch_sequence_gradient(
+        &net,
+        &batch,
+        Horizon::LastSteps(5),
+        &mut traces,
+        &mut sequential,
+    )
+    .unwrap();
+    let b = batch_sequence_gradient_parallel(&net, &batch, Horizon::LastSteps(5), &mut parallel)
+        .unwrap();
+    assert!((a - b).abs() < 1e-12);
+    for (x, y) in sequential.as_slice().iter().zip(parallel.as_slice()) {
+        assert!((x - y).abs() < 1e-12 * x.abs().max(1.0));
+    }
+    let mut sgd = backprop_runtime::optim::Sgd::new(0.1).unwrap();
+    let before = net;
+    train_sequences_parallel_with(&mut net, &mut sgd, &batch, Horizon::Full).unwrap();
+    assert_ne!(net, before);
+    assert_eq!(
+        batch_sequence_gradient_parallel(&net, &[], Horizon::Full, &mut parallel),
+        Err(Error::EmptyBatch)
+    );
+}

@@ -471,3 +471,107 @@ pub fn train_sequences_with<N: Recurrent, O: Optimizer<N>>(
         Ok(loss)
     })
 }
+
+/// [`batch_sequence_gradient`] with the sequences split across rayon's threads: each thread
+/// runs its share with its own trace buffer and sums its gradients, and the shares are added
+/// up. The result equals the sequential one up to the order of the floating-point additions.
+/// Allocates a gradient and a trace buffer per thread.
+///
+/// # Errors
+///
+/// As [`batch_sequence_gradient`].
+#[cfg(feature = "rayon")]
+pub fn batch_sequence_gradient_parallel<N>(
+    network: &N,
+    batch: &[Sequence<'_, N>],
+    horizon: Horizon,
+    grads: &mut N::Grads,
+) -> Result<N::Scalar, Error>
+where
+    N: Recurrent + Sync,
+    N::Input: Sync,
+    N::Target: Sync,
+    N::Grads: Send,
+    N::Trace: Send,
+{
+    use rayon::prelude::*;
+
+    if batch.is_empty() {
+        return Err(Error::EmptyBatch);
+    }
+    for sequence in batch {
+        if sequence.inputs.is_empty() {
+            return Err(Error::EmptySequence);
+        }
+        sequence.targets.check::<N>(sequence.inputs.len())?;
+    }
+    let scale = N::Scalar::one() / N::Scalar::from_f64(batch.len() as f64);
+    let threads = rayon::current_num_threads().max(1);
+    let chunk = batch.len().div_ceil(threads);
+    let share = |sequences: &[Sequence<'_, N>]| {
+        let mut grads = crate::zeroed_box::<N::Grads>();
+        let longest = sequences.iter().map(|s| s.inputs.len()).max().unwrap_or(0);
+        let mut traces = match sequences.first() {
+            Some(first) => {
+                let filler = network.forward_step(&N::State::default(), &first.inputs[0]);
+                alloc::vec![filler; longest]
+            }
+            None => alloc::vec::Vec::new(),
+        };
+        let mut loss = N::Scalar::zero();
+        for sequence in sequences {
+            let traces = &mut traces[..sequence.inputs.len()];
+            // Checked above: not empty, and the buffer fits the longest sequence.
+            let _ = forward_sequence(network, &N::State::default(), sequence.inputs, traces);
+            let sequence_loss =
+                backward_through_time(network, traces, sequence.targets, horizon, &mut grads);
+            loss = loss + sequence_loss * scale;
+        }
+        (loss, grads)
+    };
+    let (loss, sum) = batch
+        .par_chunks(chunk)
+        .map(share)
+        .reduce_with(|(loss_a, mut grads_a), (loss_b, grads_b)| {
+            for (a, &b) in grads_a.as_mut_slice().iter_mut().zip(grads_b.as_slice()) {
+                *a = *a + b;
+            }
+            (loss_a + loss_b, grads_a)
+        })
+        .unwrap_or_else(|| share(&[]));
+    for (g, &s) in grads.as_mut_slice().iter_mut().zip(sum.as_slice()) {
+        *g = s * scale;
+    }
+    let loss = finite_loss(loss)?;
+    crate::check_finite(grads)?;
+    Ok(loss)
+}
+
+/// [`train_sequences_with`] with the gradient computed by
+/// [`batch_sequence_gradient_parallel`].
+///
+/// # Errors
+///
+/// As [`batch_sequence_gradient_parallel`] and [`Optimizer::step`]; on any error neither
+/// the parameters nor the optimizer's state change.
+#[cfg(feature = "rayon")]
+pub fn train_sequences_parallel_with<N, O>(
+    network: &mut N,
+    optimizer: &mut O,
+    batch: &[Sequence<'_, N>],
+    horizon: Horizon,
+) -> Result<N::Scalar, Error>
+where
+    N: Recurrent + Sync,
+    N::Input: Sync,
+    N::Target: Sync,
+    N::Grads: Send,
+    N::Trace: Send,
+    O: Optimizer<N>,
+{
+    crate::heap::with_buffer(|grads: &mut N::Grads| {
+        let loss = batch_sequence_gradient_parallel(network, batch, horizon, grads)?;
+        optimizer.step(network, grads)?;
+        Ok(loss)
+    })
+}
