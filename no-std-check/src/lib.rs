@@ -73,3 +73,45 @@ pub fn adam_batch_step(
     adam.step(net, &grads)?;
     Ok(loss)
 }
+
+network! {
+    /// A GRU read out every step: a streaming audio model on a target without an allocator.
+    pub struct Streaming<f32> {
+        input x;
+        layer h[8] = gru(Wi * x + Wh * h.prev + bi + bh);
+        output y = identity(v * h + c);
+        loss half_squared_error;
+        precision fast;
+    }
+}
+
+/// Streams `signal` through the network in place: one `step` per sample, the state kept
+/// between calls, no allocation.
+pub fn stream(net: &Streaming, state: &mut StreamingState, signal: &mut [f32]) {
+    for sample in signal {
+        *sample = net.step(state, &[*sample])[0];
+    }
+}
+
+/// One step of backpropagation through time over a window of 16 samples, with the trace
+/// buffer on the stack.
+///
+/// # Errors
+///
+/// If the loss or an update is not finite.
+pub fn train_window(
+    net: &mut Streaming,
+    inputs: &[[f32; 1]; 16],
+    targets: &[[f32; 1]; 16],
+) -> Result<f32, Error> {
+    use backprop_runtime::recurrent::{train_sequence, Horizon, Targets};
+    let mut traces = [StreamingTrace::ZERO; 16];
+    train_sequence(
+        net,
+        inputs,
+        Targets::EveryStep(targets),
+        Horizon::Full,
+        0.01,
+        &mut traces,
+    )
+}
