@@ -83,15 +83,23 @@ impl<const FAST: bool> GruTwin<FAST> {
         accumulate_columns(&mut input_side, &self.w_ih_t, x);
         let mut hidden_side = self.b_hh;
         accumulate_columns(&mut hidden_side, &self.w_hh_t, h);
-        let mut y = self.c;
-        for j in 0..16 {
-            let r = sigma::<FAST>(input_side[j] + hidden_side[j]);
-            let z = sigma::<FAST>(input_side[16 + j] + hidden_side[16 + j]);
-            let n = hyperbolic::<FAST>(input_side[32 + j] + r * hidden_side[32 + j]);
-            h[j] = n + z * (h[j] - n);
-            y += self.v[j] * h[j];
+        // Gates in passes over contiguous blocks (each one vectorizes), then the readout.
+        let mut gates = [0.0; 32];
+        for k in 0..32 {
+            gates[k] = sigma::<FAST>(input_side[k] + hidden_side[k]);
         }
-        y
+        let mut n = [0.0; 16];
+        for j in 0..16 {
+            n[j] = hyperbolic::<FAST>(input_side[32 + j] + gates[j] * hidden_side[32 + j]);
+        }
+        for j in 0..16 {
+            h[j] = n[j] + gates[16 + j] * (h[j] - n[j]);
+        }
+        let mut y = [0.0; 4];
+        for j in 0..16 {
+            y[j % 4] += self.v[j] * h[j];
+        }
+        self.c + (y[0] + y[2]) + (y[1] + y[3])
     }
 }
 
@@ -129,16 +137,22 @@ impl<const FAST: bool> LstmTwin<FAST> {
         let mut gates = self.b;
         accumulate_columns(&mut gates, &self.w_ih_t, x);
         accumulate_columns(&mut gates, &self.w_hh_t, h);
-        let mut y = self.c;
-        for j in 0..16 {
-            let i = sigma::<FAST>(gates[j]);
-            let f = sigma::<FAST>(gates[16 + j]);
-            let g = hyperbolic::<FAST>(gates[32 + j]);
-            let o = sigma::<FAST>(gates[48 + j]);
-            c[j] = f * c[j] + i * g;
-            h[j] = o * hyperbolic::<FAST>(c[j]);
-            y += self.v[j] * h[j];
+        // Gates in passes over contiguous blocks (each one vectorizes), then the readout.
+        let (if_gates, go_gates) = gates.split_at_mut(32);
+        for gate in if_gates.iter_mut().chain(&mut go_gates[16..]) {
+            *gate = sigma::<FAST>(*gate);
         }
-        y
+        for gate in &mut gates[32..48] {
+            *gate = hyperbolic::<FAST>(*gate);
+        }
+        for j in 0..16 {
+            c[j] = gates[16 + j] * c[j] + gates[j] * gates[32 + j];
+            h[j] = gates[48 + j] * hyperbolic::<FAST>(c[j]);
+        }
+        let mut y = [0.0; 4];
+        for j in 0..16 {
+            y[j % 4] += self.v[j] * h[j];
+        }
+        self.c + (y[0] + y[2]) + (y[1] + y[3])
     }
 }

@@ -76,16 +76,18 @@ pub fn gru<T: Scalar, const H: usize, const G: usize, const K: usize>(
 ) {
     const { assert!(G == 3 * H && K == 4 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous);
+    // Pass by pass over contiguous blocks, each a plain map the compiler vectorizes: r and
+    // u together, then n, then the new state.
+    for k in 0..2 * H {
+        gates[k] = sigma(z[k] + side[k], fast_kernels);
+    }
     for j in 0..H {
-        let r = sigma(z[j] + side[j], fast_kernels);
-        let u = sigma(z[H + j] + side[H + j], fast_kernels);
-        let hidden_n = side[2 * H + j];
-        let n = hyperbolic(z[2 * H + j] + r * hidden_n, fast_kernels);
+        gates[3 * H + j] = side[2 * H + j];
+        gates[2 * H + j] = hyperbolic(z[2 * H + j] + gates[j] * side[2 * H + j], fast_kernels);
+    }
+    for j in 0..H {
+        let (u, n) = (gates[H + j], gates[2 * H + j]);
         h[j] = n + u * (previous[j] - n);
-        gates[j] = r;
-        gates[H + j] = u;
-        gates[2 * H + j] = n;
-        gates[3 * H + j] = hidden_n;
     }
 }
 
@@ -146,19 +148,24 @@ pub fn lstm<T: Scalar, const H: usize, const G: usize, const K: usize>(
 ) {
     const { assert!(G == 4 * H && K == 5 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous_h);
+    // Pass by pass over contiguous blocks, as for the GRU: i and f, g, o, then the state.
+    for k in 0..2 * H {
+        gates[k] = sigma(z[k] + side[k], fast_kernels);
+    }
+    for k in 2 * H..3 * H {
+        gates[k] = hyperbolic(z[k] + side[k], fast_kernels);
+    }
+    for k in 3 * H..4 * H {
+        gates[k] = sigma(z[k] + side[k], fast_kernels);
+    }
     for j in 0..H {
-        let i = sigma(z[j] + side[j], fast_kernels);
-        let f = sigma(z[H + j] + side[H + j], fast_kernels);
-        let g = hyperbolic(z[2 * H + j] + side[2 * H + j], fast_kernels);
-        let o = sigma(z[3 * H + j] + side[3 * H + j], fast_kernels);
-        c[j] = f * previous_c[j] + i * g;
-        let tanh_c = hyperbolic(c[j], fast_kernels);
-        h[j] = o * tanh_c;
-        gates[j] = i;
-        gates[H + j] = f;
-        gates[2 * H + j] = g;
-        gates[3 * H + j] = o;
-        gates[4 * H + j] = tanh_c;
+        c[j] = gates[H + j] * previous_c[j] + gates[j] * gates[2 * H + j];
+    }
+    for j in 0..H {
+        gates[4 * H + j] = hyperbolic(c[j], fast_kernels);
+    }
+    for j in 0..H {
+        h[j] = gates[3 * H + j] * gates[4 * H + j];
     }
 }
 

@@ -46,9 +46,8 @@ pub fn matvec_acc<T: Scalar, const M: usize, const N: usize>(
     w: &[[T; M]; N],
     x: &[T; M],
 ) {
-    for (z, row) in z.iter_mut().zip(w) {
-        *z = *z + dot(row, x);
-    }
+    // By the scalar type: `f32` on x86-64 has explicit SIMD kernels (see `simd.rs`).
+    T::matvec_acc(z, w, x);
 }
 
 /// `dx += W^T dz`: the gradient that a dense edge sends back to its source.

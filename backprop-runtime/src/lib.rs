@@ -89,6 +89,8 @@ pub mod safetensors;
 mod scalar;
 #[cfg(feature = "serde")]
 mod serde_support;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 mod train;
 
 /// Declares a neural network and generates its forward pass, backward pass and training.

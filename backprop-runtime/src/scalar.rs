@@ -46,6 +46,19 @@ pub trait Scalar:
 
     /// `tanh x` by a branch-free kernel that vectorizes; see [`crate::activation::fast`].
     fn fast_tanh(self) -> Self;
+
+    /// `z += W x` ([`crate::dense::matvec_acc`]): for `f32` on x86-64 by explicit SIMD.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn matvec_acc<const M: usize, const N: usize>(
+        z: &mut [Self; N],
+        w: &[[Self; M]; N],
+        x: &[Self; M],
+    ) {
+        for (z, row) in z.iter_mut().zip(w) {
+            *z = *z + crate::dense::dot(row, x);
+        }
+    }
 }
 
 impl Scalar for f32 {
@@ -75,6 +88,16 @@ impl Scalar for f32 {
     #[inline(always)]
     fn fast_tanh(self) -> Self {
         crate::fast::tanh_f32(self)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn matvec_acc<const M: usize, const N: usize>(
+        z: &mut [Self; N],
+        w: &[[Self; M]; N],
+        x: &[Self; M],
+    ) {
+        crate::simd::matvec_acc(z, w, x);
     }
 }
 
