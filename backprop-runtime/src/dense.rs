@@ -57,9 +57,7 @@ pub fn matvec_transpose_acc<T: Scalar, const M: usize, const N: usize>(
     w: &[[T; M]; N],
     dz: &[T; N],
 ) {
-    for (row, &dz) in w.iter().zip(dz) {
-        axpy(dx, row, dz);
-    }
+    T::matvec_transpose_acc(dx, w, dz);
 }
 
 /// `g += dz x^T`: the gradient of a dense edge's weight matrix.
@@ -69,9 +67,7 @@ pub fn outer_acc<T: Scalar, const M: usize, const N: usize>(
     dz: &[T; N],
     x: &[T; M],
 ) {
-    for (row, &dz) in g.iter_mut().zip(dz) {
-        axpy(row, x, dz);
-    }
+    T::outer_acc(g, dz, x);
 }
 
 /// `y += a * s`, element by element.

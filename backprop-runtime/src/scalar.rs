@@ -59,6 +59,32 @@ pub trait Scalar:
             *z = *z + crate::dense::dot(row, x);
         }
     }
+
+    /// `dx += W^T dz` ([`crate::dense::matvec_transpose_acc`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn matvec_transpose_acc<const M: usize, const N: usize>(
+        dx: &mut [Self; M],
+        w: &[[Self; M]; N],
+        dz: &[Self; N],
+    ) {
+        for (row, &dz) in w.iter().zip(dz) {
+            crate::dense::axpy(dx, row, dz);
+        }
+    }
+
+    /// `g += dz x^T` ([`crate::dense::outer_acc`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn outer_acc<const M: usize, const N: usize>(
+        g: &mut [[Self; M]; N],
+        dz: &[Self; N],
+        x: &[Self; M],
+    ) {
+        for (row, &dz) in g.iter_mut().zip(dz) {
+            crate::dense::axpy(row, x, dz);
+        }
+    }
 }
 
 impl Scalar for f32 {
@@ -98,6 +124,26 @@ impl Scalar for f32 {
         x: &[Self; M],
     ) {
         crate::simd::matvec_acc(z, w, x);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn matvec_transpose_acc<const M: usize, const N: usize>(
+        dx: &mut [Self; M],
+        w: &[[Self; M]; N],
+        dz: &[Self; N],
+    ) {
+        crate::simd::matvec_transpose_acc(dx, w, dz);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn outer_acc<const M: usize, const N: usize>(
+        g: &mut [[Self; M]; N],
+        dz: &[Self; N],
+        x: &[Self; M],
+    ) {
+        crate::simd::outer_acc(g, dz, x);
     }
 }
 

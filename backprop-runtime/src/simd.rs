@@ -31,6 +31,85 @@ pub(crate) fn matvec_acc<const M: usize, const N: usize>(
     matvec_acc_sse(z, w, x);
 }
 
+/// `dx += W^T dz`: one axpy per row of `W`, compiled for AVX2 and FMA when the CPU has them
+/// (the compiler vectorizes the axpys along the rows either way).
+#[inline]
+pub(crate) fn matvec_transpose_acc<const M: usize, const N: usize>(
+    dx: &mut [f32; M],
+    w: &[[f32; M]; N],
+    dz: &[f32; N],
+) {
+    #[cfg(feature = "std")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        unsafe { matvec_transpose_acc_avx2(dx, w, dz) };
+        return;
+    }
+    for (row, &dz) in w.iter().zip(dz) {
+        for (dx, &w) in dx.iter_mut().zip(row) {
+            *dx += w * dz;
+        }
+    }
+}
+
+/// [`matvec_transpose_acc`] compiled for AVX2 and FMA.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(feature = "std")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn matvec_transpose_acc_avx2<const M: usize, const N: usize>(
+    dx: &mut [f32; M],
+    w: &[[f32; M]; N],
+    dz: &[f32; N],
+) {
+    for (row, &dz) in w.iter().zip(dz) {
+        for (dx, &w) in dx.iter_mut().zip(row) {
+            *dx = w.mul_add(dz, *dx);
+        }
+    }
+}
+
+/// `g += dz x^T`: one axpy per row of `g`, compiled for AVX2 and FMA when the CPU has them.
+#[inline]
+pub(crate) fn outer_acc<const M: usize, const N: usize>(
+    g: &mut [[f32; M]; N],
+    dz: &[f32; N],
+    x: &[f32; M],
+) {
+    #[cfg(feature = "std")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        unsafe { outer_acc_avx2(g, dz, x) };
+        return;
+    }
+    for (row, &dz) in g.iter_mut().zip(dz) {
+        for (g, &x) in row.iter_mut().zip(x) {
+            *g += x * dz;
+        }
+    }
+}
+
+/// [`outer_acc`] compiled for AVX2 and FMA.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(feature = "std")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn outer_acc_avx2<const M: usize, const N: usize>(
+    g: &mut [[f32; M]; N],
+    dz: &[f32; N],
+    x: &[f32; M],
+) {
+    for (row, &dz) in g.iter_mut().zip(dz) {
+        for (g, &x) in row.iter_mut().zip(x) {
+            *g = x.mul_add(dz, *g);
+        }
+    }
+}
+
 /// The four sums of four accumulators, one per row, as one vector: a 4x4 transpose and
 /// adds.
 #[inline(always)]
@@ -205,6 +284,43 @@ mod tests {
     }
 
     extern crate std;
+
+    /// The transposed product and the outer product against sums in `f64`.
+    fn check_backward<const M: usize, const N: usize>() {
+        let w: [[f32; M]; N] = core::array::from_fn(|r| {
+            core::array::from_fn(|c| ((r * 17 + c * 5) % 11) as f32 * 0.5 - 2.0)
+        });
+        let dz: [f32; N] = core::array::from_fn(|r| (r % 7) as f32 * 0.25 - 0.75);
+        let x: [f32; M] = core::array::from_fn(|c| (c % 3) as f32 - 1.0);
+        let mut dx = [1.0_f32; M];
+        matvec_transpose_acc(&mut dx, &w, &dz);
+        for (c, &got) in dx.iter().enumerate() {
+            let want: f64 = 1.0
+                + (0..N)
+                    .map(|r| f64::from(w[r][c]) * f64::from(dz[r]))
+                    .sum::<f64>();
+            assert!(
+                (f64::from(got) - want).abs() <= 1e-5 * want.abs().max(1.0),
+                "M={M} N={N}"
+            );
+        }
+        let mut g = w;
+        outer_acc(&mut g, &dz, &x);
+        for r in 0..N {
+            for c in 0..M {
+                let want = f64::from(w[r][c]) + f64::from(dz[r]) * f64::from(x[c]);
+                assert!((f64::from(g[r][c]) - want).abs() <= 1e-6 * want.abs().max(1.0));
+            }
+        }
+    }
+
+    #[test]
+    fn backward_kernels_sum_what_the_reference_sums() {
+        check_backward::<64, 192>();
+        check_backward::<13, 7>();
+        check_backward::<1, 3>();
+        check_backward::<784, 2>();
+    }
 
     #[test]
     fn every_shape_sums_what_the_reference_sums() {
