@@ -22,6 +22,14 @@ pub(crate) fn matvec_acc<const M: usize, const N: usize>(
     w: &[[f32; M]; N],
     x: &[f32; M],
 ) {
+    // Rows shorter than a vector, or fewer than four of them: nothing to gain, and a call
+    // and a check to lose.
+    if M < 4 || N < 4 {
+        for (z, row) in z.iter_mut().zip(w) {
+            *z += crate::dense::dot(row, x);
+        }
+        return;
+    }
     #[cfg(feature = "std")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
@@ -39,8 +47,9 @@ pub(crate) fn matvec_transpose_acc<const M: usize, const N: usize>(
     w: &[[f32; M]; N],
     dz: &[f32; N],
 ) {
+    // Rows shorter than an AVX vector gain nothing from it.
     #[cfg(feature = "std")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+    if M >= 8 && std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
         unsafe { matvec_transpose_acc_avx2(dx, w, dz) };
         return;
@@ -78,8 +87,9 @@ pub(crate) fn outer_acc<const M: usize, const N: usize>(
     dz: &[f32; N],
     x: &[f32; M],
 ) {
+    // Rows shorter than an AVX vector gain nothing from it.
     #[cfg(feature = "std")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+    if M >= 8 && std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
         unsafe { outer_acc_avx2(g, dz, x) };
         return;
