@@ -5,8 +5,8 @@
 
 use std::hint::black_box;
 
-use backprop_runtime::{sgd_update, ClassTarget, Network};
-use backprop_tests::nets::{Digits, SeedNet, Sine, SineFast};
+use backprop_runtime::{sgd_update, ClassTarget, Network, Recurrent};
+use backprop_tests::nets::{Digits, Gru16, Gru16Fast, Lstm16Fast, SeedNet, Sine, SineFast};
 
 /// How many calls each workload makes: enough that start-up is noise.
 const CALLS: usize = 100_000;
@@ -22,9 +22,12 @@ fn main() {
         "sine-train-step" => f64::from(sine_train_step()),
         "sine-twin-step" => f64::from(sine_twin_step()),
         "digits-train-batch" => f64::from(digits_train_batch()),
+        "gru16-step" => f64::from(streaming_step::<Gru16>()),
+        "gru16-fast-step" => f64::from(streaming_step::<Gru16Fast>()),
+        "lstm16-fast-step" => f64::from(streaming_step::<Lstm16Fast>()),
         _ => {
             eprintln!(
-                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step>"
+                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-twin-step | digits-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step>"
             );
             std::process::exit(2);
         }
@@ -62,6 +65,22 @@ where
         sgd_update(&mut net, &grads, black_box(1e-6));
     }
     net.as_slice()[N::LEN - 1]
+}
+
+/// One streaming step of a recurrent network of 16 inputs, the state kept between calls.
+fn streaming_step<N>() -> f32
+where
+    N: Recurrent<Scalar = f32, Input = [f32; 16], Output = [f32; 1]> + Default,
+{
+    let mut net = N::default();
+    fill(net.as_mut_slice());
+    let mut state = N::State::default();
+    let mut sum = 0.0;
+    for call in 0..CALLS {
+        let x: [f32; 16] = std::array::from_fn(|i| ((call * 16 + i) % 29) as f32 * 0.07 - 1.0);
+        sum += net.step(&mut state, black_box(&x))[0];
+    }
+    sum
 }
 
 fn digits_forward() -> f32 {
