@@ -6,7 +6,8 @@
 use std::hint::black_box;
 
 use backprop_runtime::{sgd_update, ClassTarget, Network, Recurrent};
-use backprop_tests::nets::{Digits, Gru16, Gru16Fast, Lstm16Fast, SeedNet, Sine, SineFast};
+use backprop_tests::cell_twins::{GruTwin, LstmTwin};
+use backprop_tests::nets::{Digits, Gru16, Gru16Fast, Lstm16, Lstm16Fast, SeedNet, Sine, SineFast};
 
 /// How many calls each workload makes: enough that start-up is noise.
 const CALLS: usize = 100_000;
@@ -25,9 +26,11 @@ fn main() {
         "gru16-step" => f64::from(streaming_step::<Gru16>()),
         "gru16-fast-step" => f64::from(streaming_step::<Gru16Fast>()),
         "lstm16-fast-step" => f64::from(streaming_step::<Lstm16Fast>()),
+        "gru16-twin-fast-step" => f64::from(gru_twin_step()),
+        "lstm16-twin-fast-step" => f64::from(lstm_twin_step()),
         _ => {
             eprintln!(
-                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-twin-step | digits-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step>"
+                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-twin-step | digits-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
             );
             std::process::exit(2);
         }
@@ -77,8 +80,38 @@ where
     let mut state = N::State::default();
     let mut sum = 0.0;
     for call in 0..CALLS {
-        let x: [f32; 16] = std::array::from_fn(|i| ((call * 16 + i) % 29) as f32 * 0.07 - 1.0);
-        sum += net.step(&mut state, black_box(&x))[0];
+        sum += net.step(&mut state, black_box(&streaming_input(call)))[0];
+    }
+    sum
+}
+
+/// The input of streaming call `call`.
+fn streaming_input(call: usize) -> [f32; 16] {
+    std::array::from_fn(|i| ((call * 16 + i) % 29) as f32 * 0.07 - 1.0)
+}
+
+/// [`streaming_step`] of the hand-written GRU twin, fast kernels.
+fn gru_twin_step() -> f32 {
+    let mut net = Gru16::default();
+    fill(net.as_mut_slice());
+    let twin = GruTwin::<true>::from(&net);
+    let mut h = [0.0; 16];
+    let mut sum = 0.0;
+    for call in 0..CALLS {
+        sum += twin.step(&mut h, black_box(&streaming_input(call)));
+    }
+    sum
+}
+
+/// [`streaming_step`] of the hand-written LSTM twin, fast kernels.
+fn lstm_twin_step() -> f32 {
+    let mut net = Lstm16::default();
+    fill(net.as_mut_slice());
+    let twin = LstmTwin::<true>::from(&net);
+    let (mut h, mut c) = ([0.0; 16], [0.0; 16]);
+    let mut sum = 0.0;
+    for call in 0..CALLS {
+        sum += twin.step(&mut h, &mut c, black_box(&streaming_input(call)));
     }
     sum
 }
