@@ -1,4 +1,4 @@
-//! A recurrent network learns an audio effect: a one-pole low-pass filter followed by soft
+//! A GRU of 8 units learns an audio effect: a one-pole low-pass filter followed by soft
 //! clipping (a crude amplifier), from a synthetic signal of swept sines and noise at
 //! varying drive. Training is backpropagation through time on short windows of the signal;
 //! the trained network then runs as a stream, one sample at a time, as a real-time audio
@@ -141,21 +141,14 @@ fn rms(signal: &[[f32; 1]]) -> f64 {
     (squares / signal.len() as f64).sqrt()
 }
 
-/// Input weights uniform in +-1, recurrent weights uniform in +-1/sqrt(16) (a stable start:
-/// the recurrence neither explodes nor dies out), output weights uniform in +-0.25.
+/// Every parameter uniform in `+-1/sqrt(8)`, as PyTorch starts a GRU of 8 units.
 fn initialise(seed: u64) -> Amp {
     let mut random = SplitMix::new(seed);
+    let bound = 1.0 / 8.0_f64.sqrt();
     let mut net = Amp::default();
-    net.W
-        .iter_mut()
-        .for_each(|w| *w = random.uniform(-1.0, 1.0) as f32);
-    net.R
-        .iter_mut()
-        .flatten()
-        .for_each(|w| *w = random.uniform(-0.25, 0.25) as f32);
-    net.v
-        .iter_mut()
-        .for_each(|w| *w = random.uniform(-0.25, 0.25) as f32);
+    for w in net.as_mut_slice() {
+        *w = random.uniform(-bound, bound) as f32;
+    }
     net
 }
 

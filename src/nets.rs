@@ -43,12 +43,11 @@ network! {
 }
 
 network! {
-    /// An Elman network for audio: one sample in, 16 tanh units that read their own previous
-    /// values, one sample out.
+    /// A guitar-amp-sized model: one sample in, a GRU of 8 units, one sample out.
     #[backprop(variant(AmpFast, precision = fast))]
     pub struct Amp<f32> {
         input x;
-        layer h[16] = tanh(W * x + R * h.prev + b);
+        layer h[8] = gru(weight_ih * x + weight_hh * h.prev + bias_ih + bias_hh);
         output y = identity(v * h + c);
         loss half_squared_error;
     }
