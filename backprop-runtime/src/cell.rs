@@ -76,8 +76,26 @@ pub fn gru<T: Scalar, const H: usize, const G: usize, const K: usize>(
 ) {
     const { assert!(G == 3 * H && K == 4 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous);
-    // Pass by pass over contiguous blocks, each a plain map the compiler vectorizes: r and
-    // u together, then n, then the new state.
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if fast_kernels && crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        unsafe { gru_gates_avx2(gates, h, z, &side, previous) };
+        return;
+    }
+    gru_gates(gates, h, z, &side, previous, fast_kernels);
+}
+
+/// The GRU's gates and new state from both sides, in passes over contiguous blocks, each a
+/// plain map the compiler vectorizes: r and u together, then n, then the new state.
+#[inline(always)]
+fn gru_gates<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    gates: &mut [T; K],
+    h: &mut [T; H],
+    z: &[T; G],
+    side: &[T; G],
+    previous: &[T; H],
+    fast_kernels: bool,
+) {
     for k in 0..2 * H {
         gates[k] = sigma(z[k] + side[k], fast_kernels);
     }
@@ -89,6 +107,24 @@ pub fn gru<T: Scalar, const H: usize, const G: usize, const K: usize>(
         let (u, n) = (gates[H + j], gates[2 * H + j]);
         h[j] = n + u * (previous[j] - n);
     }
+}
+
+/// [`gru_gates`] with the fast kernels, compiled for AVX2 and FMA: twice the lanes of the
+/// default target's SSE.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn gru_gates_avx2<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    gates: &mut [T; K],
+    h: &mut [T; H],
+    z: &[T; G],
+    side: &[T; G],
+    previous: &[T; H],
+) {
+    gru_gates(gates, h, z, side, previous, true);
 }
 
 /// The backward pass of one GRU step, given `dJ/dh` of its new state: writes `dJ/dz` of the
@@ -148,7 +184,27 @@ pub fn lstm<T: Scalar, const H: usize, const G: usize, const K: usize>(
 ) {
     const { assert!(G == 4 * H && K == 5 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous_h);
-    // Pass by pass over contiguous blocks, as for the GRU: i and f, g, o, then the state.
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if fast_kernels && crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        unsafe { lstm_gates_avx2(gates, c, h, z, &side, previous_c) };
+        return;
+    }
+    lstm_gates(gates, c, h, z, &side, previous_c, fast_kernels);
+}
+
+/// The LSTM's gates and new state from both sides, in passes over contiguous blocks as for
+/// the GRU: i and f, g, o, then the cell state, its tanh, and h.
+#[inline(always)]
+fn lstm_gates<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    gates: &mut [T; K],
+    c: &mut [T; H],
+    h: &mut [T; H],
+    z: &[T; G],
+    side: &[T; G],
+    previous_c: &[T; H],
+    fast_kernels: bool,
+) {
     for k in 0..2 * H {
         gates[k] = sigma(z[k] + side[k], fast_kernels);
     }
@@ -167,6 +223,24 @@ pub fn lstm<T: Scalar, const H: usize, const G: usize, const K: usize>(
     for j in 0..H {
         h[j] = gates[3 * H + j] * gates[4 * H + j];
     }
+}
+
+/// [`lstm_gates`] with the fast kernels, compiled for AVX2 and FMA.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn lstm_gates_avx2<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    gates: &mut [T; K],
+    c: &mut [T; H],
+    h: &mut [T; H],
+    z: &[T; G],
+    side: &[T; G],
+    previous_c: &[T; H],
+) {
+    lstm_gates(gates, c, h, z, side, previous_c, true);
 }
 
 /// The backward pass of one LSTM step, given `dJ/dh` of its new `h` and, in `carry_c`,

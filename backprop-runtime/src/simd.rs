@@ -15,6 +15,13 @@ use core::arch::x86_64::{
     _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps,
 };
 
+/// Whether the CPU has AVX2 and FMA (the standard library caches the answer).
+#[cfg(feature = "std")]
+#[inline(always)]
+pub(crate) fn has_avx2_fma() -> bool {
+    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+}
+
 /// `z += W x`: AVX2 and FMA when the CPU has them, SSE otherwise.
 #[inline]
 pub(crate) fn matvec_acc<const M: usize, const N: usize>(
@@ -31,7 +38,7 @@ pub(crate) fn matvec_acc<const M: usize, const N: usize>(
         return;
     }
     #[cfg(feature = "std")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+    if has_avx2_fma() {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
         unsafe { matvec_acc_avx2(z, w, x) };
         return;
@@ -49,7 +56,7 @@ pub(crate) fn matvec_transpose_acc<const M: usize, const N: usize>(
 ) {
     // Rows shorter than an AVX vector gain nothing from it.
     #[cfg(feature = "std")]
-    if M >= 8 && std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+    if M >= 8 && has_avx2_fma() {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
         unsafe { matvec_transpose_acc_avx2(dx, w, dz) };
         return;
@@ -89,7 +96,7 @@ pub(crate) fn outer_acc<const M: usize, const N: usize>(
 ) {
     // Rows shorter than an AVX vector gain nothing from it.
     #[cfg(feature = "std")]
-    if M >= 8 && std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+    if M >= 8 && has_avx2_fma() {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
         unsafe { outer_acc_avx2(g, dz, x) };
         return;
