@@ -5,8 +5,11 @@
 
 use backprop_runtime::gradcheck::gradcheck_sequence;
 use backprop_runtime::recurrent::{forward_sequence, Targets};
-use backprop_runtime::{network, Network, Parameters, Recurrent, Scalar};
-use backprop_tests::SplitMix;
+use backprop_runtime::{network, Network, Parameters};
+
+mod common;
+
+use common::{assert_sequence_gradients_match, network_within, sequence as inputs};
 
 network! {
     /// A GRU of 3 units over 2 inputs, read out to 2 values.
@@ -65,19 +68,7 @@ fn matvec<const C: usize>(weight: &[[f64; C]], v: &[f64; C]) -> Vec<f64> {
 
 /// Parameters uniform in [-0.7, 0.7).
 fn randomized<N: Network>(seed: u64) -> N {
-    let mut net = N::default();
-    let mut random = SplitMix::new(seed);
-    for w in net.as_mut_slice() {
-        *w = N::Scalar::from_f64(random.uniform(-0.7, 0.7));
-    }
-    net
-}
-
-fn inputs<const I: usize>(steps: usize, seed: u64) -> Vec<[f64; I]> {
-    let mut random = SplitMix::new(seed);
-    (0..steps)
-        .map(|_| std::array::from_fn(|_| random.uniform(-1.0, 1.0)))
-        .collect()
+    network_within(seed, 0.7)
 }
 
 #[test]
@@ -141,40 +132,19 @@ fn an_lstm_step_follows_pytorchs_equations() {
     }
 }
 
-/// BPTT against finite differences, targets at every step and at the last.
-fn check<N, const I: usize, const O: usize>(seed: u64)
-where
-    N: Recurrent<Scalar = f64, Input = [f64; I], Target = [f64; O]>,
-{
-    for case in 0..3 {
-        let net: N = randomized(seed + case);
-        let steps = 6 + case as usize;
-        let xs = inputs::<I>(steps, seed + 10 + case);
-        let ts = inputs::<O>(steps, seed + 20 + case);
-        let mut traces = vec![net.forward(&xs[0]); steps];
-        for targets in [
-            Targets::EveryStep(&ts[..]),
-            Targets::LastStep(&ts[steps - 1]),
-        ] {
-            let check = gradcheck_sequence(&net, &xs, targets, &mut traces).unwrap();
-            assert!(check.passes(), "{} ({targets:?}): {check}", N::NAME);
-        }
-    }
-}
-
 #[test]
 fn a_gru_matches_finite_differences_through_time() {
-    check::<Gru, 2, 2>(100);
+    assert_sequence_gradients_match::<Gru, 2, 2>(100, 0.7);
 }
 
 #[test]
 fn an_lstm_matches_finite_differences_through_time() {
-    check::<Lstm, 2, 2>(200);
+    assert_sequence_gradients_match::<Lstm, 2, 2>(200, 0.7);
 }
 
 #[test]
 fn stacked_cells_mixed_with_prev_edges_match_finite_differences() {
-    check::<Stack, 1, 1>(300);
+    assert_sequence_gradients_match::<Stack, 1, 1>(300, 0.7);
 }
 
 #[test]

@@ -424,30 +424,66 @@ fn batch_gradient_into<N: Recurrent>(
     traces: &mut [N::Trace],
     grads: &mut N::Grads,
 ) -> Result<N::Scalar, Error> {
-    if batch.is_empty() {
-        return Err(Error::EmptyBatch);
+    check_batch(batch)?;
+    if let Some(longest) = batch.iter().map(|s| s.inputs.len()).max() {
+        if traces.len() < longest {
+            return Err(Error::SequenceLength {
+                what: "traces fit in the buffer",
+                steps: longest,
+                found: traces.len(),
+            });
+        }
     }
-    for sequence in batch {
-        check_sequence::<N>(sequence.inputs, traces)?;
-        sequence.targets.check::<N>(sequence.inputs.len())?;
-    }
-    // The mean: each sequence's loss scaled before it is added (so that the sum cannot
-    // overflow where the mean would not), the gradients summed and then scaled, as for a
-    // batch of samples.
-    let scale = N::Scalar::one() / N::Scalar::from_f64(batch.len() as f64);
+    let scale = mean_scale::<N>(batch.len());
     grads.as_mut_slice().fill(-N::Scalar::zero());
-    let mut loss = N::Scalar::zero();
-    for sequence in batch {
-        let traces = &mut traces[..sequence.inputs.len()];
-        forward_sequence(network, &N::State::default(), sequence.inputs, traces)?;
-        let sequence_loss =
-            backward_through_time(network, traces, sequence.targets, horizon, grads);
-        loss = loss + sequence_loss * scale;
-    }
+    let loss = accumulate_sequences(network, batch, horizon, scale, traces, grads);
     for g in grads.as_mut_slice() {
         *g = *g * scale;
     }
     finite_loss(loss)
+}
+
+/// A batch has at least one sequence, each of at least one step with valid targets.
+fn check_batch<N: Recurrent>(batch: &[Sequence<'_, N>]) -> Result<(), Error> {
+    if batch.is_empty() {
+        return Err(Error::EmptyBatch);
+    }
+    for sequence in batch {
+        if sequence.inputs.is_empty() {
+            return Err(Error::EmptySequence);
+        }
+        sequence.targets.check::<N>(sequence.inputs.len())?;
+    }
+    Ok(())
+}
+
+/// `1 / sequences`: the mean over a batch.
+fn mean_scale<N: Network>(sequences: usize) -> N::Scalar {
+    N::Scalar::one() / N::Scalar::from_f64(sequences as f64)
+}
+
+/// Adds every sequence's gradient to `grads` and returns the sum of their losses, each
+/// scaled by `scale` before it is added (so that the sum cannot overflow where the mean
+/// would not; the gradients are scaled once summed, as for a batch of samples). The
+/// sequences are checked and `traces` holds the longest.
+fn accumulate_sequences<N: Recurrent>(
+    network: &N,
+    sequences: &[Sequence<'_, N>],
+    horizon: Horizon,
+    scale: N::Scalar,
+    traces: &mut [N::Trace],
+    grads: &mut N::Grads,
+) -> N::Scalar {
+    let mut loss = N::Scalar::zero();
+    for sequence in sequences {
+        let traces = &mut traces[..sequence.inputs.len()];
+        // Checked by the caller: not empty, and the buffer fits.
+        let _ = forward_sequence(network, &N::State::default(), sequence.inputs, traces);
+        let sequence_loss =
+            backward_through_time(network, traces, sequence.targets, horizon, grads);
+        loss = loss + sequence_loss * scale;
+    }
+    loss
 }
 
 /// One step of mini-batch training on sequences with any optimizer: the mean gradient of
@@ -496,16 +532,8 @@ where
 {
     use rayon::prelude::*;
 
-    if batch.is_empty() {
-        return Err(Error::EmptyBatch);
-    }
-    for sequence in batch {
-        if sequence.inputs.is_empty() {
-            return Err(Error::EmptySequence);
-        }
-        sequence.targets.check::<N>(sequence.inputs.len())?;
-    }
-    let scale = N::Scalar::one() / N::Scalar::from_f64(batch.len() as f64);
+    check_batch(batch)?;
+    let scale = mean_scale::<N>(batch.len());
     let threads = rayon::current_num_threads().max(1);
     let chunk = batch.len().div_ceil(threads);
     let share = |sequences: &[Sequence<'_, N>]| {
@@ -518,15 +546,8 @@ where
             }
             None => alloc::vec::Vec::new(),
         };
-        let mut loss = N::Scalar::zero();
-        for sequence in sequences {
-            let traces = &mut traces[..sequence.inputs.len()];
-            // Checked above: not empty, and the buffer fits the longest sequence.
-            let _ = forward_sequence(network, &N::State::default(), sequence.inputs, traces);
-            let sequence_loss =
-                backward_through_time(network, traces, sequence.targets, horizon, &mut grads);
-            loss = loss + sequence_loss * scale;
-        }
+        let loss =
+            accumulate_sequences(network, sequences, horizon, scale, &mut traces, &mut grads);
         (loss, grads)
     };
     let (loss, sum) = batch

@@ -139,3 +139,52 @@ where
         }
     }
 }
+
+/// A network of type `N` with every parameter drawn uniformly from `[-bound, bound)`,
+/// seeded.
+pub fn network_within<N: Network>(seed: u64, bound: f64) -> N {
+    use backprop_runtime::Scalar;
+    let mut network = N::default();
+    let mut random = SplitMix::new(seed);
+    for w in network.as_mut_slice() {
+        *w = N::Scalar::from_f64(random.uniform(-bound, bound));
+    }
+    network
+}
+
+/// `steps` vectors of `I` values uniform in `[-1, 1)`, seeded: the inputs or targets of a
+/// sequence.
+pub fn sequence<const I: usize>(steps: usize, seed: u64) -> Vec<[f64; I]> {
+    let mut random = SplitMix::new(seed);
+    (0..steps)
+        .map(|_| std::array::from_fn(|_| random.uniform(-1.0, 1.0)))
+        .collect()
+}
+
+/// Backpropagation through time against central finite differences, for three random
+/// networks (parameters within `bound`) on sequences of 6 to 8 steps, with a target at every
+/// step and at the last only.
+pub fn assert_sequence_gradients_match<N, const I: usize, const O: usize>(seed: u64, bound: f64)
+where
+    N: backprop_runtime::Recurrent<Scalar = f64, Input = [f64; I], Target = [f64; O]>,
+{
+    use backprop_runtime::recurrent::Targets;
+    for case in 0..3 {
+        let net: N = network_within(seed + case, bound);
+        let steps = 6 + case as usize;
+        let inputs = sequence::<I>(steps, seed + 100 + case);
+        let targets = sequence::<O>(steps, seed + 200 + case);
+        let mut traces = vec![net.forward(&inputs[0]); steps];
+        for targets in [
+            Targets::EveryStep(&targets[..]),
+            Targets::LastStep(&targets[steps - 1]),
+        ] {
+            let check = gradcheck::gradcheck_sequence(&net, &inputs, targets, &mut traces).unwrap();
+            assert!(
+                check.worst_relative_error < FINITE_DIFFERENCE_TOLERANCE,
+                "{} ({targets:?}): {check}",
+                N::NAME
+            );
+        }
+    }
+}

@@ -27,24 +27,11 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         ..
     } = ctx;
     let read_inputs = forward::read_inputs(model);
-    let show_inputs = model.inputs.iter().map(|input| {
-        let field = &input.name;
-        let format = format!("  {} = {{:.6?}}", input.text());
-        quote!(::core::writeln!(__backprop_out, #format, trace.#field)?;)
-    });
-    let forward_steps = forward::steps(model, order).into_iter().map(|step| {
-        let (code, explain) = (step.code, step.explain);
-        quote!(#code #explain)
-    });
+    let show_inputs = show_inputs(model);
+    let forward_steps = explained(forward::steps(model, order));
     let loss_format = format!("  J = {} = {{:.6}}", model.loss.name());
     let mut locals = Locals::new(Declare::for_model(model));
-    let backward_steps: Vec<TokenStream> = backward::steps(model, order, &mut locals)
-        .into_iter()
-        .map(|step| {
-            let (code, explain) = (step.code, step.explain);
-            quote!(#code #explain)
-        })
-        .collect();
+    let backward_steps = explained(backward::steps(model, order, &mut locals));
     let declaration = locals.declaration();
     let updates = updates(model);
     // A recurrent network's explanation is of its first time step, from the zero state.
@@ -129,23 +116,10 @@ fn sequence_method(ctx: &Context) -> TokenStream {
         quote!(trace.#field = state.#name;)
     });
     let read_inputs = forward::read_inputs(model);
-    let show_inputs = model.inputs.iter().map(|input| {
-        let field = &input.name;
-        let format = format!("  {} = {{:.6?}}", input.text());
-        quote!(::core::writeln!(__backprop_out, #format, trace.#field)?;)
-    });
-    let forward_steps = forward::steps(model, order).into_iter().map(|step| {
-        let (code, explain) = (step.code, step.explain);
-        quote!(#code #explain)
-    });
+    let show_inputs = show_inputs(model);
+    let forward_steps = explained(forward::steps(model, order));
     let mut locals = Locals::new(Declare::for_model(model));
-    let backward_steps: Vec<TokenStream> = backward::steps(model, order, &mut locals)
-        .into_iter()
-        .map(|step| {
-            let (code, explain) = (step.code, step.explain);
-            quote!(#code #explain)
-        })
-        .collect();
+    let backward_steps = explained(backward::steps(model, order, &mut locals));
     let declaration = locals.declaration();
     let updates = updates(model);
     let loss_format = format!("  J(step {{}}) = {} = {{:.6}}", model.loss.name());
@@ -215,6 +189,30 @@ fn sequence_method(ctx: &Context) -> TokenStream {
             }
         }
     }
+}
+
+/// Each input's value, as a line of the explanation.
+fn show_inputs(model: &Model) -> Vec<TokenStream> {
+    model
+        .inputs
+        .iter()
+        .map(|input| {
+            let field = &input.name;
+            let format = format!("  {} = {{:.6?}}", input.text());
+            quote!(::core::writeln!(__backprop_out, #format, trace.#field)?;)
+        })
+        .collect()
+}
+
+/// Each step's code followed by the line that explains it.
+fn explained(steps: Vec<super::step::Step>) -> Vec<TokenStream> {
+    steps
+        .into_iter()
+        .map(|step| {
+            let (code, explain) = (step.code, step.explain);
+            quote!(#code #explain)
+        })
+        .collect()
 }
 
 /// The update of every parameter, `w = w - learning_rate * dJ/dw`, with its numbers for a
