@@ -175,3 +175,60 @@ fn a_sequence_is_explained_through_time_with_the_carried_share() {
         "cannot explain this sequence: the sequence has 2 time steps, but 1 targets were given\n"
     );
 }
+
+network! {
+    /// A neuron with a trainable starting value.
+    pub struct Started<f64> {
+        input x;
+        neuron h = tanh(w * x + r * h.prev);
+        output y = identity(v * h);
+        loss half_squared_error;
+        initial h = h0;
+    }
+}
+
+#[test]
+fn a_trainable_initial_value_is_explained_with_its_gradient() {
+    use backprop_runtime::recurrent::{sequence_gradient, Horizon, Targets};
+
+    let net = Started {
+        w: 0.7,
+        r: -0.4,
+        v: 1.3,
+        h0: 0.25,
+    };
+    let (inputs, targets) = ([[0.5], [-0.2]], [[0.1], [0.3]]);
+    let mut traces = [StartedTrace::ZERO; 2];
+    let mut text = String::new();
+    net.explain_sequence(
+        &inputs,
+        Targets::EveryStep(&targets),
+        0.1,
+        &mut traces,
+        &mut text,
+    )
+    .unwrap();
+    let mut grads = StartedGrads::default();
+    let mut buffer = [StartedTrace::ZERO; 2];
+    sequence_gradient(
+        &net,
+        &inputs,
+        Targets::EveryStep(&targets),
+        Horizon::Full,
+        &mut buffer,
+        &mut grads,
+    )
+    .unwrap();
+    let line = format!("  dJ/dh0 = dJ/dh.prev at the first step = {:.4?}", grads.h0);
+    assert!(
+        text.lines().any(|l| l == line),
+        "missing line:\n{line}\nin:\n{text}"
+    );
+    // The first step reads h0, not zero.
+    assert!(text.contains("-0.400000 * 0.250000"));
+    assert!(text.contains(&format!(
+        "  h0 = 0.250000 - 0.1 * {:.6} = {:.6}",
+        grads.h0,
+        0.25 - 0.1 * grads.h0
+    )));
+}

@@ -610,3 +610,69 @@ fn a_parallel_batch_of_sequences_equals_the_sequential_one() {
         Err(Error::EmptyBatch)
     );
 }
+
+network! {
+    /// Trainable initial values: a neuron, an Elman layer and a GRU start from parameters.
+    pub struct Started<f64> {
+        input x[2];
+        neuron s = tanh(a * x + r * s.prev);
+        layer h[3] = tanh(W * x + R * h.prev + q * s.prev + b);
+        layer g[2] = gru(Wi * h + Wh * g.prev + bi + bh);
+        output y[2] = identity(V * g + u * s + c);
+        loss half_squared_error;
+        initial s = s0;
+        initial h = h0[3];
+        initial g = g0;
+    }
+}
+
+#[test]
+fn trainable_initial_values_match_finite_differences() {
+    assert_sequence_gradients_match::<Started, 2, 2>(120, 0.8);
+}
+
+#[test]
+fn a_sequence_starts_from_the_initial_values_and_they_learn() {
+    let net: Started = randomized(130);
+    let state = net.initial_state();
+    assert_eq!((state.s, state.h, state.g), (net.s0, net.h0, net.g0));
+    // The first step reads them: forward is a step from the initial state.
+    let x = [0.3, -0.7];
+    assert_eq!(net.forward(&x), net.forward_step(&state, &x));
+    assert_ne!(net.forward(&x), net.forward_step(&StartedState::ZERO, &x));
+    // Truncated before the first step, the starting state is a constant: no gradient.
+    let xs = inputs::<2>(6, 131);
+    let ts = inputs::<2>(6, 132);
+    let mut traces = buffer(&net, &xs[0], 6);
+    let mut grads = StartedGrads::default();
+    let every = Targets::EveryStep(&ts[..]);
+    sequence_gradient(
+        &net,
+        &xs,
+        every,
+        Horizon::LastSteps(3),
+        &mut traces,
+        &mut grads,
+    )
+    .unwrap();
+    assert_eq!((grads.s0, grads.h0, grads.g0), (0.0, [0.0; 3], [0.0; 2]));
+    sequence_gradient(&net, &xs, every, Horizon::Full, &mut traces, &mut grads).unwrap();
+    assert!(grads.s0 != 0.0 && grads.h0.iter().all(|g| *g != 0.0));
+    // Training moves them.
+    let mut trained = net;
+    recurrent::train_sequence(&mut trained, &xs, every, Horizon::Full, 0.1, &mut traces).unwrap();
+    assert_ne!(trained.h0, net.h0);
+    // The one-step backward pass of `Network` gives them their gradient too.
+    let one = net.backward(&net.forward(&x), &ts[0]);
+    let mut first = StartedGrads::default();
+    sequence_gradient(
+        &net,
+        &[x],
+        Targets::EveryStep(&ts[..1]),
+        Horizon::Full,
+        &mut traces,
+        &mut first,
+    )
+    .unwrap();
+    assert_eq!(one, first);
+}

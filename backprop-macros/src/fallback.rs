@@ -85,6 +85,7 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
                 pub fn forward_step<I: ?::core::marker::Sized>(&self, state: &#state, input: &I) -> #trace { #body }
                 pub fn backward_step<T: ?::core::marker::Sized>(&self, trace: &#trace, target: ::core::option::Option<&T>, carry: &mut #state, grads: &mut #grads) { #body }
                 pub fn step<I: ?::core::marker::Sized>(&self, state: &mut #state, input: &I) -> &'static [#scalar] { #body }
+                pub fn initial_state(&self) -> #state { #body }
             }
 
             impl #state {

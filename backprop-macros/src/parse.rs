@@ -32,6 +32,7 @@ mod keyword {
     syn::custom_keyword!(activation);
     syn::custom_keyword!(derivative);
     syn::custom_keyword!(precision);
+    syn::custom_keyword!(initial);
 }
 
 /// A whole `network!` invocation.
@@ -82,6 +83,16 @@ pub(crate) enum Statement {
     Activation(ActivationDecl),
     Loss(LossDecl),
     Precision(PrecisionDecl),
+    Initial(InitialDecl),
+}
+
+/// `initial h = h0;`: a trainable parameter `h0` (of `h`'s shape, optionally written out as
+/// `h0[16]`) is the value `h.prev` reads at the first time step, instead of zero.
+#[derive(Clone)]
+pub(crate) struct InitialDecl {
+    pub(crate) node: Ident,
+    pub(crate) parameter: Ident,
+    pub(crate) shape: Option<Vec<Dim>>,
 }
 
 /// `precision fast;` or `precision exact;`
@@ -426,6 +437,28 @@ impl Parse for Statement {
                 ));
             }
             Statement::Activation(parse_activation(input)?)
+        } else if lookahead.peek(keyword::initial) {
+            input.parse::<keyword::initial>()?;
+            if let Some(doc) = docs.first() {
+                return Err(syn::Error::new_spanned(
+                    doc,
+                    "doc comments are not allowed on `initial`; document the neuron instead",
+                ));
+            }
+            let node = parse_name(input)?;
+            if !input.peek(Token![=]) {
+                return Err(input.error(format!(
+                    "expected `=` and the name of a trainable initial value, as in `initial {node} = {node}0;`"
+                )));
+            }
+            input.parse::<Token![=]>()?;
+            let parameter = parse_name(input)?;
+            let shape = parse_shape(input)?;
+            Statement::Initial(InitialDecl {
+                node,
+                parameter,
+                shape,
+            })
         } else if lookahead.peek(keyword::precision) {
             let keyword = input.parse::<keyword::precision>()?.span;
             let value = parse_name(input)?;
@@ -443,7 +476,7 @@ impl Parse for Statement {
         } else {
             return Err(syn::Error::new(
                 input.span(),
-                "expected a statement: `input`, `neuron`, `layer`, `output`, `activation`, `loss` or `precision`",
+                "expected a statement: `input`, `neuron`, `layer`, `output`, `activation`, `loss`, `precision` or `initial`",
             ));
         };
         expect_semicolon(input)?;

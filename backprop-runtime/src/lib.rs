@@ -111,6 +111,8 @@ mod train;
 ///         output <name> = ...;    output <name>[<width>] = ...;
 ///         loss <half_squared_error | mean_squared_error | softmax_cross_entropy | binary_cross_entropy>;
 ///         precision <exact | fast>;                  (optional, exact by default)
+///         initial <neuron> = <parameter>;            (optional: a trainable starting value
+///                                                   for a neuron read with `.prev`)
 ///     }
 /// }
 /// ```

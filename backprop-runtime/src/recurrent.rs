@@ -80,6 +80,21 @@ pub trait Recurrent: Network {
     /// pass uses the same type for `dJ/d` of these values.
     type State: Copy + Default + PartialEq + core::fmt::Debug;
 
+    /// The state a sequence starts from: zero, or the network's trainable initial values
+    /// (`initial h = h0;`).
+    #[inline]
+    fn initial_state(&self) -> Self::State {
+        Self::State::default()
+    }
+
+    /// After the backward pass of a sequence's first step, `carry` holds `dJ/d` of the state
+    /// it started from: this adds it to the gradients of the trainable initial values (none
+    /// by default).
+    #[inline]
+    fn initial_gradient(carry: &Self::State, grads: &mut Self::Grads) {
+        let _ = (carry, grads);
+    }
+
     /// One time step of the forward pass, from the state after the previous step.
     fn forward_step(&self, state: &Self::State, input: &Self::Input) -> Self::Trace;
 
@@ -236,7 +251,7 @@ pub fn predict_sequence<N: Recurrent>(
     Ok(())
 }
 
-/// The loss `J` of a sequence from the zero state: the sum of the losses of the steps that
+/// The loss `J` of a sequence from the network's initial state: the sum of the losses of the steps that
 /// have targets. Streams, so it needs no buffer.
 ///
 /// # Errors
@@ -252,7 +267,7 @@ pub fn sequence_loss<N: Recurrent>(
         return Err(Error::EmptySequence);
     }
     targets.check::<N>(inputs.len())?;
-    let mut state = N::State::default();
+    let mut state = network.initial_state();
     let mut loss = N::Scalar::zero();
     for (t, input) in inputs.iter().enumerate() {
         let trace = network.forward_step(&state, input);
@@ -289,11 +304,15 @@ fn backward_through_time<N: Recurrent>(
     for t in (first..steps).rev() {
         network.backward_step(&traces[t], targets.at(t, steps), &mut carry, grads);
     }
+    // Truncated, the starting state is held fixed: its initial values get no gradient.
+    if first == 0 {
+        N::initial_gradient(&carry, grads);
+    }
     loss
 }
 
-/// The loss of a sequence from the zero state and its gradient by backpropagation through
-/// time, written to `grads` (its previous contents are discarded). `traces` is the caller's
+/// The loss of a sequence from the network's initial state and its gradient by
+/// backpropagation through time (including the trainable initial values' own), written to `grads` (its previous contents are discarded). `traces` is the caller's
 /// buffer for the forward pass: at least as long as the sequence, reused across calls.
 ///
 /// # Errors
@@ -326,7 +345,12 @@ fn gradient_into<N: Recurrent>(
     check_sequence::<N>(inputs, traces)?;
     targets.check::<N>(inputs.len())?;
     let steps = inputs.len();
-    forward_sequence(network, &N::State::default(), inputs, &mut traces[..steps])?;
+    forward_sequence(
+        network,
+        &network.initial_state(),
+        inputs,
+        &mut traces[..steps],
+    )?;
     // -0.0, the neutral start of a sum, as in `Network::backward`.
     grads.as_mut_slice().fill(-N::Scalar::zero());
     let loss = backward_through_time(network, &traces[..steps], targets, horizon, grads);
@@ -344,7 +368,7 @@ fn finite_loss<T: Scalar>(loss: T) -> Result<T, Error> {
     }
 }
 
-/// One step of gradient descent on one sequence (from the zero state):
+/// One step of gradient descent on one sequence (from the network's initial state):
 /// [`sequence_gradient`], then `w = w - learning_rate * dJ/dw`. Returns the loss before the
 /// update.
 ///
@@ -396,8 +420,8 @@ pub struct Sequence<'a, N: Network> {
     pub targets: Targets<'a, N::Target>,
 }
 
-/// The mean loss of a mini-batch of sequences (each from the zero state; they may differ in
-/// length) and the mean of their gradients, written to `grads`. `traces` must be as long as
+/// The mean loss of a mini-batch of sequences (each from the network's initial state; they
+/// may differ in length) and the mean of their gradients, written to `grads`. `traces` must be as long as
 /// the longest sequence.
 ///
 /// # Errors
@@ -478,7 +502,7 @@ fn accumulate_sequences<N: Recurrent>(
     for sequence in sequences {
         let traces = &mut traces[..sequence.inputs.len()];
         // Checked by the caller: not empty, and the buffer fits.
-        let _ = forward_sequence(network, &N::State::default(), sequence.inputs, traces);
+        let _ = forward_sequence(network, &network.initial_state(), sequence.inputs, traces);
         let sequence_loss =
             backward_through_time(network, traces, sequence.targets, horizon, grads);
         loss = loss + sequence_loss * scale;
@@ -541,7 +565,7 @@ where
         let longest = sequences.iter().map(|s| s.inputs.len()).max().unwrap_or(0);
         let mut traces = match sequences.first() {
             Some(first) => {
-                let filler = network.forward_step(&N::State::default(), &first.inputs[0]);
+                let filler = network.forward_step(&network.initial_state(), &first.inputs[0]);
                 alloc::vec![filler; longest]
             }
             None => alloc::vec::Vec::new(),

@@ -177,8 +177,9 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         " Backpropagation through one time step, written out link by link: adds this step's `dJ/dw` for every parameter to `grads`. `target` ({outputs}) is this step's target, `None` at a step without a loss. On entry `carry` holds `dJ/d` of the values this step hands on (the share of the later steps); on return it holds `dJ/d` of the previous values this step read with `.prev`, for the step before. Inputs get no gradient: their entries in `carry` are not touched."
     );
     let first_doc = format!(
-        " Adds `dJ/dw` for every parameter to `grads`, from a forward pass of one time step from the zero state ([`Self::forward`]) and its target ({outputs}): [`Self::backward_step`] with nothing carried from later steps."
+        " Adds `dJ/dw` for every parameter to `grads`, from a forward pass of the first time step ([`Self::forward`]) and its target ({outputs}): [`Self::backward_step`] with nothing carried from later steps."
     );
+    let initial_gradient = initial_gradient(model);
     quote! {
         #[doc = #step_doc]
         #attributes
@@ -199,9 +200,28 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         #[doc = #first_doc]
         #[inline]
         pub fn backward_accumulate(&self, trace: &#trace, target: &#target, grads: &mut #grads) {
-            self.backward_step(trace, ::core::option::Option::Some(target), &mut #state::ZERO, grads);
+            #[allow(unused_mut)] // read back only for trainable initial values
+            let mut carry = #state::ZERO;
+            self.backward_step(trace, ::core::option::Option::Some(target), &mut carry, grads);
+            #initial_gradient
         }
     }
+}
+
+/// `grads.h0 += carry.h` for each trainable initial value: after the first step's backward
+/// pass, `carry` holds `dJ/d` of the state the sequence started from.
+pub(crate) fn initial_gradient(model: &Model) -> TokenStream {
+    let private = model.private();
+    let additions = model.initials.iter().map(|initial| {
+        let parameter = &initial.parameter.name;
+        let h = &model.neurons[initial.neuron].name;
+        if initial.parameter.shape.is_empty() {
+            quote!(grads.#parameter += carry.#h;)
+        } else {
+            quote!(#private::dense::add_assign(&mut grads.#parameter, &carry.#h);)
+        }
+    });
+    quote!(#(#additions)*)
 }
 
 /// `1 output value`, `3 output values`.

@@ -123,6 +123,7 @@ fn sequence_method(ctx: &Context) -> TokenStream {
     let declaration = locals.declaration();
     let updates = updates(model);
     let loss_format = format!("  J(step {{}}) = {} = {{:.6}}", model.loss.name());
+    let initial_gradient = explained_initial_gradient(model);
     quote! {
         #[allow(dead_code)]
         impl #name {
@@ -155,7 +156,7 @@ fn sequence_method(ctx: &Context) -> TokenStream {
                     return ::core::result::Result::Err(::core::fmt::Error);
                 }
                 let steps = inputs.len();
-                let mut state = #state::ZERO;
+                let mut state = self.initial_state();
                 for (t, input) in inputs.iter().enumerate() {
                     ::core::writeln!(__backprop_out, "forward, step {}", t)?;
                     let mut trace = #trace::ZERO;
@@ -182,6 +183,7 @@ fn sequence_method(ctx: &Context) -> TokenStream {
                     #declaration
                     #(#backward_steps)*
                 }
+                #initial_gradient
                 ::core::writeln!(__backprop_out, "  (the inputs get no gradient: nothing adjusts them)")?;
                 ::core::writeln!(__backprop_out, "update, w = w - learning rate * dJ/dw (dJ/dw summed over the steps)")?;
                 #(#updates)*
@@ -189,6 +191,23 @@ fn sequence_method(ctx: &Context) -> TokenStream {
             }
         }
     }
+}
+
+/// The gradient of each trainable initial value (what is carried out of the first step),
+/// with its line.
+fn explained_initial_gradient(model: &Model) -> TokenStream {
+    let gradient = super::backward::initial_gradient(model);
+    let lines = model.initials.iter().map(|initial| {
+        let (parameter, h) = (&initial.parameter, &model.neurons[initial.neuron]);
+        let format = format!(
+            "  dJ/d{} = dJ/d{}.prev at the first step = {{:.4?}}",
+            parameter.text(),
+            h.text()
+        );
+        let field = &parameter.name;
+        quote!(::core::writeln!(__backprop_out, #format, grads.#field)?;)
+    });
+    quote!(#gradient #(#lines)*)
 }
 
 /// Each input's value, as a line of the explanation.

@@ -62,7 +62,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         " One time step: the forward pass on the inputs {input_list}, concatenated in this order, reading each `.prev` from `state` (the state after the previous step). Returns every intermediate value; [`{trace}::state`] is the state after this step."
     );
     let first_doc = format!(
-        " The forward pass of the first time step of a sequence (every `.prev` zero) on the inputs {input_list}, concatenated in this order, returning every intermediate value: [`Self::forward_step`] from [`{state}::ZERO`]."
+        " The forward pass of the first time step of a sequence on the inputs {input_list}, concatenated in this order, returning every intermediate value: [`Self::forward_step`] from [`Self::initial_state`] (every `.prev` zero, or its trainable initial value)."
     );
     quote! {
         #[doc = #step_doc]
@@ -83,7 +83,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         #[inline]
         #[must_use]
         pub fn forward(&self, input: &[#scalar; #input_len]) -> #trace {
-            self.forward_step(&#state::ZERO, input)
+            self.forward_step(&self.initial_state(), input)
         }
     }
 }

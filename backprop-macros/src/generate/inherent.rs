@@ -8,6 +8,7 @@ use quote::quote;
 use super::context::Context;
 use super::names;
 use super::types::concat;
+use crate::model::{Memory, NodeRef};
 
 /// `impl Net { ... }` around the passes, and `impl NetTrace { output, loss }`.
 pub(crate) fn methods(ctx: &Context, forward: TokenStream, backward: TokenStream) -> TokenStream {
@@ -136,6 +137,7 @@ fn training_methods(ctx: &Context) -> TokenStream {
 /// A recurrent network's `step`: one time step of a stream, keeping the state.
 fn streaming(ctx: &Context) -> TokenStream {
     let Context {
+        model,
         scalar,
         input_len,
         output_len,
@@ -145,9 +147,35 @@ fn streaming(ctx: &Context) -> TokenStream {
     let Some(state) = state else {
         return TokenStream::new();
     };
+    let fields = model.memories().into_iter().map(|memory| {
+        let name = model.memory_name(memory);
+        let initial = match memory {
+            Memory::Value(NodeRef::Neuron(index)) => model.initial_of(index),
+            _ => None,
+        };
+        match initial {
+            Some(parameter) => {
+                let parameter = &parameter.name;
+                quote!(#name: self.#parameter)
+            }
+            None => {
+                let zero =
+                    super::types::zeros(&super::types::node_shape(model.memory_width(memory)));
+                quote!(#name: #zero)
+            }
+        }
+    });
     quote! {
+        /// The state a sequence starts from: each trainable initial value (`initial h = h0;`),
+        /// zero for everything else.
+        #[inline]
+        #[must_use]
+        pub fn initial_state(&self) -> #state {
+            #state { #(#fields),* }
+        }
+
         /// One time step of a stream: the outputs for this step's input, reading and then
-        /// updating `state` (start from `Default::default()`, all zero). Allocates nothing
+        /// updating `state` (start from [`Self::initial_state`]). Allocates nothing
         /// and takes the same time at every call: fit for a real-time thread. The same
         /// numbers as a forward pass over the whole sequence.
         #[inline]

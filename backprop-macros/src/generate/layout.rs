@@ -8,10 +8,23 @@ use crate::model::{Model, Neuron, ParameterRole};
 
 /// `Info::new("w11", &[], Weight, 2, 1)` for every parameter, in flat order.
 pub(crate) fn entries(model: &Model) -> Vec<TokenStream> {
+    let initials = model.initials.iter().map(|initial| {
+        let field = initial.parameter.text();
+        let width = model.neurons[initial.neuron].width.unwrap_or(1);
+        let shape = initial
+            .parameter
+            .shape
+            .iter()
+            .map(|&size| Literal::usize_unsuffixed(size));
+        let width = Literal::usize_unsuffixed(width);
+        // Initialised like a bias: zero, the state a sequence starts from without it.
+        quote!(Info::new(#field, &[#(#shape),*], Bias, #width, #width))
+    });
     model
         .neurons
         .iter()
         .flat_map(|neuron| neuron_entries(model, neuron))
+        .chain(initials)
         .collect()
 }
 

@@ -128,6 +128,18 @@ fn parameter_fields<'a>(ctx: &Context<'a>) -> Vec<(&'a Ident, TokenStream, Strin
             fields.push((&parameter.name, array_type(scalar, &parameter.shape), doc));
         }
     }
+    for initial in &model.initials {
+        let h = model.neurons[initial.neuron].text();
+        let doc = format!(
+            " Trainable initial value of `{h}`: what `{h}.prev` reads at the first time step{}.",
+            shape_text(&initial.parameter)
+        );
+        fields.push((
+            &initial.parameter.name,
+            array_type(scalar, &initial.parameter.shape),
+            doc,
+        ));
+    }
     fields
 }
 

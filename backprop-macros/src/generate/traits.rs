@@ -108,6 +108,7 @@ fn network(ctx: &Context) -> TokenStream {
             }
         }
     });
+    let initial_gradient = super::backward::initial_gradient(ctx.model);
     let recurrent = ctx.state.as_ref().map(|state| {
         quote! {
             #[automatically_derived]
@@ -118,8 +119,17 @@ fn network(ctx: &Context) -> TokenStream {
                     #name::forward_step(self, state, input)
                 }
                 #[inline]
+                fn initial_state(&self) -> #state {
+                    #name::initial_state(self)
+                }
+                #[inline]
                 fn state_after(trace: &#trace) -> #state {
                     trace.state()
+                }
+                #[inline]
+                #[allow(unused_variables)] // without trainable initial values there is nothing to add
+                fn initial_gradient(carry: &#state, grads: &mut #grads) {
+                    #initial_gradient
                 }
                 #[inline]
                 fn backward_step(

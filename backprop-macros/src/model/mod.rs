@@ -30,6 +30,8 @@ pub(crate) struct Model {
     /// Hidden neurons, layers and outputs, in declaration order.
     pub(crate) neurons: Vec<Neuron>,
     pub(crate) loss: Loss,
+    /// Trainable initial values (`initial h = h0;`), in declaration order.
+    pub(crate) initials: Vec<Initial>,
     /// The loss's name in the source, for errors about it.
     pub(crate) loss_span: Span,
     /// The path of the runtime crate: `::backprop_runtime` unless the network says
@@ -164,6 +166,13 @@ impl CellKind {
             CellKind::Lstm => 5,
         }
     }
+}
+
+/// `initial h = h0;`: the trainable value `h.prev` reads at the first time step.
+pub(crate) struct Initial {
+    /// The neuron, by index.
+    pub(crate) neuron: usize,
+    pub(crate) parameter: Parameter,
 }
 
 /// A gated recurrent cell's own parameters (beside `weight_ih` on its edge and `bias_ih`
@@ -317,14 +326,17 @@ impl Model {
     }
 
     /// Every parameter in flat order: each neuron's weights in the order of its sum, then
-    /// its bias (a cell's in PyTorch's order).
+    /// its bias (a cell's in PyTorch's order); last the trainable initial values.
     pub(crate) fn parameters(&self) -> impl Iterator<Item = &Parameter> + '_ {
-        self.neurons.iter().flat_map(|neuron| {
-            neuron
-                .parameters()
-                .into_iter()
-                .map(|(parameter, _)| parameter)
-        })
+        self.neurons
+            .iter()
+            .flat_map(|neuron| {
+                neuron
+                    .parameters()
+                    .into_iter()
+                    .map(|(parameter, _)| parameter)
+            })
+            .chain(self.initials.iter().map(|initial| &initial.parameter))
     }
 
     /// How an edge's source reads in docs and explanations: `x1`, `x[3]`, `h.prev`.
@@ -362,6 +374,14 @@ impl Model {
             .filter(|&i| neurons[i])
             .map(NodeRef::Neuron);
         inputs.chain(neurons).collect()
+    }
+
+    /// The trainable initial value of a neuron, if it has one.
+    pub(crate) fn initial_of(&self, neuron: usize) -> Option<&Parameter> {
+        self.initials
+            .iter()
+            .find(|initial| initial.neuron == neuron)
+            .map(|initial| &initial.parameter)
     }
 
     /// Everything the state of a recurrent network holds, in order: the value of each

@@ -9,14 +9,15 @@ use syn::Ident;
 use super::activations::resolve_activations;
 use super::shapes::{check_declared_shape, check_index, check_width, describe, weight_shape};
 use super::{
-    Cell, CellKind, Edge, Input, Model, Neuron, NodeRef, Parameter, Precision, Role, Scalar,
+    Cell, CellKind, Edge, Initial, Input, Model, Neuron, NodeRef, Parameter, Precision, Role,
+    Scalar,
 };
 use crate::errors::Errors;
 use crate::formula::ActivationDef;
 use crate::loss::Loss;
 use crate::parse::{
-    ActivationDecl, Dim, LossDecl, NetworkDef, NeuronDecl, NeuronKind, PrecisionDecl, Statement,
-    Term,
+    ActivationDecl, Dim, InitialDecl, LossDecl, NetworkDef, NeuronDecl, NeuronKind, PrecisionDecl,
+    Statement, Term,
 };
 use crate::suggest::did_you_mean;
 
@@ -26,6 +27,7 @@ enum Binding {
     Node(NodeRef),
     Weight,
     Bias,
+    Initial,
 }
 
 /// Every name of the network and what it is bound to.
@@ -53,6 +55,7 @@ struct Statements {
     activations: Vec<ActivationDecl>,
     losses: Vec<LossDecl>,
     precisions: Vec<PrecisionDecl>,
+    initials: Vec<InitialDecl>,
 }
 
 pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Model> {
@@ -95,6 +98,7 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
     for cell in neurons.iter_mut().filter_map(|neuron| neuron.cell.as_mut()) {
         cell.fast = precision == Precision::Fast;
     }
+    let initials = resolver.initials(statements.initials, &neurons);
 
     check_network_name(&header.name, errors);
     let (loss, loss_span) = loss?;
@@ -107,6 +111,7 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
         inputs,
         neurons,
         loss,
+        initials,
         loss_span,
         runtime,
     };
@@ -130,6 +135,7 @@ fn sort_statements(statements: Vec<Statement>, errors: &mut Errors) -> Statement
             Statement::Activation(decl) => sorted.activations.push(decl),
             Statement::Loss(decl) => sorted.losses.push(decl),
             Statement::Precision(decl) => sorted.precisions.push(decl),
+            Statement::Initial(decl) => sorted.initials.push(decl),
         }
     }
     sorted
@@ -415,6 +421,90 @@ impl Resolver<'_> {
             sum_span: decl.sum_span,
             cell,
         }
+    }
+
+    /// The trainable initial values: each of a neuron that some step reads one step later
+    /// (with `.prev`, or a cell its own value), once, in the node's shape.
+    fn initials(&mut self, decls: Vec<InitialDecl>, neurons: &[Neuron]) -> Vec<Initial> {
+        let mut remembered: Vec<bool> = neurons.iter().map(|n| n.cell.is_some()).collect();
+        for edge in neurons.iter().flat_map(|neuron| &neuron.edges) {
+            if let (Some(_), NodeRef::Neuron(index)) = (edge.delayed, edge.source) {
+                remembered[index] = true;
+            }
+        }
+        let mut initials: Vec<Initial> = Vec::new();
+        // The first `initial` statement of each neuron, valid or not.
+        let mut first: Vec<(usize, Ident)> = Vec::new();
+        for decl in decls {
+            let node = &decl.node;
+            let index = match self.names.node(node) {
+                Some(NodeRef::Neuron(index)) => index,
+                Some(NodeRef::Input(_)) => {
+                    self.errors.error(
+                        node.span(),
+                        format!("`{node}` is an input: its value one step before the first is zero; `initial` gives a neuron read with `.prev` a trainable starting value"),
+                    );
+                    continue;
+                }
+                None => {
+                    self.errors.error(
+                        node.span(),
+                        format!(
+                            "cannot find node `{node}` in this network{}",
+                            did_you_mean(
+                                &node.to_string(),
+                                self.names.nodes.iter().map(String::as_str)
+                            )
+                        ),
+                    );
+                    continue;
+                }
+            };
+            if !remembered[index] {
+                self.errors.error(
+                    node.span(),
+                    format!("nothing reads `{node}.prev`, so an initial value of `{node}` would never be used: read it one step later (`w * {node}.prev`) or remove this statement"),
+                );
+                continue;
+            }
+            if let Some((_, previous)) = first.iter().find(|(neuron, _)| *neuron == index) {
+                self.errors.error(
+                    node.span(),
+                    format!(
+                        "`{node}` already starts from `{previous}`; one initial value per neuron"
+                    ),
+                );
+                continue;
+            }
+            first.push((index, decl.parameter.clone()));
+            let width = neurons[index].width;
+            let implied: Vec<usize> = width.into_iter().collect();
+            let context = format!("it is the initial value of {}", describe(node, width));
+            let shape_ok = check_declared_shape(
+                &decl.parameter,
+                decl.shape.as_deref(),
+                &implied,
+                &context,
+                self.errors,
+            );
+            let bound = bind_parameter(
+                &decl.parameter,
+                Binding::Initial,
+                &mut self.names,
+                node,
+                self.errors,
+            );
+            if shape_ok && bound {
+                initials.push(Initial {
+                    neuron: index,
+                    parameter: Parameter {
+                        name: decl.parameter,
+                        shape: implied,
+                    },
+                });
+            }
+        }
+        initials
     }
 
     /// A node's name, for messages.
@@ -738,7 +828,7 @@ fn bind_parameter(
     };
     let message = match (previous, binding) {
         (Binding::Node(_), _) => format!(
-            "`{name}` is a node, so it cannot also name a {}",
+            "`{name}` is a node, so it cannot also name {}",
             binding_kind(binding)
         ),
         (Binding::Weight, Binding::Weight) => format!(
@@ -747,8 +837,11 @@ fn bind_parameter(
         (Binding::Bias, Binding::Bias) => format!(
             "bias `{name}` is already the bias of another neuron; give `{consumer}` its own bias name"
         ),
+        (Binding::Initial, Binding::Initial) => format!(
+            "`{name}` is already the initial value of another neuron; give `{consumer}` its own"
+        ),
         (previous, _) => format!(
-            "`{name}` already names a {}, so it cannot also name a {}",
+            "`{name}` already names {}, so it cannot also name {}",
             binding_kind(previous),
             binding_kind(binding)
         ),
@@ -757,11 +850,13 @@ fn bind_parameter(
     false
 }
 
+/// What a name is bound to, with its article: "a weight", "an initial value".
 fn binding_kind(binding: Binding) -> &'static str {
     match binding {
-        Binding::Node(_) => "node",
-        Binding::Weight => "weight",
-        Binding::Bias => "bias",
+        Binding::Node(_) => "a node",
+        Binding::Weight => "a weight",
+        Binding::Bias => "a bias",
+        Binding::Initial => "an initial value",
     }
 }
 

@@ -80,13 +80,13 @@ const VALID: &[&str] = &[
      loss softmax_cross_entropy ; }",
     "struct Echo < f32 > { input x [ 2 ] ; layer h [ 3 ] = tanh ( W * x + R * h . prev + b ) ; \
      neuron n = sin ( p * h [ 0 ] . prev + q * x . prev ) ; output o = identity ( v * h + u * n + f * o . prev ) ; \
-     loss half_squared_error ; }",
+     loss half_squared_error ; initial h = h0 ; initial o = o0 ; }",
 ];
 
 /// Names to splice in: existing ones, new ones, reserved ones, keywords, activations.
 const NAMES: &[&str] = &[
     "x1", "x2", "h1", "h2", "o", "o1", "w11", "u1", "b", "new_name", "z_h1", "self", "fn", "tanh",
-    "sigmoid", "loss", "input", "neuron", "output", "f64", "prev", "prev_h", ".", "prev_o",
+    "sigmoid", "loss", "input", "neuron", "output", "f64", "prev", "prev_h", ".", "prev_o", "initial", "h0",
 ];
 
 #[derive(Debug, Clone)]

@@ -134,6 +134,7 @@ fn a_recurrent_neuron_through_time() {
             neuron h = tanh(w * x + r * h.prev + b);
             output y = identity(v * h + u * x.prev + c);
             loss half_squared_error;
+            initial h = h0;
         }
     }));
 }
