@@ -86,7 +86,8 @@ const VALID: &[&str] = &[
 /// Names to splice in: existing ones, new ones, reserved ones, keywords, activations.
 const NAMES: &[&str] = &[
     "x1", "x2", "h1", "h2", "o", "o1", "w11", "u1", "b", "new_name", "z_h1", "self", "fn", "tanh",
-    "sigmoid", "loss", "input", "neuron", "output", "f64", "prev", "prev_h", ".", "prev_o", "initial", "h0",
+    "sigmoid", "loss", "input", "neuron", "output", "f64", "prev", "prev_h", ".", "prev_o",
+    "initial", "h0",
 ];
 
 #[derive(Debug, Clone)]
