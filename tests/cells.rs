@@ -197,3 +197,22 @@ fn the_parameters_are_in_pytorchs_order_and_shapes() {
     );
     assert_eq!(<Lstm as Parameters>::LAYOUT[1].shape, &[12, 3]);
 }
+
+#[test]
+fn a_stream_switches_precision_without_starting_over() {
+    use backprop_tests::nets::{Gru16, Gru16Fast, Gru16FastState, Gru16State};
+    let net: Gru16 = randomized(600);
+    let fast = Gru16Fast::from(&net);
+    let mut state = Gru16State::default();
+    let x = [0.25; 16];
+    for _ in 0..5 {
+        net.step(&mut state, &x);
+    }
+    // The state carries over to the variant: its next output is the exact one's, to the
+    // fast kernels' error.
+    let mut fast_state = Gru16FastState::from(&state);
+    assert_eq!(fast_state.as_slice(), state.as_slice());
+    let (exact, approximate) = (net.step(&mut state, &x)[0], fast.step(&mut fast_state, &x)[0]);
+    assert!((exact - approximate).abs() < 1e-5, "{exact} vs {approximate}");
+    assert_ne!(approximate, fast.step(&mut Gru16FastState::default(), &x)[0]);
+}

@@ -58,6 +58,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     );
     let mut expansions = Vec::new();
     let mut stubs = TokenStream::new();
+    let mut recurrent = false;
     for def in defs {
         stubs.extend(fallback::stub(&def.header));
         if !errors.is_empty() {
@@ -65,13 +66,14 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         }
         let expansion = model::resolve(def, &mut errors).and_then(|model| {
             let order = check::check(&model, &mut errors)?;
+            recurrent = model.is_recurrent();
             Some(generate::network(&model, &order))
         });
         expansions.extend(expansion);
     }
     match errors.finish(()) {
         Ok(()) if expansions.len() == 1 + def.header.variants.len() => {
-            let conversions = generate::conversions(&def.header);
+            let conversions = generate::conversions(&def.header, recurrent);
             quote::quote!(#(#expansions)* #conversions)
         }
         Err(error) => {

@@ -312,6 +312,14 @@ pub mod __private {
         }
     }
 
+    /// Copies `from` into `to`, each value cast to `to`'s scalar type: the conversion between
+    /// the states of a recurrent network's variants, which have the same layout.
+    pub fn cast_values<A: crate::Scalar, B: crate::Scalar>(from: &[A], to: &mut [B]) {
+        for (to, &from) in to.iter_mut().zip(from) {
+            *to = B::from_f64(from.to_f64());
+        }
+    }
+
     /// Views a parameter struct as one flat slice of its scalars.
     ///
     /// # Safety
