@@ -26,11 +26,12 @@ fn main() {
         "gru16-step" => f64::from(streaming_step::<Gru16>()),
         "gru16-fast-step" => f64::from(streaming_step::<Gru16Fast>()),
         "lstm16-fast-step" => f64::from(streaming_step::<Lstm16Fast>()),
-        "gru16-twin-fast-step" => f64::from(gru_twin_step()),
+        "gru16-twin-step" => f64::from(gru_twin_step::<false>()),
+        "gru16-twin-fast-step" => f64::from(gru_twin_step::<true>()),
         "lstm16-twin-fast-step" => f64::from(lstm_twin_step()),
         _ => {
             eprintln!(
-                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-twin-step | digits-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
+                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-twin-step | digits-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
             );
             std::process::exit(2);
         }
@@ -90,11 +91,11 @@ fn streaming_input(call: usize) -> [f32; 16] {
     std::array::from_fn(|i| ((call * 16 + i) % 29) as f32 * 0.07 - 1.0)
 }
 
-/// [`streaming_step`] of the hand-written GRU twin, fast kernels.
-fn gru_twin_step() -> f32 {
+/// [`streaming_step`] of the hand-written GRU twin, with the fast kernels or not.
+fn gru_twin_step<const FAST: bool>() -> f32 {
     let mut net = Gru16::default();
     fill(net.as_mut_slice());
-    let twin = GruTwin::<true>::from(&net);
+    let twin = GruTwin::<FAST>::from(&net);
     let mut h = [0.0; 16];
     let mut sum = 0.0;
     for call in 0..CALLS {

@@ -143,6 +143,31 @@ fn sum_rows(a: [__m128; 4]) -> __m128 {
     }
 }
 
+/// `z[4 * block .. 4 * block + 4] += sums` (plus each row's columns past `columns`): one
+/// vector addition when the rows have no such tail.
+#[inline(always)]
+fn add_block<const M: usize, const N: usize>(
+    z: &mut [f32; N],
+    block: usize,
+    rows: &[[f32; M]],
+    x: &[f32; M],
+    columns: usize,
+    sums: __m128,
+) {
+    let z = &mut z[4 * block..4 * block + 4];
+    if columns == M {
+        // SAFETY: SSE is part of the x86-64 baseline; `z` is four floats.
+        unsafe { _mm_storeu_ps(z.as_mut_ptr(), _mm_add_ps(_mm_loadu_ps(z.as_ptr()), sums)) };
+        return;
+    }
+    let mut lanes = [0.0_f32; 4];
+    // SAFETY: as above; `lanes` is four floats.
+    unsafe { _mm_storeu_ps(lanes.as_mut_ptr(), sums) };
+    for ((z, sum), row) in z.iter_mut().zip(lanes).zip(rows) {
+        *z += sum + tail(row, x, columns);
+    }
+}
+
 /// What is left of a row after its columns by fours (or eights): summed one by one.
 #[inline(always)]
 fn tail<const M: usize>(row: &[f32; M], x: &[f32; M], from: usize) -> f32 {
@@ -186,11 +211,7 @@ pub(crate) fn matvec_acc_sse<const M: usize, const N: usize>(
                     *acc = _mm_add_ps(*acc, _mm_mul_ps(_mm_loadu_ps(row.as_ptr().add(c)), xv));
                 }
             }
-            let mut sums = [0.0_f32; 4];
-            _mm_storeu_ps(sums.as_mut_ptr(), sum_rows(a));
-            for (r, sum) in sums.iter().enumerate() {
-                z[4 * block + r] += sum + tail(&rows[r], x, columns);
-            }
+            add_block(z, block, rows, x, columns, sum_rows(a));
         }
     }
     remaining_rows(z, w, x);
@@ -215,7 +236,18 @@ unsafe fn matvec_acc_avx2<const M: usize, const N: usize>(
     };
     let wide = M - M % 8;
     let columns = M - M % 4;
-    for block in 0..N / 4 {
+    // Rows of whole eights go eight at a time, reduced together by three rounds of
+    // horizontal adds: about half the instructions per row of the four-row blocks below.
+    let mut first_block = 0;
+    if M % 8 == 0 {
+        let eights = N / 8;
+        for block in 0..eights {
+            // SAFETY: the caller's CPU has AVX2 and FMA; see `eight_rows`.
+            unsafe { eight_rows(z, w, x, block) };
+        }
+        first_block = 2 * eights;
+    }
+    for block in first_block..N / 4 {
         let rows = &w[4 * block..4 * block + 4];
         // SAFETY: the caller's CPU has AVX2 and FMA. Loads of eight read columns `c .. c + 8`
         // with `c + 8 <= wide <= M`, the load of four columns `wide .. wide + 4` only when
@@ -238,14 +270,60 @@ unsafe fn matvec_acc_avx2<const M: usize, const N: usize>(
                     *half = _mm_fmadd_ps(_mm_loadu_ps(row.as_ptr().add(wide)), xv, *half);
                 }
             }
-            let mut sums = [0.0_f32; 4];
-            _mm_storeu_ps(sums.as_mut_ptr(), sum_rows(halves));
-            for (r, sum) in sums.iter().enumerate() {
-                z[4 * block + r] += sum + tail(&rows[r], x, columns);
-            }
+            add_block(z, block, rows, x, columns, sum_rows(halves));
         }
     }
     remaining_rows(z, w, x);
+}
+
+/// `z[8 * block .. 8 * block + 8] += W[8 * block ..][..] x` for rows of a whole number of
+/// eights: eight accumulators, then `hadd` twice within 128-bit lanes and one swap of
+/// lanes give the eight sums in one vector.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA; `M % 8 == 0` and `8 * block + 8 <= N`.
+#[cfg(any(feature = "std", test))]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn eight_rows<const M: usize, const N: usize>(
+    z: &mut [f32; N],
+    w: &[[f32; M]; N],
+    x: &[f32; M],
+    block: usize,
+) {
+    use core::arch::x86_64::{
+        _mm256_add_ps, _mm256_fmadd_ps, _mm256_hadd_ps, _mm256_loadu_ps,
+        _mm256_permute2f128_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+    };
+    let rows = &w[8 * block..8 * block + 8];
+    // SAFETY: the caller's CPU has AVX2 and FMA; loads read columns `c .. c + 8` with
+    // `c + 8 <= M` (M is a multiple of 8), and `z` is touched at `8 * block .. 8 * block + 8`,
+    // within `N` by the caller's contract.
+    unsafe {
+        let mut a = [_mm256_setzero_ps(); 8];
+        for c in (0..M).step_by(8) {
+            let xv = _mm256_loadu_ps(x.as_ptr().add(c));
+            for (acc, row) in a.iter_mut().zip(rows) {
+                *acc = _mm256_fmadd_ps(_mm256_loadu_ps(row.as_ptr().add(c)), xv, *acc);
+            }
+        }
+        // [r0 01, r0 23, r1 01, r1 23 | r0 45, r0 67, r1 45, r1 67], and so on.
+        let pairs = [
+            _mm256_hadd_ps(a[0], a[1]),
+            _mm256_hadd_ps(a[2], a[3]),
+            _mm256_hadd_ps(a[4], a[5]),
+            _mm256_hadd_ps(a[6], a[7]),
+        ];
+        // [r0 0-3, r1 0-3, r2 0-3, r3 0-3 | r0 4-7, r1 4-7, r2 4-7, r3 4-7], and rows 4-7.
+        let low = _mm256_hadd_ps(pairs[0], pairs[1]);
+        let high = _mm256_hadd_ps(pairs[2], pairs[3]);
+        let sums = _mm256_add_ps(
+            _mm256_permute2f128_ps(low, high, 0x20),
+            _mm256_permute2f128_ps(low, high, 0x31),
+        );
+        let out = z.as_mut_ptr().add(8 * block);
+        _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), sums));
+    }
 }
 
 #[cfg(test)]
@@ -353,5 +431,8 @@ mod tests {
         check::<1, 1>();
         check::<5, 3>();
         check::<784, 12>();
+        check::<16, 20>();
+        check::<24, 8>();
+        check::<64, 10>();
     }
 }
