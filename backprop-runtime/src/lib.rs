@@ -43,6 +43,9 @@
 //!   [`train_batch_with`];
 //! - a training loop: [`Fit`] over a [`Dataset`] with a [`Schedule`] and early stopping, and
 //!   whole-set evaluation in [`data`];
+//! - recurrent networks (edges that read `h.prev`, `gru` and `lstm` layers): the
+//!   [`Recurrent`] trait, streaming, and backpropagation through time over sequences and
+//!   batches of them in [`recurrent`]; the cells' kernels in [`cell`];
 //! - trained weights as Rust source for a binary that carries its model: [`bake`];
 //! - [`init`]ialisation, [`mod@gradcheck`] (backward against finite differences),
 //!   [`activation`], [`loss`] and [`dense`] kernels that generated code calls.
