@@ -1,14 +1,18 @@
-//! `z += W x` for `f32` with explicit SIMD on x86-64: SSE (part of every x86-64 CPU), and
-//! AVX2 with FMA chosen at run time where the CPU has them (with `std`, which can ask).
+//! The dense kernels for `f32` on x86-64. `z += W x` is explicit SIMD: SSE (part of every
+//! x86-64 CPU), or AVX2 with FMA chosen at run time where the CPU has them (with `std`,
+//! which can ask; without it the SSE kernel). `dx += W^T dz` and `g += dz x^T`, whose
+//! row-by-row axpys the compiler vectorizes well, are compiled a second time for AVX2 and
+//! FMA and chosen the same way.
 //!
-//! Why by hand: written as scalar loops, a matrix-vector product of a small layer is
+//! Why `z += W x` by hand: written as scalar loops, the product of a small layer is
 //! vectorized by LLVM *across rows*, four rows at a time, gathering each row's elements one
 //! by one (`movss` + `unpcklps`); a 48x16 product then costs about 1,900 instructions. Here
-//! four rows are read along their length into four accumulators and reduced together by one
-//! 4x4 transpose: about 750 instructions with SSE, half that with AVX2 and FMA.
+//! rows are read along their length into one accumulator each, four (or with AVX2, for rows
+//! of whole eights, eight) at a time, and reduced together: a 4x4 transpose, or horizontal
+//! adds. A 48x16 product is about 750 instructions with SSE and 170 with AVX2.
 //!
-//! The sums are grouped differently from [`crate::dense::dot`] (four lanes per row, columns
-//! by fours), so results may differ from it in the last bits.
+//! The sums are grouped differently from [`crate::dense::dot`] (per lane, then across),
+//! so results may differ from it in the last bits.
 
 use core::arch::x86_64::{
     __m128, _mm_add_ps, _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_mul_ps, _mm_setzero_ps,
