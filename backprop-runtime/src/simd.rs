@@ -9,7 +9,7 @@
 //! by one (`movss` + `unpcklps`); a 48x16 product then costs about 1,900 instructions. Here
 //! rows are read along their length into one accumulator each, four (or with AVX2, for rows
 //! of whole eights, eight) at a time, and reduced together: a 4x4 transpose, or horizontal
-//! adds. A 48x16 product is about 750 instructions with SSE and 170 with AVX2.
+//! adds. A 48x16 product is about 750 instructions with SSE and 240 with AVX2.
 //!
 //! The sums are grouped differently from [`crate::dense::dot`] (per lane, then across),
 //! so results may differ from it in the last bits.
