@@ -212,7 +212,16 @@ fn a_stream_switches_precision_without_starting_over() {
     // fast kernels' error.
     let mut fast_state = Gru16FastState::from(&state);
     assert_eq!(fast_state.as_slice(), state.as_slice());
-    let (exact, approximate) = (net.step(&mut state, &x)[0], fast.step(&mut fast_state, &x)[0]);
-    assert!((exact - approximate).abs() < 1e-5, "{exact} vs {approximate}");
-    assert_ne!(approximate, fast.step(&mut Gru16FastState::default(), &x)[0]);
+    let (exact, approximate) = (
+        net.step(&mut state, &x)[0],
+        fast.step(&mut fast_state, &x)[0],
+    );
+    assert!(
+        (exact - approximate).abs() < 1e-5,
+        "{exact} vs {approximate}"
+    );
+    assert_ne!(
+        approximate,
+        fast.step(&mut Gru16FastState::default(), &x)[0]
+    );
 }

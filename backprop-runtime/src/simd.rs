@@ -296,8 +296,8 @@ unsafe fn eight_rows<const M: usize, const N: usize>(
     block: usize,
 ) {
     use core::arch::x86_64::{
-        _mm256_add_ps, _mm256_fmadd_ps, _mm256_hadd_ps, _mm256_loadu_ps,
-        _mm256_permute2f128_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+        _mm256_add_ps, _mm256_fmadd_ps, _mm256_hadd_ps, _mm256_loadu_ps, _mm256_permute2f128_ps,
+        _mm256_setzero_ps, _mm256_storeu_ps,
     };
     let rows = &w[8 * block..8 * block + 8];
     // SAFETY: the caller's CPU has AVX2 and FMA; loads read columns `c .. c + 8` with
