@@ -5,13 +5,17 @@
 //!   parameter renamed to a hostile name (prelude items, items in scope, names generated
 //!   code uses, keywords as raw identifiers). Each pair must compute bit for bit the same
 //!   trace, gradients and SGD step;
+//! - random recurrent networks (single neurons and layers reading earlier nodes now and any
+//!   neuron one step earlier, GRU and LSTM layers, trainable initial values), each checked
+//!   against central finite differences through time and streamed against its sequence pass;
 //! - large neuron-level networks (a chain of 2,000 neurons, 3,000 single neurons summed by
 //!   one output), which once overflowed rustc's stack in a debug build, each checked against
 //!   a plain loop computing the same numbers. (A sum of 10,000 terms is checked in the macro's
 //!   unit tests, on the expansion: compiling it takes minutes of rustc's type check.)
 //!
-//! `BACKPROP_RENAME_SEED` and `BACKPROP_RENAME_CASES` explore other random networks (the
-//! default seed is fixed, so CI runs the same cases every time).
+//! `BACKPROP_RENAME_SEED` and `BACKPROP_RENAME_CASES` (and `BACKPROP_RECURRENT_CASES` for
+//! the recurrent program) explore other random networks (the default seed is fixed, so CI
+//! runs the same cases every time).
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -36,6 +40,15 @@ fn generated_networks_compile_and_compute_what_they_should() {
         let specs: Vec<Spec> = (0..count).map(|_| Spec::random(&mut random)).collect();
         programs.push((format!("renamed_twins_{program}"), renamed_twins(&specs)));
     }
+    let recurrent =
+        env_number("BACKPROP_RECURRENT_CASES").map_or(RECURRENT_NETWORKS, |n| n as usize);
+    let recurrent_specs: Vec<RecurrentSpec> = (0..recurrent)
+        .map(|_| RecurrentSpec::random(&mut random))
+        .collect();
+    programs.push((
+        "random_recurrent_networks".to_owned(),
+        recurrent_program(&recurrent_specs),
+    ));
     programs.push(("chain_of_2000_neurons".to_owned(), chain(2_000)));
     programs.push(("layer_of_3000_single_neurons".to_owned(), wide(3_000)));
 
@@ -45,6 +58,219 @@ fn generated_networks_compile_and_compute_what_they_should() {
         std::fs::write(&path, source).unwrap();
         cases.pass(path);
     }
+}
+
+/// Random recurrent networks, in one program.
+const RECURRENT_NETWORKS: usize = 6;
+
+/// A random valid recurrent network: scalar inputs; neurons (single values or layers of two
+/// or three) reading earlier nodes and, with `.prev`, any neuron but the last; sometimes a
+/// GRU or LSTM layer reading one earlier node; sometimes a trainable initial value; the last
+/// neuron, which nothing reads, is the output.
+struct RecurrentSpec {
+    inputs: usize,
+    neurons: Vec<RecurrentNeuron>,
+}
+
+struct RecurrentNeuron {
+    width: Option<usize>,
+    /// `Some(cell)` for a `gru`/`lstm` layer, else the activation.
+    kind: Result<&'static str, &'static str>,
+    /// `(node, delayed)`: inputs are `0..inputs`, neuron `k` is `inputs + k`.
+    sources: Vec<(usize, bool)>,
+    initial: bool,
+}
+
+/// Smooth activations only: a kink within a finite difference's step is not an error.
+const SMOOTH: &[&str] = &["tanh", "sigmoid", "identity", "sin", "softplus"];
+
+impl RecurrentSpec {
+    fn random(random: &mut SplitMix) -> RecurrentSpec {
+        let inputs = 1 + random.below(2);
+        let count = 2 + random.below(4);
+        let mut neurons: Vec<RecurrentNeuron> = Vec::new();
+        for index in 0..count {
+            let last = index + 1 == count;
+            let cell = !last && random.below(4) == 0;
+            let width = if last {
+                None
+            } else {
+                [None, Some(2), Some(3)][random.below(3)]
+            };
+            let mut sources: Vec<(usize, bool)> = Vec::new();
+            if cell {
+                sources.push((random.below(inputs + index), false));
+                neurons.push(RecurrentNeuron {
+                    width: Some(2 + random.below(2)),
+                    kind: Ok(["gru", "lstm"][random.below(2)]),
+                    sources,
+                    initial: random.below(2) == 0,
+                });
+                continue;
+            }
+            for _ in 0..1 + random.below(3) {
+                // Now from an earlier node, or one step earlier from any neuron but the last.
+                let delayed = random.below(3) == 0;
+                let node = if delayed {
+                    inputs + random.below(count - 1)
+                } else {
+                    random.below(inputs + index)
+                };
+                if !sources.contains(&(node, delayed)) {
+                    sources.push((node, delayed));
+                }
+            }
+            neurons.push(RecurrentNeuron {
+                width,
+                kind: Err(SMOOTH[random.below(SMOOTH.len())]),
+                sources,
+                initial: false,
+            });
+        }
+        // Every input read; every neuron but the last read by a later one (so it reaches the
+        // output), and the last reads the one before it.
+        for input in 0..inputs {
+            if !neurons
+                .iter()
+                .any(|n| n.sources.iter().any(|&(s, _)| s == input))
+            {
+                neurons[count - 1].sources.push((input, false));
+            }
+        }
+        for index in 0..count - 1 {
+            let node = inputs + index;
+            let read_later = neurons[index + 1..]
+                .iter()
+                .any(|n| n.sources.iter().any(|&(s, d)| s == node && !d));
+            if !read_later {
+                neurons[count - 1].sources.push((node, false));
+            }
+        }
+        // Recurrent at least once: the output reads the first neuron one step earlier.
+        let recurrent = neurons
+            .iter()
+            .any(|n| n.kind.is_ok() || n.sources.iter().any(|&(_, delayed)| delayed));
+        if !recurrent {
+            neurons[count - 1].sources.push((inputs, true));
+        }
+        // A trainable initial value only where something reads `.prev`.
+        for index in 0..count {
+            let node = inputs + index;
+            let delayed_read = neurons
+                .iter()
+                .any(|n| n.sources.iter().any(|&(s, d)| s == node && d));
+            if delayed_read && neurons[index].kind.is_err() && random.below(3) == 0 {
+                neurons[index].initial = true;
+            }
+        }
+        RecurrentSpec { inputs, neurons }
+    }
+
+    /// The `network!` declaration of network `index`.
+    fn declaration(&self, index: usize) -> String {
+        let node = |n: usize| {
+            if n < self.inputs {
+                format!("x{n}")
+            } else {
+                format!("n{}", n - self.inputs)
+            }
+        };
+        let inputs: Vec<String> = (0..self.inputs).map(node).collect();
+        let mut body = format!("input {};\n", inputs.join(", "));
+        let count = self.neurons.len();
+        for (k, neuron) in self.neurons.iter().enumerate() {
+            let name = node(self.inputs + k);
+            let keyword = match (k + 1 == count, neuron.width) {
+                (true, _) => "output",
+                (false, Some(_)) => "layer",
+                (false, None) => "neuron",
+            };
+            let width = neuron.width.map(|w| format!("[{w}]")).unwrap_or_default();
+            let line = match neuron.kind {
+                Ok(cell) => format!(
+                    "{keyword} {name}{width} = {cell}(wi_{k} * {} + wh_{k} * {name}.prev + bi_{k} + bh_{k});",
+                    node(neuron.sources[0].0)
+                ),
+                Err(activation) => {
+                    let terms: Vec<String> = neuron
+                        .sources
+                        .iter()
+                        .enumerate()
+                        .map(|(t, &(s, delayed))| {
+                            let prev = if delayed { ".prev" } else { "" };
+                            format!("w_{k}_{t} * {}{prev}", node(s))
+                        })
+                        .collect();
+                    format!("{keyword} {name}{width} = {activation}({} + b_{k});", terms.join(" + "))
+                }
+            };
+            body += &line;
+            body += "\n";
+            if neuron.initial {
+                body += &format!("initial {name} = start_{k};\n");
+            }
+        }
+        format!(
+            "network! {{\n    pub struct Recurrent{index}<f64> {{\n{body}loss half_squared_error;\n    }}\n}}\n"
+        )
+    }
+}
+
+/// A program declaring `specs` and checking each: finite differences through time with a
+/// target at every step and at the last, truncated horizons, and the stream against the
+/// sequence pass.
+fn recurrent_program(specs: &[RecurrentSpec]) -> String {
+    let mut source = String::from(
+        "use backprop_runtime::gradcheck::gradcheck_sequence;\n\
+         use backprop_runtime::recurrent::{forward_sequence, Targets};\n\
+         use backprop_runtime::{network, Recurrent};\n\n",
+    );
+    for (index, spec) in specs.iter().enumerate() {
+        source += &spec.declaration(index);
+    }
+    source += r#"
+/// Parameters in [-0.8, 0.8), inputs and targets in [-1, 1), from a fixed sequence.
+fn check<N, const I: usize, const O: usize>(seed: u64)
+where
+    N: Recurrent<Scalar = f64, Input = [f64; I], Output = [f64; O], Target = [f64; O]>,
+{
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    };
+    let mut net = N::default();
+    for w in net.as_mut_slice() {
+        *w = 0.8 * next();
+    }
+    let steps = 7;
+    let inputs: Vec<[f64; I]> = (0..steps).map(|_| std::array::from_fn(|_| next())).collect();
+    let targets: Vec<[f64; O]> = (0..steps).map(|_| std::array::from_fn(|_| next())).collect();
+    let mut traces = vec![net.forward(&inputs[0]); steps];
+    for targets in [Targets::EveryStep(&targets[..]), Targets::LastStep(&targets[steps - 1])] {
+        let check = gradcheck_sequence(&net, &inputs, targets, &mut traces).unwrap();
+        assert!(check.worst_relative_error < 1e-6, "{} {targets:?}: {check}", N::NAME);
+    }
+    let last = forward_sequence(&net, &net.initial_state(), &inputs, &mut traces).unwrap();
+    let mut stream = net.initial_state();
+    for (input, trace) in inputs.iter().zip(&traces) {
+        assert_eq!(Recurrent::step(&net, &mut stream, input), N::output(trace));
+    }
+    assert_eq!(stream, last);
+}
+
+fn main() {
+"#;
+    for (index, spec) in specs.iter().enumerate() {
+        source += &format!(
+            "    check::<Recurrent{index}, {}, {}>({});\n",
+            spec.inputs,
+            spec.neurons.last().map_or(1, |n| n.width.unwrap_or(1)),
+            index + 1
+        );
+    }
+    source += "}\n";
+    source
 }
 
 fn env_number(name: &str) -> Option<u64> {
