@@ -12,7 +12,7 @@ use backprop_runtime::activation::fast;
 use backprop_runtime::{init, ClassTarget};
 use backprop_tests::digits;
 use backprop_tests::nets::{Digits, DigitsFast, SeedNet, Sine, SineFast, Xor241};
-use backprop_tests::twins::{SeedTwin, XorTwin};
+use backprop_tests::twins::{DigitsExpertTwin, SeedTwin, XorTwin};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -239,6 +239,34 @@ fn digits(c: &mut Criterion) {
             let range = batch(i);
             i += 1;
             fast_twin.batch_step_with(
+                black_box(&data.images[range.clone()]),
+                black_box(&data.labels[range]),
+                black_box(LEARNING_RATE),
+                fast::tanh::<f32>,
+            )
+        })
+    });
+    // The expert's batch structure: deltas of the whole batch first, each weight row's
+    // gradient summed over the batch in registers and written once.
+    let mut expert = DigitsExpertTwin::from(&net.twin());
+    group.bench_function("expert batch step", |b| {
+        b.iter(|| {
+            let range = batch(i);
+            i += 1;
+            expert.batch_step_with(
+                black_box(&data.images[range.clone()]),
+                black_box(&data.labels[range]),
+                black_box(LEARNING_RATE),
+                backprop_runtime::activation::tanh::<f32>,
+            )
+        })
+    });
+    let mut fast_expert = DigitsExpertTwin::from(&net.twin());
+    group.bench_function("expert batch step, fast tanh", |b| {
+        b.iter(|| {
+            let range = batch(i);
+            i += 1;
+            fast_expert.batch_step_with(
                 black_box(&data.images[range.clone()]),
                 black_box(&data.labels[range]),
                 black_box(LEARNING_RATE),

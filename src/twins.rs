@@ -332,3 +332,158 @@ fn dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
     ];
     (quads[0] + quads[2]) + (quads[1] + quads[3]) + tail
 }
+
+/// The most samples [`DigitsExpertTwin::batch_step_with`] takes at once.
+pub const EXPERT_MAX_BATCH: usize = 64;
+
+/// The digits classifier as an expert writes a mini-batch step without BLAS: the batch's
+/// forward passes and deltas first, into small batch buffers; then each weight row's gradient
+/// summed over the batch in registers and written once (no per-sample read-modify-write of a
+/// gradient matrix); the first layer stored transposed, so that its forward pass and its
+/// gradient are both contiguous 32-wide axpys. The guard of `train_batch` (nothing changes
+/// on a non-finite loss or gradient) is kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DigitsExpertTwin {
+    /// `w1t[i][j]` from pixel `i` into hidden neuron `j`: `W1` transposed.
+    pub w1t: [[f32; 32]; 64],
+    /// Hidden biases.
+    pub b1: [f32; 32],
+    /// `w2[k][j]` from hidden neuron `j` into logit `k`.
+    pub w2: [[f32; 32]; 10],
+    /// Logit biases.
+    pub b2: [f32; 10],
+}
+
+impl From<&DigitsTwin> for DigitsExpertTwin {
+    fn from(twin: &DigitsTwin) -> Self {
+        DigitsExpertTwin {
+            w1t: core::array::from_fn(|i| core::array::from_fn(|j| twin.w1[j][i])),
+            b1: twin.b1,
+            w2: twin.w2,
+            b2: twin.b2,
+        }
+    }
+}
+
+impl DigitsExpertTwin {
+    /// `W1` in the generated network's layout (`w1[j][i]`).
+    #[must_use]
+    pub fn w1(&self) -> [[f32; 64]; 32] {
+        core::array::from_fn(|j| core::array::from_fn(|i| self.w1t[i][j]))
+    }
+
+    /// One mini-batch step of at most [`EXPERT_MAX_BATCH`] samples with the hidden
+    /// activation given (its derivative taken as `1 - h^2`: a `tanh`). Returns the mean loss,
+    /// or `None` (and changes nothing) for a bad batch or a non-finite loss or gradient.
+    pub fn batch_step_with(
+        &mut self,
+        images: &[[f32; 64]],
+        labels: &[usize],
+        learning_rate: f32,
+        tanh: impl Fn(f32) -> f32 + Copy,
+    ) -> Option<f32> {
+        let n = images.len();
+        if n != labels.len() || n == 0 || n > EXPERT_MAX_BATCH || labels.iter().any(|&l| l >= 10) {
+            return None;
+        }
+        let mut h = [[0.0_f32; 32]; EXPERT_MAX_BATCH];
+        let mut d1 = [[0.0_f32; 32]; EXPERT_MAX_BATCH];
+        let mut d2 = [[0.0_f32; 10]; EXPERT_MAX_BATCH];
+        let mut loss = 0.0;
+        for b in 0..n {
+            // Forward: the hidden layer as 64 contiguous axpys of 32.
+            let mut z = self.b1;
+            for (column, &x) in self.w1t.iter().zip(&images[b]) {
+                for (z, &w) in z.iter_mut().zip(column) {
+                    *z += w * x;
+                }
+            }
+            for (h, &z) in h[b].iter_mut().zip(&z) {
+                *h = tanh(z);
+            }
+            let mut logits = self.b2;
+            for (logit, row) in logits.iter_mut().zip(&self.w2) {
+                *logit += dot(row, &h[b]);
+            }
+            let max = logits.iter().fold(f32::NEG_INFINITY, |m, &z| m.max(z));
+            let sum: f32 = logits.iter().map(|&z| (z - max).exp()).sum();
+            let log_sum = max + sum.ln();
+            loss += log_sum - logits[labels[b]];
+            // Deltas: the logits', then the hidden layer's through W2.
+            for k in 0..10 {
+                d2[b][k] = (logits[k] - log_sum).exp() - if k == labels[b] { 1.0 } else { 0.0 };
+            }
+            let mut d_h = [0.0_f32; 32];
+            for (row, &d) in self.w2.iter().zip(&d2[b]) {
+                for (d_h, &w) in d_h.iter_mut().zip(row) {
+                    *d_h += w * d;
+                }
+            }
+            for j in 0..32 {
+                d1[b][j] = d_h[j] * (1.0 - h[b][j] * h[b][j]);
+            }
+        }
+        // Gradients, each row summed over the batch in registers and written once.
+        let scale = 1.0 / n as f32;
+        let mut g_w1t = [[0.0_f32; 32]; 64];
+        for (i, row) in g_w1t.iter_mut().enumerate() {
+            for b in 0..n {
+                let x = images[b][i];
+                for (g, &d) in row.iter_mut().zip(&d1[b]) {
+                    *g += x * d;
+                }
+            }
+        }
+        let mut g_w2 = [[0.0_f32; 32]; 10];
+        for (k, row) in g_w2.iter_mut().enumerate() {
+            for b in 0..n {
+                let d = d2[b][k];
+                for (g, &h) in row.iter_mut().zip(&h[b]) {
+                    *g += d * h;
+                }
+            }
+        }
+        let mut g_b1 = [0.0_f32; 32];
+        let mut g_b2 = [0.0_f32; 10];
+        for b in 0..n {
+            for (g, &d) in g_b1.iter_mut().zip(&d1[b]) {
+                *g += d;
+            }
+            for (g, &d) in g_b2.iter_mut().zip(&d2[b]) {
+                *g += d;
+            }
+        }
+        let loss = loss * scale;
+        let finite = loss.is_finite()
+            && g_w1t.as_flattened().iter().all(|g| g.is_finite())
+            && g_w2.as_flattened().iter().all(|g| g.is_finite())
+            && g_b1.iter().chain(&g_b2).all(|g| g.is_finite());
+        if !finite {
+            return None;
+        }
+        let step = learning_rate * scale;
+        for (w, g) in self
+            .w1t
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(g_w1t.as_flattened())
+        {
+            *w -= step * g;
+        }
+        for (w, g) in self
+            .w2
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(g_w2.as_flattened())
+        {
+            *w -= step * g;
+        }
+        for (w, g) in self.b1.iter_mut().zip(&g_b1) {
+            *w -= step * g;
+        }
+        for (w, g) in self.b2.iter_mut().zip(&g_b2) {
+            *w -= step * g;
+        }
+        Some(loss)
+    }
+}

@@ -203,3 +203,52 @@ fn recurrent_twins_stream_what_the_generated_cells_stream() {
         ));
     }
 }
+
+#[test]
+fn expert_digits_twin_computes_the_generated_batch_step() {
+    use backprop_runtime::activation::fast;
+    use backprop_tests::nets::DigitsFast;
+    use backprop_tests::twins::DigitsExpertTwin;
+
+    let data = digits::load().unwrap();
+    let mut net = Digits::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(8));
+    let mut fast_net = DigitsFast::from(&net);
+    let mut expert = DigitsExpertTwin::from(&net.twin());
+    let mut fast_expert = expert;
+    for batch in 0..5 {
+        let range = batch * 32..(batch + 1) * 32;
+        let images = &data.images[range.clone()];
+        let labels = &data.labels[range];
+        let targets: Vec<ClassTarget<f32, 10>> = labels.iter().map(|&l| l.into()).collect();
+        let loss = net.train_batch(images, &targets, 0.5).unwrap();
+        let expert_loss = expert
+            .batch_step_with(images, labels, 0.5, backprop_runtime::activation::tanh)
+            .unwrap();
+        assert!(
+            close(f64::from(loss), f64::from(expert_loss), 1e-5),
+            "{loss} vs {expert_loss}"
+        );
+        fast_net.train_batch(images, &targets, 0.5).unwrap();
+        fast_expert
+            .batch_step_with(images, labels, 0.5, fast::tanh::<f32>)
+            .unwrap();
+    }
+    for (expert, generated) in [(expert, net), (fast_expert, Digits::from(&fast_net))] {
+        let twin_net = Digits {
+            W1: expert.w1(),
+            b1: expert.b1,
+            W2: expert.w2,
+            b2: expert.b2,
+        };
+        let flat: Vec<f64> = twin_net.as_slice().iter().map(|&v| f64::from(v)).collect();
+        assert_same(&generated, &flat, 1e-4);
+    }
+    // A bad batch changes nothing.
+    let before = expert;
+    assert_eq!(
+        expert.batch_step_with(&data.images[..2], &[1, 10], 0.5, f32::tanh),
+        None
+    );
+    assert_eq!(expert, before);
+}
