@@ -110,11 +110,7 @@ fn sequence_method(ctx: &Context) -> TokenStream {
     let Some(state) = &ctx.state else {
         return TokenStream::new();
     };
-    let read_state = model.memories().into_iter().map(|memory| {
-        let name = model.memory_name(memory);
-        let field = super::names::previous(&name);
-        quote!(trace.#field = state.#name;)
-    });
+    let read_state = forward::read_state(model);
     let read_inputs = forward::read_inputs(model);
     let show_inputs = show_inputs(model);
     let forward_steps = explained(forward::steps(model, order));
@@ -160,7 +156,7 @@ fn sequence_method(ctx: &Context) -> TokenStream {
                 for (t, input) in inputs.iter().enumerate() {
                     ::core::writeln!(__backprop_out, "forward, step {}", t)?;
                     let mut trace = #trace::ZERO;
-                    #(#read_state)*
+                    #read_state
                     #read_inputs
                     #(#show_inputs)*
                     #(#forward_steps)*

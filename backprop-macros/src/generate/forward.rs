@@ -89,7 +89,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
 }
 
 /// Copies each remembered value out of the state into its trace field (`trace.prev_h`).
-fn read_state(model: &Model) -> TokenStream {
+pub(crate) fn read_state(model: &Model) -> TokenStream {
     let copies = model.memories().into_iter().map(|memory| {
         let name = model.memory_name(memory);
         let field = names::previous(&name);

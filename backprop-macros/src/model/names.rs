@@ -284,6 +284,8 @@ impl Resolver<'_> {
         let mut biases: Vec<Parameter> = Vec::new();
         // What was written, right or wrong: only what is absent is reported as missing.
         let (mut wrote_input, mut wrote_recurrent, mut wrote_biases) = (false, false, 0);
+        // The cell's one input, as written, for the error on a second one.
+        let mut input_name: Option<Ident> = None;
         for term in decl.terms {
             match term {
                 Term::Weighted {
@@ -339,13 +341,14 @@ impl Resolver<'_> {
                     delayed,
                 } => {
                     wrote_input = true;
-                    if let Some(first) = edges.first() {
+                    if let Some(first) = &input_name {
                         self.errors.error(
                             source.span(),
-                            format!("{a} `{cell}` cell reads one input, and `{name}` already reads `{}`: gather several inputs in one layer first (`layer u[n] = identity(A * x + B * y)`)", self.names_of(first.source)),
+                            format!("{a} `{cell}` cell reads one input, and `{name}` already reads `{first}`: gather several inputs in one layer first (`layer u[n] = identity(A * x + B * y)`)"),
                         );
                         continue;
                     }
+                    input_name = Some(source.clone());
                     let term = WeightedTerm {
                         weight,
                         shape,
@@ -505,15 +508,6 @@ impl Resolver<'_> {
             }
         }
         initials
-    }
-
-    /// A node's name, for messages.
-    fn names_of(&self, node: NodeRef) -> String {
-        let index = match node {
-            NodeRef::Input(index) => index,
-            NodeRef::Neuron(index) => self.input_count + index,
-        };
-        self.names.nodes.get(index).cloned().unwrap_or_default()
     }
 
     /// The edge of `weight * source` into `consumer` (of `width`), or the reason it is not
