@@ -326,3 +326,83 @@ fn names_of_generated_helpers() {
         &[0.5, -0.5],
     );
 }
+
+backprop_runtime::network! {
+    /// A recurrent network with plain names.
+    pub struct PlainRecurrent<f64> {
+        input x[2], e;
+        layer g[3] = lstm(wi * x + wh * g.prev + bi + bh);
+        neuron n = tanh(a * g + r * n.prev + s * e.prev);
+        output y = identity(v * g + u * n + q * y.prev + c);
+        loss half_squared_error;
+        initial n = n0;
+    }
+}
+
+backprop_runtime::network! {
+    /// The same with the names of the recurrent machinery: the state, the carried gradient,
+    /// the output gradient, the stream's methods, and items in scope.
+    pub struct HostileRecurrent<f64> {
+        input Some[2], input;
+        layer state[3] = lstm(k * Some + output * state.prev + step + trace);
+        neuron carry = tanh(N * state + Unit * carry.prev + initial_state * input.prev);
+        output output_gradient = identity(target * state + grads * carry + forward_step * output_gradient.prev + j);
+        loss half_squared_error;
+        initial carry = None;
+    }
+}
+
+#[test]
+fn recurrent_names_compute_what_plain_names_compute_through_time() {
+    use backprop_runtime::recurrent::{sequence_gradient, Horizon, Targets};
+    let (mut plain, mut hostile) = (PlainRecurrent::default(), HostileRecurrent::default());
+    same_parameters(&mut plain, &mut hostile);
+    let inputs: Vec<[f64; 3]> = (0..6)
+        .map(|t| {
+            [
+                (t as f64 * 0.7).sin(),
+                (t as f64 * 1.3).cos(),
+                0.1 * t as f64,
+            ]
+        })
+        .collect();
+    let targets: Vec<[f64; 1]> = (0..6).map(|t| [(t as f64 * 0.4).sin()]).collect();
+    let mut plain_traces = vec![plain.forward(&inputs[0]); 6];
+    let mut hostile_traces = vec![hostile.forward(&inputs[0]); 6];
+    let (mut plain_grads, mut hostile_grads) = (
+        PlainRecurrentGrads::default(),
+        HostileRecurrentGrads::default(),
+    );
+    let targets = Targets::EveryStep(&targets[..]);
+    let a = sequence_gradient(
+        &plain,
+        &inputs,
+        targets,
+        Horizon::Full,
+        &mut plain_traces,
+        &mut plain_grads,
+    )
+    .unwrap();
+    let b = sequence_gradient(
+        &hostile,
+        &inputs,
+        targets,
+        Horizon::Full,
+        &mut hostile_traces,
+        &mut hostile_grads,
+    )
+    .unwrap();
+    assert_eq!(a.to_bits(), b.to_bits(), "loss");
+    assert_same_bits("gradient", plain_grads.as_slice(), hostile_grads.as_slice());
+    for (x, y) in plain_traces.iter().zip(&hostile_traces) {
+        assert_same_bits("trace", x.as_slice(), y.as_slice());
+    }
+    let (mut s, mut t) = (plain.initial_state(), hostile.initial_state());
+    for input in &inputs {
+        assert_eq!(
+            plain.step(&mut s, input)[0].to_bits(),
+            hostile.step(&mut t, input)[0].to_bits()
+        );
+    }
+    assert_same_bits("state", s.as_slice(), t.as_slice());
+}
