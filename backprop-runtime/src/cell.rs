@@ -127,6 +127,63 @@ unsafe fn gru_gates_avx2<T: Scalar, const H: usize, const G: usize, const K: usi
     gru_gates(gates, h, z, side, previous, true);
 }
 
+/// One GRU step of a stream: the new state `h` only, from the input side `z` and the
+/// previous state, with no trace for a backward pass. The same arithmetic as [`gru`], so
+/// the same numbers to the last bit.
+#[inline]
+pub fn gru_step<T: Scalar, const H: usize, const G: usize>(
+    h: &mut [T; H],
+    z: &[T; G],
+    weight_hh: &[[T; H]; G],
+    bias_hh: &[T; G],
+    previous: &[T; H],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 3 * H) };
+    let side = recurrent_side(weight_hh, bias_hh, previous);
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if fast_kernels && crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        unsafe { gru_state_avx2(h, z, &side, previous) };
+        return;
+    }
+    gru_state(h, z, &side, previous, fast_kernels);
+}
+
+/// The GRU's new state from both sides, one unit at a time in one pass (which vectorizes
+/// across units): [`gru_gates`] without storing the gates.
+#[inline(always)]
+fn gru_state<T: Scalar, const H: usize, const G: usize>(
+    h: &mut [T; H],
+    z: &[T; G],
+    side: &[T; G],
+    previous: &[T; H],
+    fast_kernels: bool,
+) {
+    for j in 0..H {
+        let r = sigma(z[j] + side[j], fast_kernels);
+        let u = sigma(z[H + j] + side[H + j], fast_kernels);
+        let n = hyperbolic(z[2 * H + j] + r * side[2 * H + j], fast_kernels);
+        h[j] = n + u * (previous[j] - n);
+    }
+}
+
+/// [`gru_state`] with the fast kernels, compiled for AVX2 and FMA.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn gru_state_avx2<T: Scalar, const H: usize, const G: usize>(
+    h: &mut [T; H],
+    z: &[T; G],
+    side: &[T; G],
+    previous: &[T; H],
+) {
+    gru_state(h, z, side, previous, true);
+}
+
 /// The backward pass of one GRU step, given `dJ/dh` of its new state: writes `dJ/dz` of the
 /// input side (which generated code takes on to `weight_ih`, `bias_ih` and the input), adds
 /// the gradients of `weight_hh` and `bias_hh`, and sets `carry` to `dJ/d(previous state)`
@@ -241,6 +298,69 @@ unsafe fn lstm_gates_avx2<T: Scalar, const H: usize, const G: usize, const K: us
     previous_c: &[T; H],
 ) {
     lstm_gates(gates, c, h, z, side, previous_c, true);
+}
+
+/// One LSTM step of a stream: the new `c` and `h` only, with no trace for a backward
+/// pass. The same arithmetic as [`lstm`], so the same numbers to the last bit.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_step<T: Scalar, const H: usize, const G: usize>(
+    c: &mut [T; H],
+    h: &mut [T; H],
+    z: &[T; G],
+    weight_hh: &[[T; H]; G],
+    bias_hh: &[T; G],
+    previous_h: &[T; H],
+    previous_c: &[T; H],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 4 * H) };
+    let side = recurrent_side(weight_hh, bias_hh, previous_h);
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if fast_kernels && crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        unsafe { lstm_state_avx2(c, h, z, &side, previous_c) };
+        return;
+    }
+    lstm_state(c, h, z, &side, previous_c, fast_kernels);
+}
+
+/// The LSTM's new state from both sides in one pass over the units: [`lstm_gates`]
+/// without storing the gates.
+#[inline(always)]
+fn lstm_state<T: Scalar, const H: usize, const G: usize>(
+    c: &mut [T; H],
+    h: &mut [T; H],
+    z: &[T; G],
+    side: &[T; G],
+    previous_c: &[T; H],
+    fast_kernels: bool,
+) {
+    for j in 0..H {
+        let i = sigma(z[j] + side[j], fast_kernels);
+        let f = sigma(z[H + j] + side[H + j], fast_kernels);
+        let g = hyperbolic(z[2 * H + j] + side[2 * H + j], fast_kernels);
+        let o = sigma(z[3 * H + j] + side[3 * H + j], fast_kernels);
+        c[j] = f * previous_c[j] + i * g;
+        h[j] = o * hyperbolic(c[j], fast_kernels);
+    }
+}
+
+/// [`lstm_state`] with the fast kernels, compiled for AVX2 and FMA.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn lstm_state_avx2<T: Scalar, const H: usize, const G: usize>(
+    c: &mut [T; H],
+    h: &mut [T; H],
+    z: &[T; G],
+    side: &[T; G],
+    previous_c: &[T; H],
+) {
+    lstm_state(c, h, z, side, previous_c, true);
 }
 
 /// The backward pass of one LSTM step, given `dJ/dh` of its new `h` and, in `carry_c`,

@@ -42,12 +42,116 @@ pub(crate) fn matvec_acc<const M: usize, const N: usize>(
         return;
     }
     #[cfg(feature = "std")]
+    if M % 16 == 0 && N >= 16 && has_avx512() {
+        // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA.
+        unsafe { matvec_acc_avx512(z, w, x) };
+        return;
+    }
+    #[cfg(feature = "std")]
     if has_avx2_fma() {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
         unsafe { matvec_acc_avx2(z, w, x) };
         return;
     }
     matvec_acc_sse(z, w, x);
+}
+
+/// Whether the CPU has AVX-512F (and with it AVX2 and FMA).
+#[cfg(feature = "std")]
+#[inline(always)]
+pub(crate) fn has_avx512() -> bool {
+    std::is_x86_feature_detected!("avx512f") && has_avx2_fma()
+}
+
+/// `z += W x` with AVX-512 for rows of whole sixteens: sixteen rows at a time, each read
+/// along its length into one accumulator, the sixteen reduced together into one vector of
+/// sums (a transpose by shuffles, [`sum_sixteen_rows`]); the rows past the last sixteen one
+/// at a time.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F, AVX2 and FMA, and `M % 16 == 0`.
+#[cfg(any(feature = "std", test))]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn matvec_acc_avx512<const M: usize, const N: usize>(
+    z: &mut [f32; N],
+    w: &[[f32; M]; N],
+    x: &[f32; M],
+) {
+    use core::arch::x86_64::{
+        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_reduce_add_ps, _mm512_setzero_ps,
+        _mm512_storeu_ps,
+    };
+    for block in 0..N / 16 {
+        let rows = &w[16 * block..16 * block + 16];
+        // SAFETY: the caller's CPU has AVX-512F; loads read columns `c .. c + 16` with
+        // `c + 16 <= M` (a multiple of 16), and `z` is touched at `16 * block ..
+        // 16 * block + 16 <= N`.
+        unsafe {
+            let mut a = [_mm512_setzero_ps(); 16];
+            for c in (0..M).step_by(16) {
+                let xv = _mm512_loadu_ps(x.as_ptr().add(c));
+                for (acc, row) in a.iter_mut().zip(rows) {
+                    *acc = _mm512_fmadd_ps(_mm512_loadu_ps(row.as_ptr().add(c)), xv, *acc);
+                }
+            }
+            let out = z.as_mut_ptr().add(16 * block);
+            _mm512_storeu_ps(
+                out,
+                _mm512_add_ps(_mm512_loadu_ps(out), sum_sixteen_rows(a)),
+            );
+        }
+    }
+    for row in N - N % 16..N {
+        // SAFETY: as above, columns `c .. c + 16` of one row and of `x`.
+        unsafe {
+            let mut acc = _mm512_setzero_ps();
+            for c in (0..M).step_by(16) {
+                let xv = _mm512_loadu_ps(x.as_ptr().add(c));
+                acc = _mm512_fmadd_ps(_mm512_loadu_ps(w[row].as_ptr().add(c)), xv, acc);
+            }
+            z[row] += _mm512_reduce_add_ps(acc);
+        }
+    }
+}
+
+/// The sixteen sums of sixteen accumulators, one per row, as one vector (lane `k` the sum
+/// of `a[k]`): pairs of rows, then fours, combined by unpacks and shuffles within 128-bit
+/// lanes, then across them, each level halving the vectors with one addition per pair. 45
+/// instructions for sixteen rows, where one horizontal sum per row would take about 8 each.
+#[cfg(any(feature = "std", test))]
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn sum_sixteen_rows(a: [core::arch::x86_64::__m512; 16]) -> core::arch::x86_64::__m512 {
+    use core::arch::x86_64::{
+        _mm512_add_ps, _mm512_shuffle_f32x4, _mm512_shuffle_ps, _mm512_unpackhi_ps,
+        _mm512_unpacklo_ps,
+    };
+    // In each 128-bit lane of `pairs[i]`: [a 0+2, b 0+2, a 1+3, b 1+3] for rows 2i, 2i+1.
+    let pairs: [_; 8] = core::array::from_fn(|i| {
+        let (a, b) = (a[2 * i], a[2 * i + 1]);
+        _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b))
+    });
+    // In each 128-bit lane of `fours[i]`: one partial sum of each of rows 4i .. 4i+4.
+    let fours: [_; 4] = core::array::from_fn(|i| {
+        let (p, q) = (pairs[2 * i], pairs[2 * i + 1]);
+        _mm512_add_ps(
+            _mm512_shuffle_ps::<0x44>(p, q),
+            _mm512_shuffle_ps::<0xEE>(p, q),
+        )
+    });
+    // Lanes [0-3: 2 partials, 0-3: 2 partials, 4-7: .., 4-7: ..], and rows 8-15.
+    let halves: [_; 2] = core::array::from_fn(|i| {
+        let (p, q) = (fours[2 * i], fours[2 * i + 1]);
+        _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x88>(p, q),
+            _mm512_shuffle_f32x4::<0xDD>(p, q),
+        )
+    });
+    _mm512_add_ps(
+        _mm512_shuffle_f32x4::<0x88>(halves[0], halves[1]),
+        _mm512_shuffle_f32x4::<0xDD>(halves[0], halves[1]),
+    )
 }
 
 /// `dx += W^T dz`: one axpy per row of `W`, compiled for AVX2 and FMA when the CPU has them
@@ -372,6 +476,17 @@ mod tests {
                 );
             }
         }
+        if M % 16 == 0 && std::is_x86_feature_detected!("avx512f") {
+            let mut z = start;
+            // SAFETY: just checked (AVX-512F implies AVX2 and FMA on every CPU that has it).
+            unsafe { matvec_acc_avx512(&mut z, &w, &x) };
+            for (r, (&got, &want)) in z.iter().zip(&expected).enumerate() {
+                assert!(
+                    (f64::from(got) - want).abs() <= 1e-5 * want.abs().max(1.0),
+                    "avx512 M={M} N={N} row {r}: {got} vs {want}"
+                );
+            }
+        }
         if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
             let mut z = start;
             // SAFETY: just checked.
@@ -438,5 +553,8 @@ mod tests {
         check::<16, 20>();
         check::<24, 8>();
         check::<64, 10>();
+        check::<16, 16>();
+        check::<32, 33>();
+        check::<48, 17>();
     }
 }

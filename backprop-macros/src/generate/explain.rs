@@ -28,7 +28,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
     } = ctx;
     let read_inputs = forward::read_inputs(model);
     let show_inputs = show_inputs(model);
-    let forward_steps = explained(forward::steps(model, order));
+    let forward_steps = explained(forward::steps(model, order, forward::Pass::Trace));
     let loss_format = format!("  J = {} = {{:.6}}", model.loss.name());
     let mut locals = Locals::new(Declare::for_model(model));
     let backward_steps = explained(backward::steps(model, order, &mut locals));
@@ -113,7 +113,7 @@ fn sequence_method(ctx: &Context) -> TokenStream {
     let read_state = forward::read_state(model);
     let read_inputs = forward::read_inputs(model);
     let show_inputs = show_inputs(model);
-    let forward_steps = explained(forward::steps(model, order));
+    let forward_steps = explained(forward::steps(model, order, forward::Pass::Trace));
     let mut locals = Locals::new(Declare::for_model(model));
     let backward_steps = explained(backward::steps(model, order, &mut locals));
     let declaration = locals.declaration();

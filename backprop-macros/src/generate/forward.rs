@@ -16,6 +16,18 @@ use super::types::{continue_sum, flat_element, offsets, sum_chunks};
 use crate::formula::{emit, Formula};
 use crate::model::{cell_state_name, gates_name, Cell, CellKind, Edge, Model, Neuron};
 
+/// What a forward pass is for, which decides where it reads the previous step and what a
+/// cell stores.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    /// A pass for backpropagation: `.prev` read from the trace's copy (`trace.prev_h`), the
+    /// cells' gates kept in the trace.
+    Trace,
+    /// A stream's `step`: `.prev` read from the state itself (`state.h`) and the cells' new
+    /// state computed without their gates, since nothing will go back through them.
+    Stream,
+}
+
 /// `pub fn forward(&self, input: &[T; N]) -> NetTrace`.
 pub(crate) fn method(ctx: &Context) -> TokenStream {
     let Context {
@@ -40,7 +52,9 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         " Runs the forward pass on the inputs {input_list}, concatenated in this order, and returns every intermediate value."
     );
     let read_inputs = read_inputs(model);
-    let steps = steps(model, order).into_iter().map(|step| step.code);
+    let steps = steps(model, order, Pass::Trace)
+        .into_iter()
+        .map(|step| step.code);
     let Some(state) = &ctx.state else {
         return quote! {
             #[doc = #doc]
@@ -88,6 +102,33 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
     }
 }
 
+/// The body of a recurrent network's `step`: the forward pass reading `.prev` from `state`,
+/// the cells without their gates, then the new state written back and the outputs returned.
+/// The values go through a trace as in [`method`] (see the module's note on locals), but
+/// nothing is copied out of `state` first and no cell keeps what only backward reads.
+pub(crate) fn stream_body(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        order,
+        private,
+        trace,
+        ..
+    } = ctx;
+    let read_inputs = read_inputs(model);
+    let steps = steps(model, order, Pass::Stream)
+        .into_iter()
+        .map(|step| step.code);
+    quote! {
+        #[allow(unused_imports)] // not every network calls every runtime module
+        use #private::{act, dense};
+        let mut trace = #trace::ZERO;
+        #read_inputs
+        #(#steps)*
+        *state = trace.state();
+        trace.output()
+    }
+}
+
 /// Copies each remembered value out of the state into its trace field (`trace.prev_h`).
 pub(crate) fn read_state(model: &Model) -> TokenStream {
     let copies = model.memories().into_iter().map(|memory| {
@@ -100,7 +141,7 @@ pub(crate) fn read_state(model: &Model) -> TokenStream {
 
 /// The rest of a cell's step after its input side `z_h`: the recurrent side, the gates and
 /// the new state, by the runtime's kernel.
-fn cell_step(model: &Model, neuron: &Neuron, cell: &Cell) -> Step {
+fn cell_step(model: &Model, neuron: &Neuron, cell: &Cell, pass: Pass) -> Step {
     let private = model.private();
     let h = &neuron.name;
     let z = names::pre_activation(h);
@@ -109,6 +150,21 @@ fn cell_step(model: &Model, neuron: &Neuron, cell: &Cell) -> Step {
     let (weight_hh, bias_hh) = (&cell.weight_hh.name, &cell.bias_hh.name);
     let fast = cell.fast;
     let h_text = neuron.text();
+    if pass == Pass::Stream {
+        // The explanation is the trace pass's; a stream is never explained.
+        let code = match cell.kind {
+            CellKind::Gru => quote! {
+                #private::cell::gru_step(&mut trace.#h, &trace.#z, &self.#weight_hh, &self.#bias_hh, &state.#h, #fast);
+            },
+            CellKind::Lstm => {
+                let c = cell_state_name(h);
+                quote! {
+                    #private::cell::lstm_step(&mut trace.#c, &mut trace.#h, &trace.#z, &self.#weight_hh, &self.#bias_hh, &state.#h, &state.#c, #fast);
+                }
+            }
+        };
+        return Step::new(code, "", &[]);
+    }
     match cell.kind {
         CellKind::Gru => Step::new(
             quote! {
@@ -160,36 +216,41 @@ pub(crate) fn read_inputs(model: &Model) -> TokenStream {
 }
 
 /// The steps of the forward pass, in topological order.
-pub(crate) fn steps(model: &Model, order: &[usize]) -> Vec<Step> {
+pub(crate) fn steps(model: &Model, order: &[usize], pass: Pass) -> Vec<Step> {
     order
         .iter()
-        .flat_map(|&index| neuron_steps(model, &model.neurons[index]))
+        .flat_map(|&index| neuron_steps(model, &model.neurons[index], pass))
         .collect()
 }
 
 /// The value an edge reads: the source's trace field, or one element of it; for an edge
-/// that reads the previous time step, the trace's copy of that value (`trace.prev_h`).
-fn read(model: &Model, edge: &Edge) -> TokenStream {
+/// that reads the previous time step, the trace's copy of that value (`trace.prev_h`), or
+/// in a stream the state's (`state.h`).
+fn read(model: &Model, edge: &Edge, pass: Pass) -> TokenStream {
     let source = model.node_name(edge.source);
-    let field = match edge.delayed {
-        Some(_) => names::previous(source),
-        None => source.clone(),
+    let value = match (edge.delayed, pass) {
+        (None, _) => quote!(trace.#source),
+        (Some(_), Pass::Trace) => {
+            let field = names::previous(source);
+            quote!(trace.#field)
+        }
+        (Some(_), Pass::Stream) => quote!(state.#source),
     };
     match edge.index {
         Some(index) => {
             let index = Literal::usize_unsuffixed(index);
-            quote!(trace.#field[#index])
+            quote!(#value[#index])
         }
-        None => quote!(trace.#field),
+        None => value,
     }
 }
 
 /// `trace.z_h = ...;` and `trace.h = f(trace.z_h);` for one neuron or layer.
-fn neuron_steps(model: &Model, neuron: &Neuron) -> [Step; 2] {
+fn neuron_steps(model: &Model, neuron: &Neuron, pass: Pass) -> [Step; 2] {
     let sum_text = sum_text(model, neuron);
     match neuron.width {
-        None => single_steps(model, neuron, &sum_text),
-        Some(width) => layer_steps(model, neuron, width, &sum_text),
+        None => single_steps(model, neuron, &sum_text, pass),
+        Some(width) => layer_steps(model, neuron, width, &sum_text, pass),
     }
 }
 
@@ -205,7 +266,7 @@ fn sum_text(model: &Model, neuron: &Neuron) -> String {
 }
 
 /// The two steps of a single neuron, its sum written term by term.
-fn single_steps(model: &Model, neuron: &Neuron, sum_text: &str) -> [Step; 2] {
+fn single_steps(model: &Model, neuron: &Neuron, sum_text: &str, pass: Pass) -> [Step; 2] {
     let h = &neuron.name;
     let z = names::pre_activation(h);
     let (h_text, z_text) = (neuron.text(), format!("z_{}", neuron.text()));
@@ -216,7 +277,7 @@ fn single_steps(model: &Model, neuron: &Neuron, sum_text: &str) -> [Step; 2] {
     let mut args = Vec::new();
     for edge in &neuron.edges {
         let weight = &edge.weight.name;
-        let value = read(model, edge);
+        let value = read(model, edge, pass);
         if model.reads_array(edge) {
             let dot = quote!(dense::dot(&self.#weight, &#value));
             numbers.push("{:.6}");
@@ -258,7 +319,13 @@ fn single_steps(model: &Model, neuron: &Neuron, sum_text: &str) -> [Step; 2] {
 }
 
 /// The two steps of a layer: one dense kernel per edge, the activation element-wise.
-fn layer_steps(model: &Model, neuron: &Neuron, width: usize, sum_text: &str) -> [Step; 2] {
+fn layer_steps(
+    model: &Model,
+    neuron: &Neuron,
+    width: usize,
+    sum_text: &str,
+    pass: Pass,
+) -> [Step; 2] {
     let h = &neuron.name;
     let z = names::pre_activation(h);
     let (h_text, z_text) = (neuron.text(), format!("z_{}", neuron.text()));
@@ -272,7 +339,7 @@ fn layer_steps(model: &Model, neuron: &Neuron, width: usize, sum_text: &str) -> 
     };
     let edges = neuron.edges.iter().map(|edge| {
         let weight = &edge.weight.name;
-        let value = read(model, edge);
+        let value = read(model, edge, pass);
         if model.reads_array(edge) {
             quote!(dense::matvec_acc(&mut trace.#z, &self.#weight, &#value);)
         } else {
@@ -289,7 +356,7 @@ fn layer_steps(model: &Model, neuron: &Neuron, width: usize, sum_text: &str) -> 
                 &format!("{z_text} = {sum_text} = {{:.4?}}"),
                 &[quote!(trace.#z)],
             ),
-            cell_step(model, neuron, cell),
+            cell_step(model, neuron, cell, pass),
         ];
     } else if neuron.activation.forward == Formula::Var {
         quote!(trace.#z)

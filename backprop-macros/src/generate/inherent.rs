@@ -147,6 +147,7 @@ fn streaming(ctx: &Context) -> TokenStream {
     let Some(state) = state else {
         return TokenStream::new();
     };
+    let stream_body = super::forward::stream_body(ctx);
     let fields = model.memories().into_iter().map(|memory| {
         let name = model.memory_name(memory);
         let initial = match memory {
@@ -179,10 +180,9 @@ fn streaming(ctx: &Context) -> TokenStream {
         /// and takes the same time at every call: fit for a real-time thread. The same
         /// numbers as a forward pass over the whole sequence.
         #[inline]
+        #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
         pub fn step(&self, state: &mut #state, input: &[#scalar; #input_len]) -> [#scalar; #output_len] {
-            let trace = self.forward_step(state, input);
-            *state = trace.state();
-            trace.output()
+            #stream_body
         }
     }
 }

@@ -141,6 +141,10 @@ fn network(ctx: &Context) -> TokenStream {
                 ) {
                     #name::backward_step(self, trace, target, carry, grads);
                 }
+                #[inline]
+                fn step(&self, state: &mut #state, input: &Self::Input) -> Self::Output {
+                    #name::step(self, state, input)
+                }
             }
         }
     });
