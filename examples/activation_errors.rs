@@ -42,7 +42,7 @@ fn f64_inputs(low: f64, high: f64, count: usize) -> impl Iterator<Item = f64> {
     let top = high.abs().max(low.abs()).ln();
     (0..count).filter_map(move |_| {
         let magnitude = random.uniform(-690.0, top).exp();
-        let x = if random.next_u64() % 2 == 0 {
+        let x = if random.next_u64().is_multiple_of(2) {
             magnitude
         } else {
             -magnitude

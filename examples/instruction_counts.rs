@@ -20,7 +20,8 @@ fn main() {
         "sine-fast-step" => f64::from(sine_step::<SineFast>()),
         "digits-forward" => f64::from(digits_forward()),
         "digits-step" => f64::from(digits_step()),
-        "sine-train-step" => f64::from(sine_train_step()),
+        "sine-train-step" => f64::from(sine_train_step::<Sine>()),
+        "sine-fast-train-step" => f64::from(sine_train_step::<SineFast>()),
         "sine-twin-step" => f64::from(sine_twin_step()),
         "digits-train-batch" => f64::from(digits_train_batch()),
         "gru16-step" => f64::from(streaming_step::<Gru16>()),
@@ -31,7 +32,7 @@ fn main() {
         "lstm16-twin-fast-step" => f64::from(lstm_twin_step()),
         _ => {
             eprintln!(
-                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-twin-step | digits-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
+                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-fast-train-step | sine-twin-step | digits-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
             );
             std::process::exit(2);
         }
@@ -142,14 +143,17 @@ fn digits_step() -> f32 {
 
 /// [`sine_step`] through `train_step`: with the checks a training call makes (target, loss,
 /// and an update that keeps every parameter finite).
-fn sine_train_step() -> f32 {
-    let mut net = Sine::default();
+fn sine_train_step<N>() -> f32
+where
+    N: Network<Scalar = f32, Input = [f32; 1], Target = [f32; 1]> + Default,
+{
+    let mut net = N::default();
     fill(net.as_mut_slice());
     for call in 0..CALLS {
         let x = black_box(-3.0 + (call % 64) as f32 * 0.1);
         let _ = black_box(net.train_step(&[x], &[x.sin()], black_box(1e-6)));
     }
-    net.as_slice()[Sine::PARAMS - 1]
+    net.as_slice()[N::LEN - 1]
 }
 
 /// One `train_batch` of 32 digits per call (so per call, 32 samples).

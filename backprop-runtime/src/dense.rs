@@ -86,6 +86,36 @@ pub fn add_assign<T: Scalar, const N: usize>(y: &mut [T; N], a: &[T; N]) {
     }
 }
 
+/// `w = w - learning_rate * (dz x^T)`: a dense edge's SGD update from its gradient, written
+/// in place without the gradient matrix. Each element is rounded as the gradient and then
+/// [`crate::sgd_update`] would round it, so the fused step takes the same step exactly.
+#[inline]
+pub fn sgd_outer<T: Scalar, const M: usize, const N: usize>(
+    w: &mut [[T; M]; N],
+    dz: &[T; N],
+    x: &[T; M],
+    learning_rate: T,
+) {
+    T::sgd_outer(w, dz, x, learning_rate);
+}
+
+/// `w = w - learning_rate * (a s)`, element by element: the SGD update of a weight vector
+/// whose gradient is `a s` (see [`sgd_outer`]).
+#[inline]
+pub fn sgd_axpy<T: Scalar, const N: usize>(w: &mut [T; N], a: &[T; N], s: T, learning_rate: T) {
+    for (w, &a) in w.iter_mut().zip(a) {
+        *w = *w - learning_rate * (a * s);
+    }
+}
+
+/// `w = w - learning_rate * g`, element by element: the SGD update of a bias vector.
+#[inline]
+pub fn sgd_sub<T: Scalar, const N: usize>(w: &mut [T; N], g: &[T; N], learning_rate: T) {
+    for (w, &g) in w.iter_mut().zip(g) {
+        *w = *w - learning_rate * g;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -191,7 +191,7 @@ fn compare_loss<W: Parameters>(
         let scale = analytic.abs().max(numeric.abs()).max(RELATIVE_ERROR_FLOOR);
         let relative = (analytic - numeric).abs() / scale;
         // A NaN error is the worst there is: it replaces anything and nothing replaces it.
-        let replaces = worst.as_ref().map_or(true, |worst| {
+        let replaces = worst.as_ref().is_none_or(|worst| {
             let so_far = worst.worst_relative_error;
             !so_far.is_nan() && (relative.is_nan() || relative > so_far)
         });

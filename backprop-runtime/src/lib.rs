@@ -286,6 +286,7 @@ pub mod __private {
     pub use crate::recurrent;
     #[cfg(feature = "serde")]
     pub use crate::serde_support::{deserialize_parameters, serialize_parameters};
+    pub use crate::train::{fused_step_applies, SgdGuard};
     #[cfg(feature = "alloc")]
     pub use crate::zeroed_box;
     pub use crate::{

@@ -85,6 +85,20 @@ pub trait Scalar:
             crate::dense::axpy(row, x, dz);
         }
     }
+
+    /// `w = w - learning_rate * (dz x^T)` ([`crate::dense::sgd_outer`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn sgd_outer<const M: usize, const N: usize>(
+        w: &mut [[Self; M]; N],
+        dz: &[Self; N],
+        x: &[Self; M],
+        learning_rate: Self,
+    ) {
+        for (row, &dz) in w.iter_mut().zip(dz) {
+            crate::dense::sgd_axpy(row, x, dz, learning_rate);
+        }
+    }
 }
 
 impl Scalar for f32 {
@@ -144,6 +158,17 @@ impl Scalar for f32 {
         x: &[Self; M],
     ) {
         crate::simd::outer_acc(g, dz, x);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn sgd_outer<const M: usize, const N: usize>(
+        w: &mut [[Self; M]; N],
+        dz: &[Self; N],
+        x: &[Self; M],
+        learning_rate: Self,
+    ) {
+        crate::simd::sgd_outer(w, dz, x, learning_rate);
     }
 }
 

@@ -15,6 +15,96 @@ pub fn sgd_update<N: Network>(network: &mut N, grads: &N::Grads, learning_rate: 
     }
 }
 
+/// Whether a generated fused SGD step (`Net::train_step`) may take its fast path: a valid
+/// target and learning rate. Everything else goes to [`train_step`], which names the error.
+#[doc(hidden)]
+#[inline]
+pub fn fused_step_applies<N: Network>(target: &N::Target, learning_rate: N::Scalar) -> bool {
+    N::validate_target(target).is_ok() && check_learning_rate(learning_rate).is_ok()
+}
+
+/// The guard of a generated fused SGD step, which updates each weight in place as soon as
+/// every `dJ/dz` is known, with no gradient struct and so nothing to roll back to. Before
+/// the first update it is told, for each weighted edge, the deltas `dz` and the source
+/// values `x` whose products are that edge's gradients (for a bias, the deltas alone), and
+/// it allows the updates only if none can be NaN or infinite: every `dz` and `x` finite,
+/// every product `|dz x|` at most the largest finite value (so every gradient is finite),
+/// and `learning_rate * max |dz x|` below a quarter of an ulp of the largest finite value
+/// relative to 1 (`MAX * EPSILON / 4`). Then `|w - lr g| < MAX + ulp(MAX) / 2` for any
+/// finite `w`, which rounds to a finite value: no update can overflow, whatever the weights.
+///
+/// The test is exact for the gradients (the largest `|dz_i x_j|` of an edge is the largest
+/// `|dz|` times the largest `|x|`) and conservative for the updates; a step it refuses is
+/// taken, or reported, by [`train_step`], whose checks are exact. Cost: one pass over the
+/// deltas and source values, not over the weights.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct SgdGuard<T> {
+    learning_rate: T,
+    /// The largest `|dz x|` seen so far; NaN or infinite once anything was not finite.
+    largest: T,
+}
+
+impl<T: Scalar> SgdGuard<T> {
+    /// A guard for steps of `learning_rate` (already checked to be finite and not negative).
+    #[inline]
+    #[must_use]
+    pub fn new(learning_rate: T) -> Self {
+        SgdGuard {
+            learning_rate,
+            largest: T::zero(),
+        }
+    }
+
+    /// Notes an edge whose gradients are `dz_i x_j`.
+    #[inline]
+    pub fn edge(&mut self, deltas: &[T], sources: &[T]) {
+        self.note(largest_magnitude(deltas) * largest_magnitude(sources));
+    }
+
+    /// Notes a bias whose gradients are `deltas`.
+    #[inline]
+    pub fn bias(&mut self, deltas: &[T]) {
+        self.note(largest_magnitude(deltas));
+    }
+
+    /// Keeps the larger, and NaN once anything was NaN.
+    #[inline]
+    fn note(&mut self, magnitude: T) {
+        if magnitude.is_nan() || magnitude > self.largest {
+            self.largest = magnitude;
+        }
+    }
+
+    /// Whether every update is certain to be finite.
+    #[inline]
+    #[must_use]
+    pub fn allows(&self) -> bool {
+        let quarter_ulp = T::max_value() * (T::epsilon() / T::from_f64(4.0));
+        // NaN and infinity fail both comparisons.
+        self.largest <= T::max_value() && self.learning_rate * self.largest < quarter_ulp
+    }
+}
+
+/// The largest `|v|`, or NaN if any `v` is NaN or infinite (`inf * 0` is NaN): one pass
+/// the compiler vectorizes, with no branch (a comparison and select is one `maxps`, where
+/// `f32::max` would add the instructions that make it ignore NaN).
+#[inline]
+fn largest_magnitude<T: Scalar>(values: &[T]) -> T {
+    let (largest, poison) = values
+        .iter()
+        .fold((T::zero(), T::zero()), |(largest, poison), &v| {
+            let magnitude = v.abs();
+            let largest = if magnitude > largest {
+                magnitude
+            } else {
+                largest
+            };
+            (largest, poison + v * T::zero())
+        });
+    largest + poison
+}
+
 /// The first gradient that is NaN or infinite, as an error naming its parameter.
 ///
 /// # Errors

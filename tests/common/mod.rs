@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
-use backprop_runtime::{gradcheck, Network, Parameters};
+use backprop_runtime::{gradcheck, sgd_update, Network, Parameters, Scalar};
 
 /// Gradients must agree with central finite differences to this relative error (f64).
 pub const FINITE_DIFFERENCE_TOLERANCE: f64 = 1e-6;
@@ -48,6 +48,42 @@ pub fn assert_gradients_match_with<N>(
             check.worst_relative_error <= FINITE_DIFFERENCE_TOLERANCE,
             "{} sample {sample}: {check}",
             N::NAME
+        );
+        assert_train_step_is_backward_then_sgd(&network, &input, &target, 0.1);
+    }
+}
+
+/// `train_step` (for most networks the generated fused step, which updates each weight in
+/// place from the deltas) takes exactly the step that `backward` then `sgd_update` take:
+/// the same loss and, bit for bit, the same parameters after it.
+pub fn assert_train_step_is_backward_then_sgd<N: Network>(
+    network: &N,
+    input: &N::Input,
+    target: &N::Target,
+    learning_rate: f64,
+) {
+    let learning_rate = N::Scalar::from_f64(learning_rate);
+    let mut fused = network.clone();
+    let loss = fused.train_step(input, target, learning_rate).unwrap();
+    let mut plain = network.clone();
+    let trace = plain.forward(input);
+    let grads = plain.backward(&trace, target);
+    sgd_update(&mut plain, &grads, learning_rate);
+    assert_eq!(
+        loss.to_f64().to_bits(),
+        N::trace_loss(&trace, target).to_f64().to_bits(),
+        "{}: loss",
+        N::NAME
+    );
+    for (index, (fused, plain)) in fused.as_slice().iter().zip(plain.as_slice()).enumerate() {
+        assert_eq!(
+            fused.to_f64().to_bits(),
+            plain.to_f64().to_bits(),
+            "{}: {} after the step is {:e} fused but {:e} by backward then sgd_update",
+            N::NAME,
+            N::name_of(index).unwrap(),
+            fused.to_f64(),
+            plain.to_f64()
         );
     }
 }
@@ -121,6 +157,12 @@ where
             close(n, w),
             "{} sample {sample}: loss {n} vs {w}",
             Wide::NAME
+        );
+        assert_train_step_is_backward_then_sgd(
+            &narrow,
+            &Narrow::input_from_slice(&narrow_of(&input)).unwrap(),
+            &narrow_target,
+            0.1,
         );
         let wide_grads = wide.backward(&wide_trace, &wide_target);
         let narrow_grads = narrow.backward(&narrow_trace, &narrow_target);

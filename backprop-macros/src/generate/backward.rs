@@ -244,6 +244,36 @@ pub(crate) fn steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<
         .collect()
 }
 
+/// The links of [`steps`] that compute `dJ/dh` and `dJ/dz` (everything but the parameters'
+/// gradients), rendered the same way: a fused SGD step computes every delta with the old
+/// weights first, then updates the weights from them.
+pub(crate) fn delta_steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<Step> {
+    let scalar = model.scalar.tokens();
+    let recurrent = model.is_recurrent();
+    links(model, order)
+        .into_iter()
+        .filter(|link| !matches!(link, Link::Weight { .. } | Link::Bias { .. }))
+        .map(|link| render(model, &link, &scalar, recurrent, locals))
+        .collect()
+}
+
+/// The value an edge's weight multiplies, as the backward pass reads it from the trace:
+/// `trace.h1`, `trace.x[2]`, or for a delayed edge the trace's copy `trace.prev_h`.
+pub(crate) fn edge_value(model: &Model, edge: &Edge) -> TokenStream {
+    let source = model.node_name(edge.source);
+    let field = match edge.delayed {
+        Some(_) => names::previous(source),
+        None => source.clone(),
+    };
+    match edge.index {
+        Some(index) => {
+            let index = Literal::usize_unsuffixed(index);
+            quote!(trace.#field[#index])
+        }
+        None => quote!(trace.#field),
+    }
+}
+
 /// The loss gradient of the output values from `offset` on (at `element` of an array): read
 /// from a recurrent network's `output_gradient`, or computed from the target where it is used.
 fn loss_gradient(
@@ -753,19 +783,8 @@ fn weight_gradient(model: &Model, neuron: &Neuron, edge: &Edge, recurrent: bool)
     let dj_dz = names::pre_activation_gradient(&neuron.name);
     let weight = &edge.weight.name;
     let weight_text = edge.weight.text();
-    let source = model.node_name(edge.source);
-    let field = match edge.delayed {
-        Some(_) => names::previous(source),
-        None => source.clone(),
-    };
     let text = model.edge_source_text(edge);
-    let value = match edge.index {
-        Some(index) => {
-            let index = Literal::usize_unsuffixed(index);
-            quote!(trace.#field[#index])
-        }
-        None => quote!(trace.#field),
-    };
+    let value = edge_value(model, edge);
     match (neuron.width.is_some(), model.reads_array(edge)) {
         (false, false) => Step::new(
             quote!(grads.#weight += #dj_dz * #value;),

@@ -88,8 +88,25 @@ fn training_methods(ctx: &Context) -> TokenStream {
         scalar,
         private,
         input_len,
+        model,
         ..
     } = ctx;
+    let (train_step, fused_note) = if super::fused::applies(model) {
+        (
+            super::fused::train_step_body(ctx),
+            quote! {
+                ///
+                /// Fused, as it would be written by hand: every `dJ/dz` with the old weights,
+                /// then each weight updated in place, with no gradient struct; the same numbers
+                /// as [`Self::backward`] then [`Self::sgd_step`].
+            },
+        )
+    } else {
+        (
+            quote!(#private::train_step(self, input, target, learning_rate)),
+            TokenStream::new(),
+        )
+    };
     quote! {
         /// Gradient descent: `w = w - learning_rate * dJ/dw` for every parameter.
         #[inline]
@@ -99,6 +116,7 @@ fn training_methods(ctx: &Context) -> TokenStream {
 
         /// One step of stochastic gradient descent on one sample: forward, loss,
         /// backward, update. Returns the loss before the update.
+        #fused_note
         ///
         /// # Errors
         ///
@@ -106,13 +124,15 @@ fn training_methods(ctx: &Context) -> TokenStream {
         /// the loss or any gradient is NaN or infinite; the parameters are then left
         /// unchanged.
         #[inline]
+        #[allow(non_snake_case)] // locals follow the user's names, e.g. `dj_dz_W1`
+        #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
         pub fn train_step(
             &mut self,
             input: &[#scalar; #input_len],
             target: &#target,
             learning_rate: #scalar,
         ) -> #private::Result<#scalar, #private::Error> {
-            #private::train_step(self, input, target, learning_rate)
+            #train_step
         }
 
         /// One step of mini-batch gradient descent: the mean gradient over the batch,

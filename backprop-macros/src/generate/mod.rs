@@ -3,7 +3,8 @@
 //! - `context`: the values every emitter reads, computed once;
 //! - `structs`: the parameter, gradient and trace structs with their flat views;
 //! - `forward`, `backward`: the two passes (`links`: the backward pass's chain-rule links
-//!   as data; `step`: one step of a pass, as code and explanation);
+//!   as data; `step`: one step of a pass, as code and explanation); `fused`: the per-sample
+//!   SGD step that updates weights in place from the deltas;
 //! - `inherent`: the rest of the network's own API; `traits`: the runtime's traits
 //!   (`layout`: the parameter layout they carry);
 //! - `explain` (feature): the passes written out with their numbers;
@@ -15,6 +16,7 @@ mod dot;
 #[cfg(feature = "explain")]
 mod explain;
 mod forward;
+mod fused;
 mod inherent;
 mod layout;
 mod links;

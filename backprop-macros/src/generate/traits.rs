@@ -148,6 +148,20 @@ fn network(ctx: &Context) -> TokenStream {
             }
         }
     });
+    // The generated fused step, for generic code too (`Fit`, a user's training loop).
+    let fused_train_step = super::fused::applies(ctx.model).then(|| {
+        quote! {
+            #[inline]
+            fn train_step(
+                &mut self,
+                input: &Self::Input,
+                target: &Self::Target,
+                learning_rate: #scalar,
+            ) -> #private::Result<#scalar, #private::Error> {
+                #name::train_step(self, input, target, learning_rate)
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #private::Network for #name {
@@ -181,6 +195,7 @@ fn network(ctx: &Context) -> TokenStream {
                 #name::backward(self, trace, target)
             }
             #validate_target
+            #fused_train_step
         }
 
         #classifier

@@ -1,0 +1,149 @@
+//! The fused SGD step: `train_step` as an expert writes it by hand. The forward pass, then
+//! every `dJ/dz` with the old weights (the backward pass without its parameter gradients),
+//! then each weight updated in place from its delta and its source value: no gradient
+//! struct is zeroed, written, returned and read back.
+//!
+//! The guard that `train_step` promises (a step that would make anything NaN or infinite
+//! changes nothing) costs one pass over the deltas and source values: the runtime's
+//! `SgdGuard` allows the in-place updates only when none of them can overflow. Anything it
+//! refuses, and an invalid target or learning rate, goes to the runtime's general
+//! `train_step`, which reports the error or takes the step with exact checks.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::backward::{delta_steps, edge_value, Declare, Locals};
+use super::context::Context;
+use super::names;
+use crate::model::{Edge, Model, Neuron, Parameter};
+
+/// Above this many neurons (a layer counts as one) `train_step` calls the runtime's general
+/// step instead: the fused step repeats the backward pass's code, and for a large
+/// neuron-level network that doubles the build time of the pass for a per-sample step whose
+/// cost is no longer in the gradient struct's traffic.
+const FUSED_NEURONS: usize = 64;
+
+/// Whether `train_step` is generated fused: a feed-forward network of at most
+/// [`FUSED_NEURONS`] neurons. (Through time, each parameter's gradient is a sum over the
+/// steps, which must be complete before any update.)
+pub(crate) fn applies(model: &Model) -> bool {
+    !model.is_recurrent() && model.neurons.len() <= FUSED_NEURONS
+}
+
+/// The body of a fused `train_step(&mut self, input, target, learning_rate)`.
+pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        order,
+        private,
+        ..
+    } = ctx;
+    let mut locals = Locals::new(Declare::AtUse);
+    let deltas = delta_steps(model, order, &mut locals)
+        .into_iter()
+        .map(|step| step.code);
+    let parameters: Vec<(&Neuron, Update)> = model
+        .neurons
+        .iter()
+        .flat_map(|neuron| {
+            let weights = neuron
+                .edges
+                .iter()
+                .map(move |edge| (neuron, Update::Weight(edge)));
+            weights.chain(
+                neuron
+                    .bias
+                    .iter()
+                    .map(move |bias| (neuron, Update::Bias(bias))),
+            )
+        })
+        .collect();
+    let guards = parameters
+        .iter()
+        .map(|(neuron, update)| guard(model, neuron, update));
+    let updates = parameters
+        .iter()
+        .map(|(neuron, update)| apply(model, neuron, update));
+    quote! {
+        if #private::fused_step_applies::<Self>(target, learning_rate) {
+            let trace = self.forward(input);
+            let loss = trace.loss(target);
+            if loss.is_finite() {
+                #[allow(unused_imports)] // not every network calls every runtime module
+                use #private::{act, dense};
+                #(#deltas)*
+                let mut guard = #private::SgdGuard::new(learning_rate);
+                #(#guards)*
+                if guard.allows() {
+                    #(#updates)*
+                    return ::core::result::Result::Ok(loss);
+                }
+            }
+        }
+        // An invalid argument, a non-finite loss or a step the guard cannot vouch for: the
+        // general step reports the error, or takes the step with exact checks.
+        #private::train_step(self, input, target, learning_rate)
+    }
+}
+
+/// One parameter a fused step updates.
+enum Update<'a> {
+    Weight(&'a Edge),
+    Bias(&'a Parameter),
+}
+
+/// A value as a slice for the guard: `&dj_dz_h` for an array, `&[dj_dz_h]` for one value.
+fn as_slice(value: &TokenStream, array: bool) -> TokenStream {
+    if array {
+        quote!(&#value)
+    } else {
+        quote!(&[#value])
+    }
+}
+
+/// `guard.edge(deltas, sources);` or `guard.bias(deltas);`.
+fn guard(model: &Model, neuron: &Neuron, update: &Update) -> TokenStream {
+    let dj_dz = names::pre_activation_gradient(&neuron.name);
+    let deltas = as_slice(&quote!(#dj_dz), neuron.width.is_some());
+    match update {
+        Update::Weight(edge) => {
+            let sources = as_slice(&edge_value(model, edge), model.reads_array(edge));
+            quote!(guard.edge(#deltas, #sources);)
+        }
+        Update::Bias(_) => quote!(guard.bias(#deltas);),
+    }
+}
+
+/// `w = w - learning_rate * dJ/dw` in place, rounded as `backward` then `sgd_step` round it.
+fn apply(model: &Model, neuron: &Neuron, update: &Update) -> TokenStream {
+    let dj_dz = names::pre_activation_gradient(&neuron.name);
+    let layer = neuron.width.is_some();
+    match update {
+        Update::Weight(edge) => {
+            let weight = &edge.weight.name;
+            let value = edge_value(model, edge);
+            match (layer, model.reads_array(edge)) {
+                (false, false) => quote! {
+                    self.#weight -= learning_rate * (#dj_dz * #value);
+                },
+                (false, true) => {
+                    quote!(dense::sgd_axpy(&mut self.#weight, &#value, #dj_dz, learning_rate);)
+                }
+                (true, false) => {
+                    quote!(dense::sgd_axpy(&mut self.#weight, &#dj_dz, #value, learning_rate);)
+                }
+                (true, true) => {
+                    quote!(dense::sgd_outer(&mut self.#weight, &#dj_dz, &#value, learning_rate);)
+                }
+            }
+        }
+        Update::Bias(bias) => {
+            let bias = &bias.name;
+            if layer {
+                quote!(dense::sgd_sub(&mut self.#bias, &#dj_dz, learning_rate);)
+            } else {
+                quote!(self.#bias -= learning_rate * #dj_dz;)
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The generated fused `train_step` at the edges of its guard: a step the guard cannot vouch
+//! for is still taken exactly when it is finite, and one that would overflow is refused
+//! whole. (That an ordinary fused step equals `backward` then `sgd_update` bit for bit is
+//! checked on every topology of the gradient tests, `common::assert_train_step_is_backward_then_sgd`.)
+
+mod common;
+
+use backprop_runtime::{network, Error};
+use common::assert_train_step_is_backward_then_sgd;
+
+network! {
+    /// y = w x + b, to put chosen numbers through one step.
+    pub struct Line<f32> {
+        input x;
+        output y = identity(w * x + b);
+        loss half_squared_error;
+    }
+}
+
+network! {
+    /// A layer, a single neuron reading it, and a layer reading single values: every kind of
+    /// in-place update.
+    pub struct Mixed<f32> {
+        input x[3];
+        input s;
+        layer h[4] = tanh(W * x + V * s + c);
+        neuron n = sigmoid(u * h + e);
+        output y[2] = identity(A * h + B * n + d);
+        loss mean_squared_error;
+    }
+}
+
+#[test]
+fn a_step_too_large_for_the_guard_is_taken_by_the_general_step() {
+    // dJ/dw = (y - t) x = 1e35, times a learning rate of 1: past a quarter ulp of f32::MAX
+    // (about 1e31), so the guard sends the step to the general one, which takes it.
+    let net = Line { w: 0.0, b: 0.0 };
+    assert_train_step_is_backward_then_sgd(&net, &[1e20], &[-1e15], 1.0);
+    let mut stepped = net;
+    stepped.train_step(&[1e20], &[-1e15], 1.0).unwrap();
+    assert_eq!(stepped.w, -1e35);
+}
+
+#[test]
+fn a_step_that_would_overflow_a_weight_changes_nothing() {
+    let mut net = Line { w: 3e38, b: -3e38 };
+    let before = net;
+    // A finite loss (5e37) and gradient (1e19), but w - 1e20 * 1e19 overflows.
+    let error = net.train_step(&[1.0], &[-1e19], 1e20).unwrap_err();
+    assert!(
+        matches!(error, Error::NonFiniteParameter { .. }),
+        "{error:?}"
+    );
+    assert_eq!(net.as_slice(), before.as_slice());
+}
+
+#[test]
+fn a_non_finite_input_is_reported_and_changes_nothing() {
+    let mut net = Mixed::default();
+    net.as_mut_slice()
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, w)| *w = (i as f32 * 0.7).sin());
+    let before = net;
+    // NaN reaches the loss; an infinite input saturates tanh, so the loss is finite, but
+    // its weights' gradients are `dz * inf`.
+    let error = net
+        .train_step(&[0.5, f32::NAN, -0.5, 1.0], &[0.1, 0.2], 0.1)
+        .unwrap_err();
+    assert!(matches!(error, Error::NonFiniteLoss { .. }), "{error:?}");
+    assert_eq!(net.as_slice(), before.as_slice());
+    let error = net
+        .train_step(&[0.5, f32::INFINITY, -0.5, 1.0], &[0.1, 0.2], 0.1)
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::NonFiniteGradient { parameter: "W", .. }),
+        "{error:?}"
+    );
+    assert_eq!(net.as_slice(), before.as_slice());
+}
+
+#[test]
+fn every_kind_of_update_is_the_plain_step() {
+    let mut net = Mixed::default();
+    net.as_mut_slice()
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, w)| *w = (i as f32 * 1.3).cos() * 0.8);
+    for k in 0..20 {
+        let t = k as f32 * 0.1;
+        let input = [t.sin(), t.cos(), -t, 0.5 - t];
+        let target = [t, -t];
+        assert_train_step_is_backward_then_sgd(&net, &input, &target, 0.05);
+        net.train_step(&input, &target, 0.05).unwrap();
+    }
+}
