@@ -180,6 +180,24 @@ fn sine(c: &mut Criterion) {
             fast_net.sgd_step(&grads, black_box(LEARNING_RATE));
         })
     });
+    group.bench_function(
+        "generated train_step (checked, fused), precision fast",
+        |b| {
+            b.iter(|| {
+                let x = black_box(xs[i % 64]);
+                i += 1;
+                fast_net.train_step(&[x], &[x.sin()], black_box(LEARNING_RATE))
+            })
+        },
+    );
+    let mut fast_twin = twin;
+    group.bench_function("hand-written, fast tanh", |b| {
+        b.iter(|| {
+            let x = black_box(xs[i % 64]);
+            i += 1;
+            fast_twin.step_fast(x, x.sin(), black_box(LEARNING_RATE));
+        })
+    });
     group.finish();
 }
 

@@ -22,6 +22,9 @@ fn main() {
         "digits-step" => f64::from(digits_step()),
         "sine-train-step" => f64::from(sine_train_step::<Sine>()),
         "sine-fast-train-step" => f64::from(sine_train_step::<SineFast>()),
+        "sine-fast-general-train-step" => f64::from(sine_general_train_step::<SineFast>()),
+        "seed-train-step" => seed_train_step(false),
+        "seed-general-train-step" => seed_train_step(true),
         "sine-twin-step" => f64::from(sine_twin_step()),
         "digits-train-batch" => f64::from(digits_train_batch()),
         "gru16-step" => f64::from(streaming_step::<Gru16>()),
@@ -32,7 +35,7 @@ fn main() {
         "lstm16-twin-fast-step" => f64::from(lstm_twin_step()),
         _ => {
             eprintln!(
-                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-fast-train-step | sine-twin-step | digits-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
+                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-fast-train-step | sine-fast-general-train-step | seed-train-step | seed-general-train-step | sine-twin-step | digits-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
             );
             std::process::exit(2);
         }
@@ -55,6 +58,40 @@ fn seed_step() -> f64 {
         net.sgd_step(&grads, black_box(1e-6));
     }
     net.u1
+}
+
+/// The seed network's checked `train_step`: the generated fused step, or the runtime's
+/// general one (forward, backward into a gradient struct, the optimizer's checked update).
+fn seed_train_step(general: bool) -> f64 {
+    let mut net = SeedNet::NONZERO;
+    for call in 0..CALLS {
+        let x = [black_box((call % 7) as f64 * 0.1), 0.5];
+        let _ = black_box(if general {
+            backprop_runtime::train_step(&mut net, &x, &[0.3], black_box(1e-6))
+        } else {
+            net.train_step(&x, &[0.3], black_box(1e-6))
+        });
+    }
+    net.u1
+}
+
+/// [`sine_train_step`] through the runtime's general step instead of the fused one.
+fn sine_general_train_step<N>() -> f32
+where
+    N: Network<Scalar = f32, Input = [f32; 1], Target = [f32; 1]> + Default,
+{
+    let mut net = N::default();
+    fill(net.as_mut_slice());
+    for call in 0..CALLS {
+        let x = black_box(-3.0 + (call % 64) as f32 * 0.1);
+        let _ = black_box(backprop_runtime::train_step(
+            &mut net,
+            &[x],
+            &[x.sin()],
+            black_box(1e-6),
+        ));
+    }
+    net.as_slice()[N::LEN - 1]
 }
 
 /// The sine benchmark's per-sample step, for either precision of the same topology.

@@ -2,7 +2,7 @@
 //! race the same work.
 
 use backprop_runtime::{init, ClassTarget, Parameters};
-use backprop_tests::nets::{Digits, SeedNet, Sine, Xor241};
+use backprop_tests::nets::{Digits, SeedNet, Sine, SineFast, Xor241};
 use backprop_tests::{digits, SplitMix};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -77,6 +77,21 @@ fn sine_twin() {
         twin.step(x, x.sin(), 0.01);
     }
     assert_same(&net, &net_of_sine(&twin), 1e-4);
+}
+
+#[test]
+fn sine_twin_with_the_fast_tanh() {
+    let mut net = Sine::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(5));
+    let mut twin = net.twin();
+    let mut fast = SineFast::from(&net);
+    let mut random = SplitMix::new(5);
+    for _ in 0..50 {
+        let x = random.uniform(-3.0, 3.0) as f32;
+        fast.train_step(&[x], &[x.sin()], 0.01).unwrap();
+        twin.step_fast(x, x.sin(), 0.01);
+    }
+    assert_same(&Sine::from(&fast), &net_of_sine(&twin), 1e-4);
 }
 
 fn net_of_sine(twin: &backprop_tests::twins::SineTwin) -> Vec<f64> {

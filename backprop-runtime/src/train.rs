@@ -41,8 +41,10 @@ pub fn fused_step_applies<N: Network>(target: &N::Target, learning_rate: N::Scal
 #[derive(Debug, Clone, Copy)]
 pub struct SgdGuard<T> {
     learning_rate: T,
-    /// The largest `|dz x|` seen so far; NaN or infinite once anything was not finite.
+    /// The largest `|dz x|` seen so far.
     largest: T,
+    /// Zero, or NaN once anything was NaN or infinite (`v * 0` of each value seen).
+    poison: T,
 }
 
 impl<T: Scalar> SgdGuard<T> {
@@ -53,36 +55,44 @@ impl<T: Scalar> SgdGuard<T> {
         SgdGuard {
             learning_rate,
             largest: T::zero(),
+            poison: T::zero(),
         }
+    }
+
+    /// Notes one gradient (of a single weight or bias), as computed.
+    #[inline]
+    pub fn gradient(&mut self, gradient: T) {
+        let magnitude = gradient.abs();
+        // A comparison and select, branch-free (`max` would add NaN handling; NaN goes to
+        // `poison` instead).
+        self.largest = if magnitude > self.largest {
+            magnitude
+        } else {
+            self.largest
+        };
+        self.poison = self.poison + gradient * T::zero();
     }
 
     /// Notes an edge whose gradients are `dz_i x_j`.
     #[inline]
     pub fn edge(&mut self, deltas: &[T], sources: &[T]) {
-        self.note(largest_magnitude(deltas) * largest_magnitude(sources));
+        self.gradient(largest_magnitude(deltas) * largest_magnitude(sources));
     }
 
     /// Notes a bias whose gradients are `deltas`.
     #[inline]
     pub fn bias(&mut self, deltas: &[T]) {
-        self.note(largest_magnitude(deltas));
-    }
-
-    /// Keeps the larger, and NaN once anything was NaN.
-    #[inline]
-    fn note(&mut self, magnitude: T) {
-        if magnitude.is_nan() || magnitude > self.largest {
-            self.largest = magnitude;
-        }
+        self.gradient(largest_magnitude(deltas));
     }
 
     /// Whether every update is certain to be finite.
     #[inline]
     #[must_use]
     pub fn allows(&self) -> bool {
+        let largest = self.largest + self.poison;
         let quarter_ulp = T::max_value() * (T::epsilon() / T::from_f64(4.0));
         // NaN and infinity fail both comparisons.
-        self.largest <= T::max_value() && self.learning_rate * self.largest < quarter_ulp
+        largest <= T::max_value() && self.learning_rate * largest < quarter_ulp
     }
 }
 

@@ -101,15 +101,23 @@ fn as_slice(value: &TokenStream, array: bool) -> TokenStream {
     }
 }
 
-/// `guard.edge(deltas, sources);` or `guard.bias(deltas);`.
+/// `guard.edge(deltas, sources);` or `guard.bias(deltas);`, and for one weight or bias of
+/// a single neuron `guard.gradient(g);` with the gradient itself.
 fn guard(model: &Model, neuron: &Neuron, update: &Update) -> TokenStream {
     let dj_dz = names::pre_activation_gradient(&neuron.name);
-    let deltas = as_slice(&quote!(#dj_dz), neuron.width.is_some());
+    let layer = neuron.width.is_some();
+    let deltas = as_slice(&quote!(#dj_dz), layer);
     match update {
         Update::Weight(edge) => {
-            let sources = as_slice(&edge_value(model, edge), model.reads_array(edge));
+            let value = edge_value(model, edge);
+            let array = model.reads_array(edge);
+            if !layer && !array {
+                return quote!(guard.gradient(#dj_dz * #value););
+            }
+            let sources = as_slice(&value, array);
             quote!(guard.edge(#deltas, #sources);)
         }
+        Update::Bias(_) if !layer => quote!(guard.gradient(#dj_dz);),
         Update::Bias(_) => quote!(guard.bias(#deltas);),
     }
 }
