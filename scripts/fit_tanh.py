@@ -6,6 +6,9 @@ a minimax fit of the relative error by iteratively reweighted, linearized least 
 least-squares fit towards equal ripple). Then the fit is evaluated in float32 arithmetic, as
 the Rust code evaluates it (Horner's rule, no fused multiply-add), against tanh in float64.
 
+The random sample here is quick; the exhaustive sweep over every f32 is
+`cargo run --release --example activation_errors` (largest relative error 4.09e-7).
+
 Needs numpy. `python3 scripts/fit_tanh.py`; not part of CI.
 """
 import numpy as np
