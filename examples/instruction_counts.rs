@@ -7,7 +7,9 @@ use std::hint::black_box;
 
 use backprop_runtime::{sgd_update, ClassTarget, Network, Recurrent};
 use backprop_tests::cell_twins::{GruTwin, LstmTwin};
-use backprop_tests::nets::{Digits, Gru16, Gru16Fast, Lstm16, Lstm16Fast, SeedNet, Sine, SineFast};
+use backprop_tests::nets::{
+    Digits, DigitsFast, Gru16, Gru16Fast, Lstm16, Lstm16Fast, SeedNet, Sine, SineFast,
+};
 
 /// How many calls each workload makes: enough that start-up is noise.
 const CALLS: usize = 100_000;
@@ -26,7 +28,8 @@ fn main() {
         "seed-train-step" => seed_train_step(false),
         "seed-general-train-step" => seed_train_step(true),
         "sine-twin-step" => f64::from(sine_twin_step()),
-        "digits-train-batch" => f64::from(digits_train_batch()),
+        "digits-train-batch" => f64::from(digits_train_batch::<Digits>()),
+        "digits-fast-train-batch" => f64::from(digits_train_batch::<DigitsFast>()),
         "gru16-step" => f64::from(streaming_step::<Gru16>()),
         "gru16-fast-step" => f64::from(streaming_step::<Gru16Fast>()),
         "lstm16-fast-step" => f64::from(streaming_step::<Lstm16Fast>()),
@@ -35,7 +38,7 @@ fn main() {
         "lstm16-twin-fast-step" => f64::from(lstm_twin_step()),
         _ => {
             eprintln!(
-                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-fast-train-step | sine-fast-general-train-step | seed-train-step | seed-general-train-step | sine-twin-step | digits-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
+                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-fast-train-step | sine-fast-general-train-step | seed-train-step | seed-general-train-step | sine-twin-step | digits-train-batch | digits-fast-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
             );
             std::process::exit(2);
         }
@@ -194,15 +197,18 @@ where
 }
 
 /// One `train_batch` of 32 digits per call (so per call, 32 samples).
-fn digits_train_batch() -> f32 {
-    let mut net = Digits::default();
+fn digits_train_batch<N>() -> f32
+where
+    N: Network<Scalar = f32, Input = [f32; 64], Target = ClassTarget<f32, 10>> + Default,
+{
+    let mut net = N::default();
     fill(net.as_mut_slice());
     let images: Vec<[f32; 64]> = (0..32).map(|k| [(k % 16) as f32; 64]).collect();
     let labels: Vec<ClassTarget<f32, 10>> = (0..32).map(|k| ClassTarget::Index(k % 10)).collect();
     for _ in 0..CALLS / 32 {
         let _ = black_box(net.train_batch(black_box(&images), &labels, black_box(1e-6)));
     }
-    net.b2[0]
+    net.as_slice()[N::LEN - 1]
 }
 
 /// [`sine_step`] by the hand-written twin in `src/twins.rs`, with the same weights.

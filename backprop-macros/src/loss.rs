@@ -4,6 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::formula::Builtin;
+use crate::model::Precision;
 
 /// How the elements of an element-wise loss combine into `J`.
 enum Reduction {
@@ -91,6 +92,7 @@ impl Loss {
         private: &TokenStream,
         outputs: &TokenStream,
         logits: &TokenStream,
+        precision: Precision,
     ) -> TokenStream {
         let loss = quote!(#private::loss);
         match self {
@@ -102,7 +104,10 @@ impl Loss {
                 };
                 quote!(#loss::#reduce(&#outputs, target, |output, target| #element))
             }
-            Loss::SoftmaxCrossEntropy => quote!(#loss::softmax_cross_entropy(&#outputs, target)),
+            Loss::SoftmaxCrossEntropy => {
+                let function = softmax_function("softmax_cross_entropy", precision);
+                quote!(#loss::#function(&#outputs, target))
+            }
             Loss::BinaryCrossEntropy => {
                 quote!(#loss::binary_cross_entropy_with_logits(&#logits, target))
             }
@@ -158,4 +163,14 @@ impl Loss {
             },
         }
     }
+}
+
+/// The runtime's softmax function `name` for a network's precision: `name`, or under
+/// `precision fast` `name_fast`, whose exponentials are the fast kernel's.
+pub(crate) fn softmax_function(name: &str, precision: Precision) -> proc_macro2::Ident {
+    let name = match precision {
+        Precision::Exact => name.to_owned(),
+        Precision::Fast => format!("{name}_fast"),
+    };
+    proc_macro2::Ident::new(&name, proc_macro2::Span::call_site())
 }

@@ -177,21 +177,30 @@ impl<T: Scalar, const N: usize> ClassTarget<T, N> {
     }
 }
 
-/// `ln sum e^z`, shifted by the largest logit so that no exponential overflows.
-#[inline]
-fn log_sum_exp<T: Scalar, const N: usize>(logits: &[T; N]) -> T {
+/// `ln sum e^z`, shifted by the largest logit so that no exponential overflows, with the
+/// exponential `exp`.
+#[inline(always)]
+fn log_sum_exp<T: Scalar, const N: usize>(logits: &[T; N], exp: impl Fn(T) -> T) -> T {
     let max = logits.iter().fold(T::neg_infinity(), |max, &z| max.max(z));
-    let sum = logits
-        .iter()
-        .fold(T::zero(), |sum, &z| sum + (z - max).exp());
+    let sum = logits.iter().fold(T::zero(), |sum, &z| sum + exp(z - max));
     max + sum.ln()
 }
 
-/// `softmax(z)_k = e^z_k / sum e^z`, computed without overflow.
+/// `softmax(z)_k = e^z_k / sum e^z`, computed without overflow: each exponential of the
+/// logits shifted by the largest one, once (`N` exponentials, no logarithm), then divided
+/// by their sum.
 #[inline]
 pub fn softmax<T: Scalar, const N: usize>(logits: &[T; N]) -> [T; N] {
-    let log_sum = log_sum_exp(logits);
-    core::array::from_fn(|k| (logits[k] - log_sum).exp())
+    softmax_with(logits, T::exp)
+}
+
+/// [`softmax`] with the exponential `exp`.
+#[inline(always)]
+fn softmax_with<T: Scalar, const N: usize>(logits: &[T; N], exp: impl Fn(T) -> T) -> [T; N] {
+    let max = logits.iter().fold(T::neg_infinity(), |max, &z| max.max(z));
+    let exponentials: [T; N] = core::array::from_fn(|k| exp(logits[k] - max));
+    let sum = exponentials.iter().fold(T::zero(), |sum, &e| sum + e);
+    core::array::from_fn(|k| exponentials[k] / sum)
 }
 
 /// Softmax cross-entropy on logits: `J = sum_k y_k (lse(z) - z_k)`, which for a class index
@@ -202,7 +211,27 @@ pub fn softmax_cross_entropy<T: Scalar, const N: usize>(
     logits: &[T; N],
     target: &ClassTarget<T, N>,
 ) -> T {
-    let log_sum = log_sum_exp(logits);
+    softmax_cross_entropy_with(logits, target, T::exp)
+}
+
+/// [`softmax_cross_entropy`] for `precision fast`: the exponentials by the fast kernel
+/// (`activation::fast`), which vectorizes where the standard library's is a call each.
+#[inline]
+pub fn softmax_cross_entropy_fast<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    target: &ClassTarget<T, N>,
+) -> T {
+    softmax_cross_entropy_with(logits, target, T::fast_exp)
+}
+
+/// [`softmax_cross_entropy`] with the exponential `exp`.
+#[inline(always)]
+fn softmax_cross_entropy_with<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    target: &ClassTarget<T, N>,
+    exp: impl Fn(T) -> T,
+) -> T {
+    let log_sum = log_sum_exp(logits, exp);
     match target {
         ClassTarget::Index(class) => logits.get(*class).map_or(T::nan(), |&z| log_sum - z),
         ClassTarget::Distribution(p) => logits
@@ -219,12 +248,32 @@ pub fn softmax_cross_entropy_gradient<T: Scalar, const N: usize>(
     logits: &[T; N],
     target: &ClassTarget<T, N>,
 ) -> [T; N] {
+    softmax_cross_entropy_gradient_with(logits, target, T::exp)
+}
+
+/// [`softmax_cross_entropy_gradient`] for `precision fast`, as
+/// [`softmax_cross_entropy_fast`].
+#[inline]
+pub fn softmax_cross_entropy_gradient_fast<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    target: &ClassTarget<T, N>,
+) -> [T; N] {
+    softmax_cross_entropy_gradient_with(logits, target, T::fast_exp)
+}
+
+/// [`softmax_cross_entropy_gradient`] with the exponential `exp`.
+#[inline(always)]
+fn softmax_cross_entropy_gradient_with<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    target: &ClassTarget<T, N>,
+    exp: impl Fn(T) -> T,
+) -> [T; N] {
     if let ClassTarget::Index(class) = target {
         if *class >= N {
             return [T::nan(); N];
         }
     }
-    let p = softmax(logits);
+    let p = softmax_with(logits, exp);
     let total = target.total();
     core::array::from_fn(|k| p[k] * total - target.probability(k))
 }
@@ -261,6 +310,37 @@ pub fn argmax<T: Scalar, const N: usize>(values: &[T; N]) -> Option<usize> {
 #[cfg(test)]
 mod classification_tests {
     use super::*;
+
+    #[test]
+    fn the_fast_softmax_agrees_with_the_exact_one() {
+        // Logits small and large (the shift by the largest keeps every exponent <= 0),
+        // a class index and a distribution; f32 against f32.
+        let targets = [
+            ClassTarget::Index(2),
+            ClassTarget::Distribution([0.1, 0.2, 0.3, 0.25, 0.15]),
+        ];
+        for scale in [0.01_f32, 1.0, 30.0, 1e4] {
+            let logits: [f32; 5] = core::array::from_fn(|k| ((k * 7 % 5) as f32 - 2.1) * scale);
+            for target in &targets {
+                let (exact, fast) = (
+                    softmax_cross_entropy(&logits, target),
+                    softmax_cross_entropy_fast(&logits, target),
+                );
+                assert!(
+                    (exact - fast).abs() <= 1e-6 * exact.abs().max(1.0),
+                    "{exact} vs {fast}"
+                );
+                let exact = softmax_cross_entropy_gradient(&logits, target);
+                let fast = softmax_cross_entropy_gradient_fast(&logits, target);
+                for (e, f) in exact.iter().zip(&fast) {
+                    assert!((e - f).abs() <= 1e-6, "{exact:?} vs {fast:?}");
+                }
+            }
+        }
+        assert!(
+            softmax_cross_entropy_gradient_fast(&[0.0_f32; 3], &ClassTarget::Index(3))[0].is_nan()
+        );
+    }
 
     #[test]
     fn softmax_cross_entropy_of_an_index_and_its_one_hot_agree() {

@@ -306,7 +306,9 @@ fn output_gradient(model: &Model, scalar: &TokenStream) -> Step {
     let private = model.private();
     let len = Literal::usize_unsuffixed(model.output_len());
     let gradient = if model.loss.is_categorical() {
-        quote!(#private::loss::softmax_cross_entropy_gradient(&trace.output(), target))
+        let function =
+            crate::loss::softmax_function("softmax_cross_entropy_gradient", model.precision);
+        quote!(#private::loss::#function(&trace.output(), target))
     } else {
         let element =
             model
@@ -345,9 +347,11 @@ fn render(
     match link {
         Link::SoftmaxGradient => {
             let private = model.private();
+            let function =
+                crate::loss::softmax_function("softmax_cross_entropy_gradient", model.precision);
             Step::new(
                 quote! {
-                    let softmax_gradient = #private::loss::softmax_cross_entropy_gradient(&trace.output(), target);
+                    let softmax_gradient = #private::loss::#function(&trace.output(), target);
                 },
                 "dJ/dz of the outputs = softmax(outputs) - target = {:.4?}",
                 &[quote!(softmax_gradient)],

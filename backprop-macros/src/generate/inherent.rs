@@ -255,9 +255,12 @@ fn trace_methods(ctx: &Context) -> TokenStream {
         let z = names::pre_activation(name);
         quote!(self.#z)
     });
-    let loss_value = model
-        .loss
-        .value(private, &quote!(self.output()), &quote!(#logits));
+    let loss_value = model.loss.value(
+        private,
+        &quote!(self.output()),
+        &quote!(#logits),
+        model.precision,
+    );
     let state = trace_state(ctx);
     quote! {
         #[allow(dead_code)]

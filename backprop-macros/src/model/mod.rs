@@ -30,6 +30,9 @@ pub(crate) struct Model {
     /// Hidden neurons, layers and outputs, in declaration order.
     pub(crate) neurons: Vec<Neuron>,
     pub(crate) loss: Loss,
+    /// How transcendental functions are computed: the activations and cells already carry
+    /// it; the loss's softmax reads it here.
+    pub(crate) precision: Precision,
     /// Trainable initial values (`initial h = h0;`), in declaration order.
     pub(crate) initials: Vec<Initial>,
     /// The loss's name in the source, for errors about it.

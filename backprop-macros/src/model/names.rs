@@ -111,6 +111,7 @@ pub(super) fn resolve_names(def: NetworkDef, errors: &mut Errors) -> Option<Mode
         inputs,
         neurons,
         loss,
+        precision,
         initials,
         loss_span,
         runtime,
