@@ -27,7 +27,8 @@ fn main() {
         "sine-fast-general-train-step" => f64::from(sine_general_train_step::<SineFast>()),
         "seed-train-step" => seed_train_step(false),
         "seed-general-train-step" => seed_train_step(true),
-        "sine-twin-step" => f64::from(sine_twin_step()),
+        "sine-twin-step" => f64::from(sine_twin_step(false)),
+        "sine-twin-fast-step" => f64::from(sine_twin_step(true)),
         "digits-train-batch" => f64::from(digits_train_batch::<Digits>()),
         "digits-fast-train-batch" => f64::from(digits_train_batch::<DigitsFast>()),
         "gru16-step" => f64::from(streaming_step::<Gru16>()),
@@ -38,7 +39,7 @@ fn main() {
         "lstm16-twin-fast-step" => f64::from(lstm_twin_step()),
         _ => {
             eprintln!(
-                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-fast-train-step | sine-fast-general-train-step | seed-train-step | seed-general-train-step | sine-twin-step | digits-train-batch | digits-fast-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
+                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-fast-train-step | sine-fast-general-train-step | seed-train-step | seed-general-train-step | sine-twin-step | sine-twin-fast-step | digits-train-batch | digits-fast-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
             );
             std::process::exit(2);
         }
@@ -212,13 +213,17 @@ where
 }
 
 /// [`sine_step`] by the hand-written twin in `src/twins.rs`, with the same weights.
-fn sine_twin_step() -> f32 {
+fn sine_twin_step(fast: bool) -> f32 {
     let mut net = Sine::default();
     fill(net.as_mut_slice());
     let mut twin = net.twin();
     for call in 0..CALLS {
         let x = black_box(-3.0 + (call % 64) as f32 * 0.1);
-        twin.step(x, x.sin(), black_box(1e-6));
+        if fast {
+            twin.step_fast(x, x.sin(), black_box(1e-6));
+        } else {
+            twin.step(x, x.sin(), black_box(1e-6));
+        }
     }
     twin.b3
 }

@@ -10,7 +10,7 @@ cargo build --release --quiet --example instruction_counts
 binary=target/release/examples/instruction_counts
 calls=100000
 printf '%-16s %16s %18s\n' workload instructions "per call"
-for workload in seed-step seed-train-step seed-general-train-step sine-step sine-fast-step sine-fast-train-step sine-fast-general-train-step digits-forward digits-step sine-train-step sine-twin-step digits-train-batch digits-fast-train-batch gru16-step gru16-fast-step lstm16-fast-step gru16-twin-step gru16-twin-fast-step lstm16-twin-fast-step; do
+for workload in seed-step seed-train-step seed-general-train-step sine-step sine-fast-step sine-fast-train-step sine-fast-general-train-step digits-forward digits-step sine-train-step sine-twin-step sine-twin-fast-step digits-train-batch digits-fast-train-batch gru16-step gru16-fast-step lstm16-fast-step gru16-twin-step gru16-twin-fast-step lstm16-twin-fast-step; do
     # Start-up and set-up are a few hundred thousand instructions: under 1% per call.
     total=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$workload" 2>&1 |
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p')

@@ -41,8 +41,11 @@ pub(crate) fn matvec_acc<const M: usize, const N: usize>(
         }
         return;
     }
+    // AVX-512 only for rows of 64 or more: for rows of 16 (a sine or GRU-16 step) it
+    // measured no faster, and per-sample steps mixing it with SSE code ran 10-20% slower
+    // (the core lowers its clock for 512-bit work; BENCHMARKS.md).
     #[cfg(feature = "std")]
-    if M.is_multiple_of(16) && N >= 16 && has_avx512() {
+    if M.is_multiple_of(16) && M >= 64 && N >= 16 && has_avx512() {
         // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA.
         unsafe { matvec_acc_avx512(z, w, x) };
         return;

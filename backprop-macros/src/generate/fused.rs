@@ -14,6 +14,7 @@ use quote::quote;
 
 use super::backward::{delta_steps, edge_value, Declare, Locals};
 use super::context::Context;
+use super::forward::{read_inputs, steps, Pass};
 use super::names;
 use crate::model::{Edge, Model, Neuron, Parameter};
 
@@ -36,8 +37,15 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
         model,
         order,
         private,
+        trace,
         ..
     } = ctx;
+    // The forward pass written out here rather than called: inlined, the whole step is one
+    // function the compiler schedules as a whole, and the trace is never copied out.
+    let read_inputs = read_inputs(model);
+    let forward = steps(model, order, Pass::Trace)
+        .into_iter()
+        .map(|step| step.code);
     let mut locals = Locals::new(Declare::AtUse);
     let deltas = delta_steps(model, order, &mut locals)
         .into_iter()
@@ -66,11 +74,13 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
         .map(|(neuron, update)| apply(model, neuron, update));
     quote! {
         if #private::fused_step_applies::<Self>(target, learning_rate) {
-            let trace = self.forward(input);
+            #[allow(unused_imports)] // not every network calls every runtime module
+            use #private::{act, dense};
+            let mut trace = #trace::ZERO;
+            #read_inputs
+            #(#forward)*
             let loss = trace.loss(target);
             if loss.is_finite() {
-                #[allow(unused_imports)] // not every network calls every runtime module
-                use #private::{act, dense};
                 #(#deltas)*
                 let mut guard = #private::SgdGuard::new(learning_rate);
                 #(#guards)*
