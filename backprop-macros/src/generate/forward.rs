@@ -32,9 +32,7 @@ pub(crate) enum Pass {
 pub(crate) fn method(ctx: &Context) -> TokenStream {
     let Context {
         model,
-        order,
         scalar,
-        private,
         trace,
         input_len,
         ..
@@ -51,27 +49,20 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
     let doc = format!(
         " Runs the forward pass on the inputs {input_list}, concatenated in this order, and returns every intermediate value."
     );
-    let read_inputs = read_inputs(model);
-    let steps = steps(model, order, Pass::Trace)
-        .into_iter()
-        .map(|step| step.code);
     let Some(state) = &ctx.state else {
+        let pass = pass_body(ctx, Pass::Trace, &TokenStream::new());
         return quote! {
             #[doc = #doc]
             #[inline]
             #[must_use]
             #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
             pub fn forward(&self, input: &[#scalar; #input_len]) -> #trace {
-                #[allow(unused_imports)] // not every network calls every runtime module
-                use #private::{act, dense};
-                let mut trace = #trace::ZERO;
-                #read_inputs
-                #(#steps)*
+                #pass
                 trace
             }
         };
     };
-    let read_state = read_state(model);
+    let pass = pass_body(ctx, Pass::Trace, &read_state(model));
     let step_doc = format!(
         " One time step: the forward pass on the inputs {input_list}, concatenated in this order, reading each `.prev` from `state` (the state after the previous step). Returns every intermediate value; [`{trace}::state`] is the state after this step."
     );
@@ -84,12 +75,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         #[must_use]
         #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
         pub fn forward_step(&self, state: &#state, input: &[#scalar; #input_len]) -> #trace {
-            #[allow(unused_imports)] // not every network calls every runtime module
-            use #private::{act, dense};
-            let mut trace = #trace::ZERO;
-            #read_state
-            #read_inputs
-            #(#steps)*
+            #pass
             trace
         }
 
@@ -107,6 +93,19 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
 /// The values go through a trace as in [`method`] (see the module's note on locals), but
 /// nothing is copied out of `state` first and no cell keeps what only backward reads.
 pub(crate) fn stream_body(ctx: &Context) -> TokenStream {
+    let pass = pass_body(ctx, Pass::Stream, &TokenStream::new());
+    quote! {
+        #pass
+        *state = trace.state();
+        trace.output()
+    }
+}
+
+/// The statements of a forward pass into a local `trace`, shared by `forward`,
+/// `forward_step`, a stream's `step` and the fused `train_step`: the runtime's modules in
+/// scope, the trace zeroed, `read_state` (copies out of a recurrent state, or nothing), the
+/// inputs read, then every step.
+pub(crate) fn pass_body(ctx: &Context, pass: Pass, read_state: &TokenStream) -> TokenStream {
     let Context {
         model,
         order,
@@ -115,17 +114,14 @@ pub(crate) fn stream_body(ctx: &Context) -> TokenStream {
         ..
     } = ctx;
     let read_inputs = read_inputs(model);
-    let steps = steps(model, order, Pass::Stream)
-        .into_iter()
-        .map(|step| step.code);
+    let steps = steps(model, order, pass).into_iter().map(|step| step.code);
     quote! {
         #[allow(unused_imports)] // not every network calls every runtime module
         use #private::{act, dense};
         let mut trace = #trace::ZERO;
+        #read_state
         #read_inputs
         #(#steps)*
-        *state = trace.state();
-        trace.output()
     }
 }
 

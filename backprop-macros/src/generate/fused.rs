@@ -14,7 +14,7 @@ use quote::quote;
 
 use super::backward::{delta_steps, edge_value, Declare, Locals};
 use super::context::Context;
-use super::forward::{read_inputs, steps, Pass};
+use super::forward::{pass_body, Pass};
 use super::names;
 use crate::model::{Edge, Model, Neuron, Parameter};
 
@@ -37,15 +37,11 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
         model,
         order,
         private,
-        trace,
         ..
     } = ctx;
     // The forward pass written out here rather than called: inlined, the whole step is one
     // function the compiler schedules as a whole, and the trace is never copied out.
-    let read_inputs = read_inputs(model);
-    let forward = steps(model, order, Pass::Trace)
-        .into_iter()
-        .map(|step| step.code);
+    let forward = pass_body(ctx, Pass::Trace, &TokenStream::new());
     let mut locals = Locals::new(Declare::AtUse);
     let deltas = delta_steps(model, order, &mut locals)
         .into_iter()
@@ -74,11 +70,7 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
         .map(|(neuron, update)| apply(model, neuron, update));
     quote! {
         if #private::fused_step_applies::<Self>(target, learning_rate) {
-            #[allow(unused_imports)] // not every network calls every runtime module
-            use #private::{act, dense};
-            let mut trace = #trace::ZERO;
-            #read_inputs
-            #(#forward)*
+            #forward
             let loss = trace.loss(target);
             if loss.is_finite() {
                 #(#deltas)*
