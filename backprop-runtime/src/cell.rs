@@ -49,6 +49,33 @@ fn hyperbolic<T: Scalar>(x: T, fast_kernels: bool) -> T {
     }
 }
 
+/// Runs a gate pass: with the fast kernels, inlined into a function compiled for AVX2 and
+/// FMA where the CPU has them (with `std`, which can ask): twice the lanes of the default
+/// target's SSE. Otherwise as compiled for the default target (the exact kernels are calls
+/// into the standard library, which gain nothing from it).
+#[inline(always)]
+fn gate_pass(fast_kernels: bool, pass: impl FnOnce(bool)) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if fast_kernels && crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        unsafe { with_avx2(pass) };
+        return;
+    }
+    pass(fast_kernels);
+}
+
+/// Calls `pass` with the fast kernels (`true`, a constant here), inlined and so compiled
+/// for AVX2 and FMA.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn with_avx2(pass: impl FnOnce(bool)) {
+    pass(true);
+}
+
 /// `bias_hh + weight_hh h`: the recurrent side of every gate.
 #[inline(always)]
 fn recurrent_side<T: Scalar, const H: usize, const G: usize>(
@@ -76,13 +103,9 @@ pub fn gru<T: Scalar, const H: usize, const G: usize, const K: usize>(
 ) {
     const { assert!(G == 3 * H && K == 4 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous);
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if fast_kernels && crate::simd::has_avx2_fma() {
-        // SAFETY: the CPU has just been found to support AVX2 and FMA.
-        unsafe { gru_gates_avx2(gates, h, z, &side, previous) };
-        return;
-    }
-    gru_gates(gates, h, z, &side, previous, fast_kernels);
+    gate_pass(fast_kernels, |fast| {
+        gru_gates(gates, h, z, &side, previous, fast)
+    });
 }
 
 /// The GRU's gates and new state from both sides, in passes over contiguous blocks, each a
@@ -109,24 +132,6 @@ fn gru_gates<T: Scalar, const H: usize, const G: usize, const K: usize>(
     }
 }
 
-/// [`gru_gates`] with the fast kernels, compiled for AVX2 and FMA: twice the lanes of the
-/// default target's SSE.
-///
-/// # Safety
-///
-/// The CPU must support AVX2 and FMA.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn gru_gates_avx2<T: Scalar, const H: usize, const G: usize, const K: usize>(
-    gates: &mut [T; K],
-    h: &mut [T; H],
-    z: &[T; G],
-    side: &[T; G],
-    previous: &[T; H],
-) {
-    gru_gates(gates, h, z, side, previous, true);
-}
-
 /// One GRU step of a stream: the new state `h` only, from the input side `z` and the
 /// previous state, with no trace for a backward pass. The same arithmetic as [`gru`], so
 /// the same numbers to the last bit.
@@ -141,13 +146,7 @@ pub fn gru_step<T: Scalar, const H: usize, const G: usize>(
 ) {
     const { assert!(G == 3 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous);
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if fast_kernels && crate::simd::has_avx2_fma() {
-        // SAFETY: the CPU has just been found to support AVX2 and FMA.
-        unsafe { gru_state_avx2(h, z, &side, previous) };
-        return;
-    }
-    gru_state(h, z, &side, previous, fast_kernels);
+    gate_pass(fast_kernels, |fast| gru_state(h, z, &side, previous, fast));
 }
 
 /// The GRU's new state from both sides, one unit at a time in one pass (which vectorizes
@@ -166,22 +165,6 @@ fn gru_state<T: Scalar, const H: usize, const G: usize>(
         let n = hyperbolic(z[2 * H + j] + r * side[2 * H + j], fast_kernels);
         h[j] = n + u * (previous[j] - n);
     }
-}
-
-/// [`gru_state`] with the fast kernels, compiled for AVX2 and FMA.
-///
-/// # Safety
-///
-/// The CPU must support AVX2 and FMA.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn gru_state_avx2<T: Scalar, const H: usize, const G: usize>(
-    h: &mut [T; H],
-    z: &[T; G],
-    side: &[T; G],
-    previous: &[T; H],
-) {
-    gru_state(h, z, side, previous, true);
 }
 
 /// The backward pass of one GRU step, given `dJ/dh` of its new state: writes `dJ/dz` of the
@@ -241,13 +224,9 @@ pub fn lstm<T: Scalar, const H: usize, const G: usize, const K: usize>(
 ) {
     const { assert!(G == 4 * H && K == 5 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous_h);
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if fast_kernels && crate::simd::has_avx2_fma() {
-        // SAFETY: the CPU has just been found to support AVX2 and FMA.
-        unsafe { lstm_gates_avx2(gates, c, h, z, &side, previous_c) };
-        return;
-    }
-    lstm_gates(gates, c, h, z, &side, previous_c, fast_kernels);
+    gate_pass(fast_kernels, |fast| {
+        lstm_gates(gates, c, h, z, &side, previous_c, fast);
+    });
 }
 
 /// The LSTM's gates and new state from both sides, in passes over contiguous blocks as for
@@ -282,24 +261,6 @@ fn lstm_gates<T: Scalar, const H: usize, const G: usize, const K: usize>(
     }
 }
 
-/// [`lstm_gates`] with the fast kernels, compiled for AVX2 and FMA.
-///
-/// # Safety
-///
-/// The CPU must support AVX2 and FMA.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn lstm_gates_avx2<T: Scalar, const H: usize, const G: usize, const K: usize>(
-    gates: &mut [T; K],
-    c: &mut [T; H],
-    h: &mut [T; H],
-    z: &[T; G],
-    side: &[T; G],
-    previous_c: &[T; H],
-) {
-    lstm_gates(gates, c, h, z, side, previous_c, true);
-}
-
 /// One LSTM step of a stream: the new `c` and `h` only, with no trace for a backward
 /// pass. The same arithmetic as [`lstm`], so the same numbers to the last bit.
 #[inline]
@@ -316,13 +277,9 @@ pub fn lstm_step<T: Scalar, const H: usize, const G: usize>(
 ) {
     const { assert!(G == 4 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous_h);
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if fast_kernels && crate::simd::has_avx2_fma() {
-        // SAFETY: the CPU has just been found to support AVX2 and FMA.
-        unsafe { lstm_state_avx2(c, h, z, &side, previous_c) };
-        return;
-    }
-    lstm_state(c, h, z, &side, previous_c, fast_kernels);
+    gate_pass(fast_kernels, |fast| {
+        lstm_state(c, h, z, &side, previous_c, fast);
+    });
 }
 
 /// The LSTM's new state from both sides in one pass over the units: [`lstm_gates`]
@@ -344,23 +301,6 @@ fn lstm_state<T: Scalar, const H: usize, const G: usize>(
         c[j] = f * previous_c[j] + i * g;
         h[j] = o * hyperbolic(c[j], fast_kernels);
     }
-}
-
-/// [`lstm_state`] with the fast kernels, compiled for AVX2 and FMA.
-///
-/// # Safety
-///
-/// The CPU must support AVX2 and FMA.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn lstm_state_avx2<T: Scalar, const H: usize, const G: usize>(
-    c: &mut [T; H],
-    h: &mut [T; H],
-    z: &[T; G],
-    side: &[T; G],
-    previous_c: &[T; H],
-) {
-    lstm_state(c, h, z, side, previous_c, true);
 }
 
 /// The backward pass of one LSTM step, given `dJ/dh` of its new `h` and, in `carry_c`,
