@@ -73,6 +73,14 @@ where
         plain.as_slice(),
         hostile.as_slice(),
     );
+    // The generated fused step (its own locals: `loss`, `guard`, `learning_rate`).
+    Network::train_step(&mut plain, input, target, 0.1).unwrap();
+    Network::train_step(&mut hostile, input, target, 0.1).unwrap();
+    assert_same_bits(
+        "parameters after a fused step",
+        plain.as_slice(),
+        hostile.as_slice(),
+    );
 }
 
 /// The flat view of a generated trace (an inherent method, so a trait to reach it).
@@ -307,8 +315,8 @@ mod helpers {
         pub struct Hostile<f64> {
             input target, grads[2];
             layer j[2] = tanh(forward * grads + backward * target + ZERO);
-            neuron i = sigmoid(as_slice * j + NEGATIVE_ZERO * target);
-            neuron dense = tanh(act * i + INPUTS * j[1]);
+            neuron guard = sigmoid(loss * j + NEGATIVE_ZERO * target);
+            neuron dense = tanh(act * guard + INPUTS * j[1]);
             output softmax_gradient[2] = identity(flat * j + learning_rate * dense);
             loss half_squared_error;
         }
