@@ -65,7 +65,10 @@ fn gate_pass(fast_kernels: bool, pass: impl FnOnce(bool)) {
 }
 
 /// Calls `pass` with the fast kernels (`true`, a constant here), inlined and so compiled
-/// for AVX2 and FMA.
+/// for AVX2 and FMA. (The dense kernels in `simd.rs` keep explicit `#[target_feature]`
+/// copies instead: routed through a trampoline like this one, their loops were not inlined
+/// into it, their `mul_add` became library calls, and the sine step doubled in instructions.
+/// The gate passes have no `mul_add`, and measured within 1% of explicit copies.)
 ///
 /// # Safety
 ///
