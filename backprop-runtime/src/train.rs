@@ -45,6 +45,8 @@ pub struct SgdGuard<T> {
     largest: T,
     /// Zero, or NaN once anything was NaN or infinite (`v * 0` of each value seen).
     poison: T,
+    /// The largest `|dz|` of the layer being noted (NaN if any is not finite).
+    layer_deltas: T,
 }
 
 impl<T: Scalar> SgdGuard<T> {
@@ -56,6 +58,7 @@ impl<T: Scalar> SgdGuard<T> {
             learning_rate,
             largest: T::zero(),
             poison: T::zero(),
+            layer_deltas: T::zero(),
         }
     }
 
@@ -79,10 +82,23 @@ impl<T: Scalar> SgdGuard<T> {
         self.gradient(largest_magnitude(deltas) * largest_magnitude(sources));
     }
 
-    /// Notes a bias whose gradients are `deltas`.
+    /// Starts a layer: its deltas, whose largest magnitude [`Self::source`] and
+    /// [`Self::bias`] then read, so it is found once per layer.
     #[inline]
-    pub fn bias(&mut self, deltas: &[T]) {
-        self.gradient(largest_magnitude(deltas));
+    pub fn layer(&mut self, deltas: &[T]) {
+        self.layer_deltas = largest_magnitude(deltas);
+    }
+
+    /// Notes an edge into the current layer from `sources` (gradients `dz_i x_j`).
+    #[inline]
+    pub fn source(&mut self, sources: &[T]) {
+        self.gradient(self.layer_deltas * largest_magnitude(sources));
+    }
+
+    /// Notes the current layer's bias (gradients `dz_i`).
+    #[inline]
+    pub fn bias(&mut self) {
+        self.gradient(self.layer_deltas);
     }
 
     /// Whether every update is certain to be finite.

@@ -62,9 +62,7 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
             )
         })
         .collect();
-    let guards = parameters
-        .iter()
-        .map(|(neuron, update)| guard(model, neuron, update));
+    let guards = model.neurons.iter().map(|neuron| guard(model, neuron));
     let updates = parameters
         .iter()
         .map(|(neuron, update)| apply(model, neuron, update));
@@ -103,25 +101,33 @@ fn as_slice(value: &TokenStream, array: bool) -> TokenStream {
     }
 }
 
-/// `guard.edge(deltas, sources);` or `guard.bias(deltas);`, and for one weight or bias of
-/// a single neuron `guard.gradient(g);` with the gradient itself.
-fn guard(model: &Model, neuron: &Neuron, update: &Update) -> TokenStream {
+/// What the guard is told of one neuron's parameters: for a layer, `guard.layer(deltas)`
+/// (its largest delta found once), then `guard.source(x)` per edge and `guard.bias()`; for a
+/// single neuron, each gradient as computed (`guard.gradient(g)`), or for a weight vector on
+/// an array `guard.edge(&[dz], x)`.
+fn guard(model: &Model, neuron: &Neuron) -> TokenStream {
     let dj_dz = names::pre_activation_gradient(&neuron.name);
-    let layer = neuron.width.is_some();
-    let deltas = as_slice(&quote!(#dj_dz), layer);
-    match update {
-        Update::Weight(edge) => {
-            let value = edge_value(model, edge);
-            let array = model.reads_array(edge);
-            if !layer && !array {
-                return quote!(guard.gradient(#dj_dz * #value););
-            }
-            let sources = as_slice(&value, array);
-            quote!(guard.edge(#deltas, #sources);)
-        }
-        Update::Bias(_) if !layer => quote!(guard.gradient(#dj_dz);),
-        Update::Bias(_) => quote!(guard.bias(#deltas);),
+    if neuron.width.is_some() {
+        let sources = neuron.edges.iter().map(|edge| {
+            let sources = as_slice(&edge_value(model, edge), model.reads_array(edge));
+            quote!(guard.source(#sources);)
+        });
+        let bias = neuron.bias.is_some().then(|| quote!(guard.bias();));
+        return quote!(guard.layer(&#dj_dz); #(#sources)* #bias);
     }
+    let edges = neuron.edges.iter().map(|edge| {
+        let value = edge_value(model, edge);
+        if model.reads_array(edge) {
+            quote!(guard.edge(&[#dj_dz], &#value);)
+        } else {
+            quote!(guard.gradient(#dj_dz * #value);)
+        }
+    });
+    let bias = neuron
+        .bias
+        .is_some()
+        .then(|| quote!(guard.gradient(#dj_dz);));
+    quote!(#(#edges)* #bias)
 }
 
 /// `w = w - learning_rate * dJ/dw` in place, rounded as `backward` then `sgd_step` round it.
