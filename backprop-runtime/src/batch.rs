@@ -29,25 +29,6 @@ fn mean_scale<T: Scalar>(samples: usize) -> T {
     T::one() / T::from_f64(samples as f64)
 }
 
-/// Adds the gradients of every sample to `grads` and returns the sum of the losses, each
-/// scaled by `scale` first: a mean whose partial sums cannot overflow when the mean itself
-/// fits the scalar type.
-fn accumulate<N: Network>(
-    network: &N,
-    inputs: &[N::Input],
-    targets: &[N::Target],
-    scale: N::Scalar,
-    grads: &mut N::Grads,
-) -> N::Scalar {
-    let mut loss = N::Scalar::zero();
-    for (input, target) in inputs.iter().zip(targets) {
-        let trace = network.forward(input);
-        loss = loss + N::trace_loss(&trace, target) * scale;
-        network.backward_accumulate(&trace, target, grads);
-    }
-    loss
-}
-
 /// Scales the summed gradients by `scale` into a mean and checks that the mean loss is
 /// finite. The gradients are checked by the caller: [`batch_gradient`] does, while a
 /// training step leaves it to the optimizer, whose step checks every new value anyway.
@@ -96,7 +77,7 @@ fn mean_gradient<N: Network>(
 ) -> Result<N::Scalar, Error> {
     check_batch::<N>(inputs, targets)?;
     let scale = mean_scale(inputs.len());
-    let loss = accumulate(network, inputs, targets, scale, grads);
+    let loss = network.accumulate_batch(inputs, targets, scale, grads);
     finish_mean::<N>(loss, scale, grads)
 }
 
@@ -185,7 +166,7 @@ where
     // stack, and one allocation per thread is small beside the work a thread is given.
     let share = |inputs: &[N::Input], targets: &[N::Target]| {
         let mut grads = zeroed_box::<N::Grads>();
-        let loss = accumulate(network, inputs, targets, scale, &mut grads);
+        let loss = network.accumulate_batch(inputs, targets, scale, &mut grads);
         (loss, grads)
     };
     let shares = inputs.par_chunks(chunk).zip(targets.par_chunks(chunk));

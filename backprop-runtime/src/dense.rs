@@ -70,6 +70,21 @@ pub fn outer_acc<T: Scalar, const M: usize, const N: usize>(
     T::outer_acc(g, dz, x);
 }
 
+/// `g += dz[0] x[0]^T + dz[1] x[1]^T + ...` with `x[s] = source(&samples[s])`: the gradient
+/// of a dense edge's weight matrix summed over several samples (as many as the shorter of
+/// `dz` and `samples`). Each row of `g` is read and written once for all of them instead of
+/// once per sample, and every element is summed sample by sample in order, rounding exactly
+/// as one [`outer_acc`] per sample would.
+#[inline]
+pub fn outer_acc_batch<T: Scalar, S, const M: usize, const N: usize>(
+    g: &mut [[T; M]; N],
+    dz: &[[T; N]],
+    samples: &[S],
+    source: impl Fn(&S) -> &[T; M],
+) {
+    T::outer_acc_batch(g, dz, samples, source);
+}
+
 /// `y += a * s`, element by element.
 #[inline]
 pub fn axpy<T: Scalar, const N: usize>(y: &mut [T; N], a: &[T; N], s: T) {
@@ -137,6 +152,11 @@ mod tests {
         let mut g = [[0.0; 3]; 2];
         outer_acc(&mut g, &[1.0, 2.0], &[3.0, 4.0, 5.0]);
         assert_eq!(g, [[3.0, 4.0, 5.0], [6.0, 8.0, 10.0]]);
+
+        let mut batch = [[0.0; 3]; 2];
+        let samples = [[3.0, 4.0, 5.0], [1.0, 0.0, -1.0]];
+        outer_acc_batch(&mut batch, &[[1.0, 2.0], [2.0, -1.0]], &samples, |x| x);
+        assert_eq!(batch, [[5.0, 4.0, 3.0], [5.0, 8.0, 11.0]]);
 
         let mut y = [1.0, 1.0];
         axpy(&mut y, &[2.0, 3.0], 2.0);

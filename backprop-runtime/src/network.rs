@@ -212,6 +212,32 @@ pub trait Network: Parameters + FlatLayout + Clone + Default {
         grads: &mut Self::Grads,
     );
 
+    /// Adds `dJ/dparameter` of every sample (pairs of `inputs` and `targets`, as many as the
+    /// shorter holds) to `grads`, and returns the sum of their losses, each multiplied by
+    /// `scale` first: the work of a mini-batch, which [`crate::batch_gradient`],
+    /// [`crate::train_batch`] and [`crate::fit::Fit`] call.
+    ///
+    /// The default is [`Network::forward`] and [`Network::backward_accumulate`] per sample.
+    /// `network!` generates, for networks with dense layers, one that keeps the deltas of a
+    /// few samples and adds their weight gradients together, reading and writing each
+    /// gradient matrix once per few samples instead of once per sample. Every sum is taken
+    /// in the same order, so both give the same bits.
+    fn accumulate_batch(
+        &self,
+        inputs: &[Self::Input],
+        targets: &[Self::Target],
+        scale: Self::Scalar,
+        grads: &mut Self::Grads,
+    ) -> Self::Scalar {
+        let mut loss = Self::Scalar::zero();
+        for (input, target) in inputs.iter().zip(targets) {
+            let trace = self.forward(input);
+            loss = loss + Self::trace_loss(&trace, target) * scale;
+            self.backward_accumulate(&trace, target, grads);
+        }
+        loss
+    }
+
     /// `dJ/dparameter` for every parameter, from a forward pass and its target.
     fn backward(&self, trace: &Self::Trace, target: &Self::Target) -> Self::Grads {
         let mut grads = Self::Grads::default();

@@ -86,6 +86,20 @@ pub trait Scalar:
         }
     }
 
+    /// `g += dz[0] x[0]^T + ...` over samples ([`crate::dense::outer_acc_batch`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn outer_acc_batch<S, const M: usize, const N: usize>(
+        g: &mut [[Self; M]; N],
+        dz: &[[Self; N]],
+        samples: &[S],
+        source: impl Fn(&S) -> &[Self; M],
+    ) {
+        for (dz, sample) in dz.iter().zip(samples) {
+            Self::outer_acc(g, dz, source(sample));
+        }
+    }
+
     /// `w = w - learning_rate * (dz x^T)` ([`crate::dense::sgd_outer`]).
     #[doc(hidden)]
     #[inline(always)]
@@ -158,6 +172,17 @@ impl Scalar for f32 {
         x: &[Self; M],
     ) {
         crate::simd::outer_acc(g, dz, x);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn outer_acc_batch<S, const M: usize, const N: usize>(
+        g: &mut [[Self; M]; N],
+        dz: &[[Self; N]],
+        samples: &[S],
+        source: impl Fn(&S) -> &[Self; M],
+    ) {
+        crate::simd::outer_acc_batch(g, dz, samples, source);
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -243,6 +243,115 @@ unsafe fn outer_acc_avx2<const M: usize, const N: usize>(
     }
 }
 
+/// `g += dz[0] x[0]^T + dz[1] x[1]^T + ...`, with `x[s] = source(&samples[s])`: each row
+/// of `g` read and written once for all the samples, summed sample by sample in order with
+/// the same fused multiply-adds as [`outer_acc`], so every element rounds exactly as one
+/// [`outer_acc`] per sample rounds it.
+#[inline(always)]
+pub(crate) fn outer_acc_batch<S, const M: usize, const N: usize>(
+    g: &mut [[f32; M]; N],
+    dz: &[[f32; N]],
+    samples: &[S],
+    source: impl Fn(&S) -> &[f32; M],
+) {
+    // The same choice as `outer_acc`, so that the two round alike on every CPU.
+    #[cfg(feature = "std")]
+    if M >= 8 && has_avx2_fma() {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        unsafe { outer_acc_batch_avx2(g, dz, samples, source) };
+        return;
+    }
+    for (dz, sample) in dz.iter().zip(samples) {
+        let x = source(sample);
+        for (row, &dz) in g.iter_mut().zip(dz) {
+            for (g, &x) in row.iter_mut().zip(x) {
+                *g += x * dz;
+            }
+        }
+    }
+}
+
+/// [`outer_acc_batch`] with AVX2 and FMA: each row in blocks of up to 64 columns held in
+/// registers while every sample is added in.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(feature = "std")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn outer_acc_batch_avx2<S, const M: usize, const N: usize>(
+    g: &mut [[f32; M]; N],
+    dz: &[[f32; N]],
+    samples: &[S],
+    source: impl Fn(&S) -> &[f32; M],
+) {
+    let whole = M - M % 8;
+    for (row_index, row) in g.iter_mut().enumerate() {
+        let mut column = 0;
+        // SAFETY (all three): the caller's CPU has AVX2 and FMA, and each block ends at or
+        // before `whole <= M`.
+        while column + 64 <= whole {
+            unsafe { add_columns::<8, S, M, N>(row, column, row_index, dz, samples, &source) };
+            column += 64;
+        }
+        while column + 32 <= whole {
+            unsafe { add_columns::<4, S, M, N>(row, column, row_index, dz, samples, &source) };
+            column += 32;
+        }
+        while column < whole {
+            unsafe { add_columns::<1, S, M, N>(row, column, row_index, dz, samples, &source) };
+            column += 8;
+        }
+        for (column, g) in row.iter_mut().enumerate().skip(whole) {
+            for (dz, sample) in dz.iter().zip(samples) {
+                *g = source(sample)[column].mul_add(dz[row_index], *g);
+            }
+        }
+    }
+}
+
+/// Columns `column .. column + 8 * VECTORS` of one row of [`outer_acc_batch_avx2`]: loaded
+/// into registers, every sample's `x * dz` fused in, stored back.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA, and `column + 8 * VECTORS <= M`.
+#[cfg(feature = "std")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn add_columns<const VECTORS: usize, S, const M: usize, const N: usize>(
+    row: &mut [f32; M],
+    column: usize,
+    row_index: usize,
+    dz: &[[f32; N]],
+    samples: &[S],
+    source: &impl Fn(&S) -> &[f32; M],
+) {
+    use core::arch::x86_64::{
+        _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+    };
+    debug_assert!(column + 8 * VECTORS <= M);
+    // SAFETY: the caller's CPU has AVX2 and FMA; every load and store touches columns
+    // `column .. column + 8 * VECTORS <= M` of `row` or of a sample's `x`.
+    unsafe {
+        let out = row.as_mut_ptr().add(column);
+        let mut sums = [_mm256_setzero_ps(); VECTORS];
+        for (k, sum) in sums.iter_mut().enumerate() {
+            *sum = _mm256_loadu_ps(out.add(8 * k));
+        }
+        for (dz, sample) in dz.iter().zip(samples) {
+            let dz = _mm256_set1_ps(dz[row_index]);
+            let x = source(sample).as_ptr().add(column);
+            for (k, sum) in sums.iter_mut().enumerate() {
+                *sum = _mm256_fmadd_ps(_mm256_loadu_ps(x.add(8 * k)), dz, *sum);
+            }
+        }
+        for (k, sum) in sums.into_iter().enumerate() {
+            _mm256_storeu_ps(out.add(8 * k), sum);
+        }
+    }
+}
+
 /// `w = w - learning_rate * (dz x^T)`, row by row, in a function of its own (compiled for
 /// AVX2 where the CPU has it): inlined into a large fused step, LLVM vectorizes these loops
 /// across rows, gathering each row's elements one by one, at three times the instructions.
@@ -585,6 +694,40 @@ mod tests {
                 assert!((f64::from(g[r][c]) - want).abs() <= 1e-6 * want.abs().max(1.0));
             }
         }
+    }
+
+    /// The batched outer product against one outer product per sample: equal bit for bit,
+    /// for every count of samples.
+    fn check_batch<const M: usize, const N: usize>() {
+        let start: [[f32; M]; N] = core::array::from_fn(|r| {
+            core::array::from_fn(|c| ((r * 13 + c * 3) % 9) as f32 * 0.37 - 1.1)
+        });
+        let dz: [[f32; N]; 9] = core::array::from_fn(|s| {
+            core::array::from_fn(|r| ((r * 5 + s * 11) % 7) as f32 * 0.31 - 0.9)
+        });
+        let xs: [[f32; M]; 9] = core::array::from_fn(|s| {
+            core::array::from_fn(|c| ((c * 7 + s * 3) % 5) as f32 * 0.43 - 0.8)
+        });
+        for samples in 0..=9 {
+            let mut one_by_one = start;
+            for (dz, x) in dz.iter().zip(&xs).take(samples) {
+                outer_acc(&mut one_by_one, dz, x);
+            }
+            let mut batched = start;
+            outer_acc_batch(&mut batched, &dz[..samples], &xs[..samples], |x| x);
+            assert_eq!(batched, one_by_one, "M={M} N={N} samples={samples}");
+        }
+    }
+
+    #[test]
+    fn the_batched_outer_product_rounds_as_one_per_sample() {
+        check_batch::<64, 32>();
+        check_batch::<32, 10>();
+        check_batch::<100, 3>();
+        check_batch::<13, 7>();
+        check_batch::<8, 2>();
+        check_batch::<3, 4>();
+        check_batch::<200, 2>();
     }
 
     #[test]

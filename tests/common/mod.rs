@@ -34,7 +34,7 @@ where
 pub fn assert_gradients_match_with<N>(
     seed: u64,
     samples: usize,
-    mut target: impl FnMut(&mut SplitMix) -> N::Target,
+    mut draw_target: impl FnMut(&mut SplitMix) -> N::Target,
 ) where
     N: Network<Scalar = f64>,
 {
@@ -42,7 +42,7 @@ pub fn assert_gradients_match_with<N>(
     for sample in 0..samples {
         let network: N = random_network(&mut random);
         let input = N::input_from_slice(&random.values(N::INPUTS, -1.0, 1.0)).unwrap();
-        let target = target(&mut random);
+        let target = draw_target(&mut random);
         let check = gradcheck(&network, &input, &target);
         assert!(
             check.worst_relative_error <= FINITE_DIFFERENCE_TOLERANCE,
@@ -50,6 +50,61 @@ pub fn assert_gradients_match_with<N>(
             N::NAME
         );
         assert_train_step_is_backward_then_sgd(&network, &input, &target, 0.1);
+        // More samples than a batch pass's chunk holds, so that the last chunk is partial.
+        let (inputs, targets): (Vec<N::Input>, Vec<N::Target>) = (0..BATCH_SAMPLES)
+            .map(|_| {
+                let input = N::input_from_slice(&random.values(N::INPUTS, -1.0, 1.0)).unwrap();
+                (input, draw_target(&mut random))
+            })
+            .unzip();
+        assert_batch_pass_is_per_sample_loop(&network, &inputs, &targets);
+    }
+}
+
+/// How many samples the batch-pass checks use: more than a chunk (16 at most), and not a
+/// multiple of any chunk size.
+pub const BATCH_SAMPLES: usize = 19;
+
+/// `accumulate_batch` (for networks with dense layers the generated batch pass, which sums
+/// the weight matrices' gradients a chunk of samples at a time) gives, bit for bit, the loss
+/// and gradients of `forward` and `backward_accumulate` sample by sample.
+pub fn assert_batch_pass_is_per_sample_loop<N: Network>(
+    network: &N,
+    inputs: &[N::Input],
+    targets: &[N::Target],
+) {
+    let scale = N::Scalar::from_f64(0.75);
+    for samples in [inputs.len(), inputs.len() / 2, 1, 0] {
+        let (inputs, targets) = (&inputs[..samples], &targets[..samples]);
+        let mut batched = N::Grads::default();
+        let batched_loss = network.accumulate_batch(inputs, targets, scale, &mut batched);
+        let mut one_by_one = N::Grads::default();
+        let mut loss = N::Scalar::from_f64(0.0);
+        for (input, target) in inputs.iter().zip(targets) {
+            let trace = network.forward(input);
+            loss = loss + N::trace_loss(&trace, target) * scale;
+            network.backward_accumulate(&trace, target, &mut one_by_one);
+        }
+        assert_eq!(
+            batched_loss.to_f64().to_bits(),
+            loss.to_f64().to_bits(),
+            "{} ({samples} samples): loss {:e} batched, {:e} one by one",
+            N::NAME,
+            batched_loss.to_f64(),
+            loss.to_f64()
+        );
+        let pairs = batched.as_slice().iter().zip(one_by_one.as_slice());
+        for (index, (batched, one_by_one)) in pairs.enumerate() {
+            assert_eq!(
+                batched.to_f64().to_bits(),
+                one_by_one.to_f64().to_bits(),
+                "{} ({samples} samples): dJ/d{} is {:e} batched, {:e} one by one",
+                N::NAME,
+                N::name_of(index).unwrap(),
+                batched.to_f64(),
+                one_by_one.to_f64()
+            );
+        }
     }
 }
 
@@ -164,6 +219,17 @@ where
             &narrow_target,
             0.1,
         );
+        let (inputs, targets): (Vec<Narrow::Input>, Vec<Narrow::Target>) = (0..BATCH_SAMPLES)
+            .map(|_| {
+                let input = narrow_of(&random.values(Wide::INPUTS, -1.0, 1.0));
+                let target = narrow_of(&random.values(Wide::OUTPUTS, -1.0, 1.0));
+                let Ok(target) = Narrow::Target::try_from(&target[..]) else {
+                    panic!("target length");
+                };
+                (Narrow::input_from_slice(&input).unwrap(), target)
+            })
+            .unzip();
+        assert_batch_pass_is_per_sample_loop(&narrow, &inputs, &targets);
         let wide_grads = wide.backward(&wide_trace, &wide_target);
         let narrow_grads = narrow.backward(&narrow_trace, &narrow_target);
         for (index, (n, w)) in narrow_grads

@@ -248,11 +248,24 @@ pub(crate) fn steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<
 /// gradients), rendered the same way: a fused SGD step computes every delta with the old
 /// weights first, then updates the weights from them.
 pub(crate) fn delta_steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<Step> {
+    steps_except(model, order, locals, |link| {
+        matches!(link, Link::Weight { .. } | Link::Bias { .. })
+    })
+}
+
+/// The links of [`steps`] but those `left_out` picks, rendered the same way: a batch pass
+/// leaves out the gradients it adds up for several samples at once.
+pub(crate) fn steps_except(
+    model: &Model,
+    order: &[usize],
+    locals: &mut Locals,
+    left_out: impl Fn(&Link) -> bool,
+) -> Vec<Step> {
     let scalar = model.scalar.tokens();
     let recurrent = model.is_recurrent();
     links(model, order)
         .into_iter()
-        .filter(|link| !matches!(link, Link::Weight { .. } | Link::Bias { .. }))
+        .filter(|link| !left_out(link))
         .map(|link| render(model, &link, &scalar, recurrent, locals))
         .collect()
 }

@@ -107,6 +107,7 @@ fn training_methods(ctx: &Context) -> TokenStream {
             TokenStream::new(),
         )
     };
+    let batch_pass = super::batch::applies(model).then(|| super::batch::method(ctx));
     quote! {
         /// Gradient descent: `w = w - learning_rate * dJ/dw` for every parameter.
         #[inline]
@@ -151,6 +152,8 @@ fn training_methods(ctx: &Context) -> TokenStream {
         ) -> #private::Result<#scalar, #private::Error> {
             #private::train_batch(self, inputs, targets, learning_rate)
         }
+
+        #batch_pass
     }
 }
 

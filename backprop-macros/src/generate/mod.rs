@@ -4,13 +4,15 @@
 //! - `structs`: the parameter, gradient and trace structs with their flat views;
 //! - `forward`, `backward`: the two passes (`links`: the backward pass's chain-rule links
 //!   as data; `step`: one step of a pass, as code and explanation); `fused`: the per-sample
-//!   SGD step that updates weights in place from the deltas;
+//!   SGD step that updates weights in place from the deltas; `batch`: the mini-batch
+//!   gradient with the weight matrices' sums taken a chunk of samples at a time;
 //! - `inherent`: the rest of the network's own API; `traits`: the runtime's traits
 //!   (`layout`: the parameter layout they carry);
 //! - `explain` (feature): the passes written out with their numbers;
 //! - `dot`, `names`, `types`: the Graphviz text, the generated names, Rust types of shapes.
 
 mod backward;
+mod batch;
 mod context;
 mod dot;
 #[cfg(feature = "explain")]

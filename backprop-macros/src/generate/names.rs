@@ -11,7 +11,10 @@
 //!   since no helper starts with `dj_d`, and the second is injective because a node may not
 //!   be called `z_<a neuron>` (the pre-activation's field in the trace) nor `prev_<a node read
 //!   with .prev>` (the previous value's field in the trace); `model` reports both clashes.
-//!   The helpers of a recurrent network are `state`, `carry` and `output_gradient`.
+//!   The helpers of a recurrent network are `state`, `carry` and `output_gradient`; a
+//!   batch pass adds the helpers `inputs`, `targets`, `scale`, `loss`, `sample`, `samples`
+//!   and `batch_trace`, and one more family, `batch_dj_dz_` followed by a neuron's name,
+//!   which meets neither of the others (no helper starts with `batch_dj_d`).
 //!
 //! Locals get mixed-site hygiene located at the user's token, so they cannot be reached from
 //! the user's code either.
@@ -50,6 +53,12 @@ pub(crate) fn gradient(neuron: &Ident) -> Ident {
 /// The local holding `dJ/dz` of a neuron: `dj_dz_h4`.
 pub(crate) fn pre_activation_gradient(neuron: &Ident) -> Ident {
     format_ident!("dj_dz_{}", neuron, span = local_span(neuron))
+}
+
+/// The local holding a neuron's `dJ/dz` for each sample of a batch pass's chunk:
+/// `batch_dj_dz_h4`, from the per-sample local `dj_dz_h4`.
+pub(crate) fn batch_gradient(neuron: &Ident) -> Ident {
+    format_ident!("batch_dj_dz_{}", neuron, span = local_span(neuron))
 }
 
 /// The struct of gradients: `SeedNetGrads`, spanned at the network's name so that a clash

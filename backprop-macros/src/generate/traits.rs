@@ -162,6 +162,21 @@ fn network(ctx: &Context) -> TokenStream {
             }
         }
     });
+    // The generated batch pass, which the runtime's mini-batch training calls.
+    let batch_pass = super::batch::applies(ctx.model).then(|| {
+        quote! {
+            #[inline]
+            fn accumulate_batch(
+                &self,
+                inputs: &[Self::Input],
+                targets: &[Self::Target],
+                scale: #scalar,
+                grads: &mut #grads,
+            ) -> #scalar {
+                #name::accumulate_batch(self, inputs, targets, scale, grads)
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #private::Network for #name {
@@ -196,6 +211,7 @@ fn network(ctx: &Context) -> TokenStream {
             }
             #validate_target
             #fused_train_step
+            #batch_pass
         }
 
         #classifier

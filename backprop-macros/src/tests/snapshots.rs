@@ -72,9 +72,9 @@ fn digits_classifier_with_dense_layers() {
         }
     });
     // Dense blocks are loops in the runtime, not one line per edge: 2,410 parameters
-    // expand to a few hundred lines (the fused `train_step` among them).
+    // expand to a few hundred lines (the fused `train_step` and the batch pass among them).
     let lines = expansion.lines().count();
-    assert!(lines < 700, "{lines} lines");
+    assert!(lines < 800, "{lines} lines");
     insta::assert_snapshot!(expansion);
 }
 

@@ -1,0 +1,167 @@
+//! The batch pass: `accumulate_batch`, the gradient of a mini-batch as an expert sums it.
+//!
+//! One sample at a time, the forward pass and every delta are computed as in the backward
+//! pass, and every gradient that costs little per sample (a bias, a single neuron's weight)
+//! is added at once. The gradient of a weight matrix between arrays is not: each sample's
+//! `dJ/dz` and trace are kept for a chunk of a few samples, and then one kernel adds the
+//! whole chunk's `dz x^T` to the matrix, reading and writing it once per chunk instead of
+//! once per sample (for a 64-32 layer, 8 KB of gradient per sample otherwise). Each
+//! element is still summed sample by sample in order, so the result is the per-sample
+//! loop's to the bit.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::backward::{edge_value, steps_except, Declare, Locals};
+use super::context::Context;
+use super::forward::{pass_body, Pass};
+use super::links::Link;
+use super::names;
+use crate::model::{Edge, Model, Neuron, Scalar};
+
+/// At most this many samples per chunk: past it the gradient matrices' traffic is already
+/// small beside the products themselves.
+const MAX_SAMPLES: usize = 16;
+
+/// The stack a chunk's traces and deltas may take, in bytes.
+const CHUNK_BYTES: usize = 32 * 1024;
+
+/// Whether the weight on `edge` into `neuron` is summed for a chunk at once: a matrix
+/// between arrays.
+fn is_batched(model: &Model, neuron: &Neuron, edge: &Edge) -> bool {
+    neuron.width.is_some() && model.reads_array(edge)
+}
+
+/// The neurons with at least one batched weight, whose deltas a chunk keeps.
+fn batched_neurons(model: &Model) -> Vec<&Neuron> {
+    model
+        .neurons
+        .iter()
+        .filter(|neuron| {
+            neuron
+                .edges
+                .iter()
+                .any(|edge| is_batched(model, neuron, edge))
+        })
+        .collect()
+}
+
+/// How many samples a chunk holds: as many as fit [`CHUNK_BYTES`], at most
+/// [`MAX_SAMPLES`].
+fn chunk_samples(model: &Model) -> usize {
+    let inputs = model.input_len();
+    let values: usize = model
+        .neurons
+        .iter()
+        .map(|neuron| 2 * neuron.width.unwrap_or(1))
+        .sum();
+    let deltas: usize = batched_neurons(model)
+        .iter()
+        .filter_map(|neuron| neuron.width)
+        .sum();
+    let scalar = match model.scalar {
+        Scalar::F32 => 4,
+        Scalar::F64 => 8,
+    };
+    let per_sample = (inputs + values + deltas) * scalar;
+    (CHUNK_BYTES / per_sample).min(MAX_SAMPLES)
+}
+
+/// Whether `accumulate_batch` is generated: a network the fused step applies to (the pass
+/// repeats the backward pass's code, as that step does), with a weight matrix between
+/// arrays, whose chunk holds at least two samples.
+pub(crate) fn applies(model: &Model) -> bool {
+    super::fused::applies(model) && !batched_neurons(model).is_empty() && chunk_samples(model) >= 2
+}
+
+/// The inherent `accumulate_batch`, which the `Network` impl forwards to.
+pub(crate) fn method(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        order,
+        private,
+        scalar,
+        trace,
+        grads,
+        target,
+        input_len,
+        ..
+    } = ctx;
+    let samples = Literal::usize_unsuffixed(chunk_samples(model));
+    let forward = pass_body(ctx, Pass::Trace, &TokenStream::new());
+    let mut locals = Locals::new(Declare::AtUse);
+    let steps = steps_except(
+        model,
+        order,
+        &mut locals,
+        |link| matches!(link, Link::Weight { neuron, edge } if is_batched(model, neuron, edge)),
+    )
+    .into_iter()
+    .map(|step| step.code);
+    let neurons = batched_neurons(model);
+    let buffers = neurons.iter().map(|neuron| {
+        let batch = names::batch_gradient(&neuron.name);
+        let width = Literal::usize_unsuffixed(neuron.width.unwrap_or(1));
+        quote!(let mut #batch: [[#scalar; #width]; #samples] = [[0.0; #width]; #samples];)
+    });
+    let keeps = neurons.iter().map(|neuron| {
+        let batch = names::batch_gradient(&neuron.name);
+        let dj_dz = names::pre_activation_gradient(&neuron.name);
+        quote!(#batch[sample] = #dj_dz;)
+    });
+    let sums = neurons.iter().flat_map(|neuron| {
+        let batch = names::batch_gradient(&neuron.name);
+        neuron
+            .edges
+            .iter()
+            .filter(|edge| is_batched(model, neuron, edge))
+            .map(move |edge| {
+                let weight = &edge.weight.name;
+                let value = edge_value(model, edge);
+                quote! {
+                    dense::outer_acc_batch(&mut grads.#weight, &#batch[..samples], &batch_trace[..samples], |trace| &#value);
+                }
+            })
+    });
+    quote! {
+        /// Adds `dJ/dw` of every sample (pairs of `inputs` and `targets`, as many as the
+        /// shorter holds) to `grads`, and returns the sum of their losses, each multiplied
+        /// by `scale` first: the work of a mini-batch.
+        ///
+        /// Per sample the forward pass and every `dJ/dz`; the gradients of the weight
+        /// matrices between arrays for a chunk of samples at once, each matrix read and
+        /// written once per chunk. The same numbers as [`Self::forward`] and
+        /// [`Self::backward_accumulate`] sample by sample.
+        #[inline]
+        #[allow(non_snake_case)] // locals follow the user's names, e.g. `dj_dz_W1`
+        #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
+        pub fn accumulate_batch(
+            &self,
+            inputs: &[[#scalar; #input_len]],
+            targets: &[#target],
+            scale: #scalar,
+            grads: &mut #grads,
+        ) -> #scalar {
+            #[allow(unused_imports)] // not every network calls every runtime module
+            use #private::{act, dense};
+            let samples = ::core::cmp::min(inputs.len(), targets.len());
+            let (inputs, targets) = (&inputs[..samples], &targets[..samples]);
+            let mut loss: #scalar = 0.0;
+            let mut batch_trace = [#trace::ZERO; #samples];
+            #(#buffers)*
+            for (inputs, targets) in ::core::iter::zip(inputs.chunks(#samples), targets.chunks(#samples)) {
+                for sample in 0..inputs.len() {
+                    let (input, target) = (&inputs[sample], &targets[sample]);
+                    #forward
+                    loss += trace.loss(target) * scale;
+                    #(#steps)*
+                    #(#keeps)*
+                    batch_trace[sample] = trace;
+                }
+                let samples = inputs.len();
+                #(#sums)*
+            }
+            loss
+        }
+    }
+}
