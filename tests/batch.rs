@@ -3,8 +3,10 @@
 
 mod common;
 
+use backprop_runtime::optim::Sgd;
 use backprop_runtime::{
-    batch_gradient, batch_gradient_parallel, network, train_batch_parallel, Error, Network,
+    batch_gradient, batch_gradient_parallel, network, train_batch_parallel, train_batch_with,
+    Error, Network,
 };
 use common::{random_network, SplitMix};
 
@@ -59,6 +61,52 @@ fn batch_gradient_is_the_mean_of_sample_gradients() {
     for ((after, before), g) in trained.as_slice().iter().zip(net.as_slice()).zip(&expected) {
         assert!((after - (before - 0.5 * g)).abs() < 1e-14);
     }
+}
+
+#[test]
+fn train_batch_takes_the_optimizers_step_on_the_mean_bit_for_bit() {
+    let mut random = SplitMix::new(13);
+    let net: Regressor = random_network(&mut random);
+    for size in [1, 5, 19, 40] {
+        let (inputs, targets) = batch(&mut random, size);
+        let mut fused = net;
+        let loss = fused.train_batch(&inputs, &targets, 0.3).unwrap();
+        let mut plain = net;
+        let plain_loss =
+            train_batch_with(&mut plain, &mut Sgd::new(0.3).unwrap(), &inputs, &targets).unwrap();
+        assert_eq!(loss.to_bits(), plain_loss.to_bits(), "{size} samples");
+        for (index, (a, b)) in fused.as_slice().iter().zip(plain.as_slice()).enumerate() {
+            assert_eq!(
+                a.to_bits(),
+                b.to_bits(),
+                "{size} samples, parameter {index}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_overflowing_batch_step_is_refused_and_named() {
+    let mut random = SplitMix::new(14);
+    let mut net: Regressor = random_network(&mut random);
+    let before = net;
+    let (inputs, mut targets) = batch(&mut random, 4);
+    // Targets far off make gradients in the hundreds: finite, but a step of 1e306 times
+    // one overflows.
+    for target in &mut targets {
+        *target = target.map(|t| 1e3 * t);
+    }
+    let error = net.train_batch(&inputs, &targets, 1e306).unwrap_err();
+    assert!(
+        matches!(error, Error::NonFiniteParameter { value, .. } if value.is_infinite()),
+        "{error}"
+    );
+    assert_eq!(net, before);
+    // The same error as the optimizer's own step on the mean gradient.
+    let mut plain = net;
+    let plain_error =
+        train_batch_with(&mut plain, &mut Sgd::new(1e306).unwrap(), &inputs, &targets);
+    assert_eq!(Err(error), plain_error);
 }
 
 #[test]

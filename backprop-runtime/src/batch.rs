@@ -101,7 +101,55 @@ pub fn train_batch<N: Network>(
     targets: &[N::Target],
     learning_rate: N::Scalar,
 ) -> Result<N::Scalar, Error> {
-    train_batch_with(network, &mut Sgd::new(learning_rate)?, inputs, targets)
+    let mut sgd = Sgd::new(learning_rate)?;
+    with_buffer(|sums: &mut N::Grads| {
+        check_batch::<N>(inputs, targets)?;
+        let scale = mean_scale(inputs.len());
+        let loss = network.accumulate_batch(inputs, targets, scale, sums);
+        if !loss.is_finite() {
+            return Err(Error::NonFiniteLoss {
+                loss: loss.to_f64(),
+            });
+        }
+        if !sgd_on_sums(network, sums, learning_rate, scale) {
+            // Rejected: the optimizer's own step on the mean names the cause, and writes
+            // nothing.
+            finish_mean::<N>(loss, scale, sums)?;
+            sgd.step(network, sums)?;
+        }
+        Ok(loss)
+    })
+}
+
+/// `w = w - learning_rate * (sum * scale)` for every parameter, from the summed gradients:
+/// SGD on the mean gradient, with each mean taken on the way (rounded as scaling the sums
+/// first and then stepping rounds it), in two passes over the parameters instead of three.
+/// The first computes every new value and checks it; only if all are finite does the
+/// second write them. Returns whether it wrote. Both passes run compiled for AVX2 where the
+/// CPU has it.
+#[inline]
+fn sgd_on_sums<N: Network>(
+    network: &mut N,
+    sums: &N::Grads,
+    learning_rate: N::Scalar,
+    scale: N::Scalar,
+) -> bool {
+    let weights = network.as_mut_slice();
+    // Equal lengths (one type's flat views), so the loops need no bounds checks.
+    let sums = &sums.as_slice()[..weights.len()];
+    // By value: captured by reference, the factors are reloaded after every store.
+    let update = move |w: N::Scalar, sum: N::Scalar| w - learning_rate * (sum * scale);
+    crate::wide::wide(move || {
+        let finite = weights.iter().zip(sums).fold(true, |finite, (&w, &sum)| {
+            finite & update(w, sum).is_finite()
+        });
+        if finite {
+            for (w, &sum) in weights.iter_mut().zip(sums) {
+                *w = update(*w, sum);
+            }
+        }
+        finite
+    })
 }
 
 /// One step of mini-batch training with any optimizer: the mean gradient of the batch,

@@ -95,6 +95,7 @@ mod serde_support;
 #[cfg(target_arch = "x86_64")]
 mod simd;
 mod train;
+mod wide;
 
 /// Declares a neural network and generates its forward pass, backward pass and training.
 ///

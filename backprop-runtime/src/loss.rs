@@ -177,13 +177,38 @@ impl<T: Scalar, const N: usize> ClassTarget<T, N> {
     }
 }
 
-/// `ln sum e^z`, shifted by the largest logit so that no exponential overflows, with the
-/// exponential `exp`.
-#[inline(always)]
-fn log_sum_exp<T: Scalar, const N: usize>(logits: &[T; N], exp: impl Fn(T) -> T) -> T {
-    let max = logits.iter().fold(T::neg_infinity(), |max, &z| max.max(z));
-    let sum = logits.iter().fold(T::zero(), |sum, &z| sum + exp(z - max));
-    max + sum.ln()
+/// `e^(z - max z)` of every logit and their sum: shifted by the largest logit so that no
+/// exponential overflows. The loss and its gradient both start here.
+struct ShiftedExponentials<T, const N: usize> {
+    max: T,
+    exponentials: [T; N],
+    sum: T,
+}
+
+impl<T: Scalar, const N: usize> ShiftedExponentials<T, N> {
+    #[inline(always)]
+    fn new(logits: &[T; N], exp: impl Fn(T) -> T) -> Self {
+        let max = logits.iter().fold(T::neg_infinity(), |max, &z| max.max(z));
+        let exponentials: [T; N] = core::array::from_fn(|k| exp(logits[k] - max));
+        let sum = exponentials.iter().fold(T::zero(), |sum, &e| sum + e);
+        ShiftedExponentials {
+            max,
+            exponentials,
+            sum,
+        }
+    }
+
+    /// `ln sum e^z`.
+    #[inline(always)]
+    fn log_sum(&self) -> T {
+        self.max + self.sum.ln()
+    }
+
+    /// `softmax(z)`.
+    #[inline(always)]
+    fn softmax(&self) -> [T; N] {
+        core::array::from_fn(|k| self.exponentials[k] / self.sum)
+    }
 }
 
 /// `softmax(z)_k = e^z_k / sum e^z`, computed without overflow: each exponential of the
@@ -197,10 +222,7 @@ pub fn softmax<T: Scalar, const N: usize>(logits: &[T; N]) -> [T; N] {
 /// [`softmax`] with the exponential `exp`.
 #[inline(always)]
 fn softmax_with<T: Scalar, const N: usize>(logits: &[T; N], exp: impl Fn(T) -> T) -> [T; N] {
-    let max = logits.iter().fold(T::neg_infinity(), |max, &z| max.max(z));
-    let exponentials: [T; N] = core::array::from_fn(|k| exp(logits[k] - max));
-    let sum = exponentials.iter().fold(T::zero(), |sum, &e| sum + e);
-    core::array::from_fn(|k| exponentials[k] / sum)
+    ShiftedExponentials::new(logits, exp).softmax()
 }
 
 /// Softmax cross-entropy on logits: `J = sum_k y_k (lse(z) - z_k)`, which for a class index
@@ -231,7 +253,20 @@ fn softmax_cross_entropy_with<T: Scalar, const N: usize>(
     target: &ClassTarget<T, N>,
     exp: impl Fn(T) -> T,
 ) -> T {
-    let log_sum = log_sum_exp(logits, exp);
+    cross_entropy_of(
+        logits,
+        target,
+        ShiftedExponentials::new(logits, exp).log_sum(),
+    )
+}
+
+/// `sum_k y_k (lse(z) - z_k)` from `lse(z)`; NaN for a class index out of range.
+#[inline(always)]
+fn cross_entropy_of<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    target: &ClassTarget<T, N>,
+    log_sum: T,
+) -> T {
     match target {
         ClassTarget::Index(class) => logits.get(*class).map_or(T::nan(), |&z| log_sum - z),
         ClassTarget::Distribution(p) => logits
@@ -268,14 +303,56 @@ fn softmax_cross_entropy_gradient_with<T: Scalar, const N: usize>(
     target: &ClassTarget<T, N>,
     exp: impl Fn(T) -> T,
 ) -> [T; N] {
+    gradient_of(target, &ShiftedExponentials::new(logits, exp))
+}
+
+/// `softmax(z) * sum(y) - y`; NaN for a class index out of range.
+#[inline(always)]
+fn gradient_of<T: Scalar, const N: usize>(
+    target: &ClassTarget<T, N>,
+    shifted: &ShiftedExponentials<T, N>,
+) -> [T; N] {
     if let ClassTarget::Index(class) = target {
         if *class >= N {
             return [T::nan(); N];
         }
     }
-    let p = softmax_with(logits, exp);
+    let p = shifted.softmax();
     let total = target.total();
     core::array::from_fn(|k| p[k] * total - target.probability(k))
+}
+
+/// [`softmax_cross_entropy`] and [`softmax_cross_entropy_gradient`] together, from one set
+/// of exponentials: what a training pass needs of a classifier's outputs, with the same
+/// bits as the two functions (each sum is taken in the same order).
+#[inline]
+pub fn softmax_cross_entropy_and_gradient<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    target: &ClassTarget<T, N>,
+) -> (T, [T; N]) {
+    softmax_cross_entropy_and_gradient_with(logits, target, T::exp)
+}
+
+/// [`softmax_cross_entropy_and_gradient`] for `precision fast`, as
+/// [`softmax_cross_entropy_fast`].
+#[inline]
+pub fn softmax_cross_entropy_and_gradient_fast<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    target: &ClassTarget<T, N>,
+) -> (T, [T; N]) {
+    softmax_cross_entropy_and_gradient_with(logits, target, T::fast_exp)
+}
+
+/// [`softmax_cross_entropy_and_gradient`] with the exponential `exp`.
+#[inline(always)]
+fn softmax_cross_entropy_and_gradient_with<T: Scalar, const N: usize>(
+    logits: &[T; N],
+    target: &ClassTarget<T, N>,
+    exp: impl Fn(T) -> T,
+) -> (T, [T; N]) {
+    let shifted = ShiftedExponentials::new(logits, exp);
+    let loss = cross_entropy_of(logits, target, shifted.log_sum());
+    (loss, gradient_of(target, &shifted))
 }
 
 /// Binary cross-entropy of sigmoid outputs, from their pre-activations `z`:
@@ -310,6 +387,39 @@ pub fn argmax<T: Scalar, const N: usize>(values: &[T; N]) -> Option<usize> {
 #[cfg(test)]
 mod classification_tests {
     use super::*;
+
+    #[test]
+    fn the_loss_and_gradient_together_are_the_two_apart_bit_for_bit() {
+        let targets = [
+            ClassTarget::Index(2),
+            ClassTarget::Index(7),
+            ClassTarget::Distribution([0.1, 0.2, 0.3, 0.25, 0.15]),
+        ];
+        for scale in [0.01_f32, 1.0, 30.0, 1e4] {
+            let logits: [f32; 5] = core::array::from_fn(|k| ((k * 7 % 5) as f32 - 2.1) * scale);
+            for target in &targets {
+                let bits = |(loss, gradient): (f32, [f32; 5])| {
+                    (loss.to_bits(), gradient.map(f32::to_bits))
+                };
+                assert_eq!(
+                    bits(softmax_cross_entropy_and_gradient(&logits, target)),
+                    bits((
+                        softmax_cross_entropy(&logits, target),
+                        softmax_cross_entropy_gradient(&logits, target)
+                    )),
+                    "{logits:?} {target:?}"
+                );
+                assert_eq!(
+                    bits(softmax_cross_entropy_and_gradient_fast(&logits, target)),
+                    bits((
+                        softmax_cross_entropy_fast(&logits, target),
+                        softmax_cross_entropy_gradient_fast(&logits, target)
+                    )),
+                    "{logits:?} {target:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_fast_softmax_agrees_with_the_exact_one() {

@@ -244,15 +244,6 @@ pub(crate) fn steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<
         .collect()
 }
 
-/// The links of [`steps`] that compute `dJ/dh` and `dJ/dz` (everything but the parameters'
-/// gradients), rendered the same way: a fused SGD step computes every delta with the old
-/// weights first, then updates the weights from them.
-pub(crate) fn delta_steps(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<Step> {
-    steps_except(model, order, locals, |link| {
-        matches!(link, Link::Weight { .. } | Link::Bias { .. })
-    })
-}
-
 /// The links of [`steps`] but those `left_out` picks, rendered the same way: a batch pass
 /// leaves out the gradients it adds up for several samples at once.
 pub(crate) fn steps_except(

@@ -14,7 +14,7 @@ use quote::quote;
 
 use super::backward::{edge_value, steps_except, Declare, Locals};
 use super::context::Context;
-use super::forward::{pass_body, Pass};
+use super::forward::{pass_steps, Pass};
 use super::links::Link;
 use super::names;
 use crate::model::{Edge, Model, Neuron, Scalar};
@@ -88,14 +88,15 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         ..
     } = ctx;
     let samples = Literal::usize_unsuffixed(chunk_samples(model));
-    let forward = pass_body(ctx, Pass::Trace, &TokenStream::new());
+    let forward = pass_steps(model, order, Pass::Trace);
     let mut locals = Locals::new(Declare::AtUse);
-    let steps = steps_except(
-        model,
-        order,
-        &mut locals,
-        |link| matches!(link, Link::Weight { neuron, edge } if is_batched(model, neuron, edge)),
-    )
+    // A classifier's `softmax_gradient` comes with the sample's loss.
+    let sample_loss = super::fused::sample_loss(ctx, &quote!(sample_loss));
+    let steps = steps_except(model, order, &mut locals, |link| match link {
+        Link::Weight { neuron, edge } => is_batched(model, neuron, edge),
+        Link::SoftmaxGradient => true,
+        _ => false,
+    })
     .into_iter()
     .map(|step| step.code);
     let neurons = batched_neurons(model);
@@ -152,11 +153,14 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
             for (inputs, targets) in ::core::iter::zip(inputs.chunks(#samples), targets.chunks(#samples)) {
                 for sample in 0..inputs.len() {
                     let (input, target) = (&inputs[sample], &targets[sample]);
+                    // The forward pass in the chunk's own trace, which the sums read.
+                    let trace = &mut batch_trace[sample];
+                    *trace = #trace::ZERO;
                     #forward
-                    loss += trace.loss(target) * scale;
+                    #sample_loss
+                    loss += sample_loss * scale;
                     #(#steps)*
                     #(#keeps)*
-                    batch_trace[sample] = trace;
                 }
                 let samples = inputs.len();
                 #(#sums)*

@@ -113,13 +113,23 @@ pub(crate) fn pass_body(ctx: &Context, pass: Pass, read_state: &TokenStream) -> 
         trace,
         ..
     } = ctx;
-    let read_inputs = read_inputs(model);
-    let steps = steps(model, order, pass).into_iter().map(|step| step.code);
+    let steps = pass_steps(model, order, pass);
     quote! {
         #[allow(unused_imports)] // not every network calls every runtime module
         use #private::{act, dense};
         let mut trace = #trace::ZERO;
         #read_state
+        #steps
+    }
+}
+
+/// The statements of a forward pass after its trace is zeroed (and, through time, the
+/// state read): the inputs read, then every step, writing to `trace`, a trace or a
+/// reference to one.
+pub(crate) fn pass_steps(model: &Model, order: &[usize], pass: Pass) -> TokenStream {
+    let read_inputs = read_inputs(model);
+    let steps = steps(model, order, pass).into_iter().map(|step| step.code);
+    quote! {
         #read_inputs
         #(#steps)*
     }

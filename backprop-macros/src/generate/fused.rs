@@ -12,9 +12,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::backward::{delta_steps, edge_value, Declare, Locals};
+use super::backward::{edge_value, steps_except, Declare, Locals};
 use super::context::Context;
 use super::forward::{pass_body, Pass};
+use super::links::Link;
 use super::names;
 use crate::model::{Edge, Model, Neuron, Parameter};
 
@@ -43,9 +44,17 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
     // function the compiler schedules as a whole, and the trace is never copied out.
     let forward = pass_body(ctx, Pass::Trace, &TokenStream::new());
     let mut locals = Locals::new(Declare::AtUse);
-    let deltas = delta_steps(model, order, &mut locals)
-        .into_iter()
-        .map(|step| step.code);
+    // Every `dJ/dh` and `dJ/dz`, but no parameter's gradient (and a classifier's
+    // `softmax_gradient` comes with the loss).
+    let deltas = steps_except(model, order, &mut locals, |link| {
+        matches!(
+            link,
+            Link::Weight { .. } | Link::Bias { .. } | Link::SoftmaxGradient
+        )
+    })
+    .into_iter()
+    .map(|step| step.code);
+    let loss = sample_loss(ctx, &quote!(loss));
     let parameters: Vec<(&Neuron, Update)> = model
         .neurons
         .iter()
@@ -69,7 +78,7 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
     quote! {
         if #private::fused_step_applies::<Self>(target, learning_rate) {
             #forward
-            let loss = trace.loss(target);
+            #loss
             if loss.is_finite() {
                 #(#deltas)*
                 let mut guard = #private::SgdGuard::new(learning_rate);
@@ -83,6 +92,22 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
         // An invalid argument, a non-finite loss or a step the guard cannot vouch for: the
         // general step reports the error, or takes the step with exact checks.
         #private::train_step(self, input, target, learning_rate)
+    }
+}
+
+/// `let loss = trace.loss(target);` with the local named `name`, and for a classifier
+/// `softmax_gradient` (the `dJ/dz` of its outputs) bound with it from the same
+/// exponentials, which the softmax links of a training pass then leave out.
+pub(crate) fn sample_loss(ctx: &Context, name: &TokenStream) -> TokenStream {
+    let Context { model, private, .. } = ctx;
+    if model.loss.is_categorical() {
+        let function =
+            crate::loss::softmax_function("softmax_cross_entropy_and_gradient", model.precision);
+        quote! {
+            let (#name, softmax_gradient) = #private::loss::#function(&trace.output(), target);
+        }
+    } else {
+        quote!(let #name = trace.loss(target);)
     }
 }
 

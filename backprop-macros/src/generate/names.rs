@@ -12,7 +12,7 @@
 //!   be called `z_<a neuron>` (the pre-activation's field in the trace) nor `prev_<a node read
 //!   with .prev>` (the previous value's field in the trace); `model` reports both clashes.
 //!   The helpers of a recurrent network are `state`, `carry` and `output_gradient`; a
-//!   batch pass adds the helpers `inputs`, `targets`, `scale`, `loss`, `sample`, `samples`
+//!   batch pass adds the helpers `inputs`, `targets`, `scale`, `loss`, `sample_loss`, `sample`, `samples`
 //!   and `batch_trace`, and one more family, `batch_dj_dz_` followed by a neuron's name,
 //!   which meets neither of the others (no helper starts with `batch_dj_d`).
 //!
