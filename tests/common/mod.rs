@@ -61,7 +61,7 @@ pub fn assert_gradients_match_with<N>(
     }
 }
 
-/// How many samples the batch-pass checks use: more than a chunk (16 at most), and not a
+/// How many samples the batch-pass checks use: more than a chunk (8 at most), and not a
 /// multiple of any chunk size.
 pub const BATCH_SAMPLES: usize = 19;
 
