@@ -3,10 +3,10 @@
 
 mod common;
 
-use backprop_runtime::optim::Sgd;
+use backprop_runtime::optim::{Optimizer, Sgd};
 use backprop_runtime::{
-    batch_gradient, batch_gradient_parallel, network, train_batch_parallel, train_batch_with,
-    Error, Network,
+    batch_gradient, batch_gradient_parallel, network, sgd_update, train_batch_parallel, Error,
+    Network,
 };
 use common::{random_network, SplitMix};
 
@@ -64,16 +64,18 @@ fn batch_gradient_is_the_mean_of_sample_gradients() {
 }
 
 #[test]
-fn train_batch_takes_the_optimizers_step_on_the_mean_bit_for_bit() {
+fn train_batch_is_sgd_on_the_mean_gradient_bit_for_bit() {
     let mut random = SplitMix::new(13);
     let net: Regressor = random_network(&mut random);
     for size in [1, 5, 19, 40] {
         let (inputs, targets) = batch(&mut random, size);
         let mut fused = net;
         let loss = fused.train_batch(&inputs, &targets, 0.3).unwrap();
+        // The definition: the mean gradient, then `w - learning_rate * mean`.
         let mut plain = net;
-        let plain_loss =
-            train_batch_with(&mut plain, &mut Sgd::new(0.3).unwrap(), &inputs, &targets).unwrap();
+        let mut mean = RegressorGrads::default();
+        let plain_loss = batch_gradient(&plain, &inputs, &targets, &mut mean).unwrap();
+        sgd_update(&mut plain, &mean, 0.3);
         assert_eq!(loss.to_bits(), plain_loss.to_bits(), "{size} samples");
         for (index, (a, b)) in fused.as_slice().iter().zip(plain.as_slice()).enumerate() {
             assert_eq!(
@@ -103,10 +105,9 @@ fn an_overflowing_batch_step_is_refused_and_named() {
     );
     assert_eq!(net, before);
     // The same error as the optimizer's own step on the mean gradient.
-    let mut plain = net;
-    let plain_error =
-        train_batch_with(&mut plain, &mut Sgd::new(1e306).unwrap(), &inputs, &targets);
-    assert_eq!(Err(error), plain_error);
+    let mut mean = RegressorGrads::default();
+    batch_gradient(&net, &inputs, &targets, &mut mean).unwrap();
+    assert_eq!(Sgd::new(1e306).unwrap().step(&mut net, &mean), Err(error));
 }
 
 #[test]

@@ -37,9 +37,7 @@ fn finish_mean<N: Network>(
     scale: N::Scalar,
     grads: &mut N::Grads,
 ) -> Result<N::Scalar, Error> {
-    for g in grads.as_mut_slice() {
-        *g = *g * scale;
-    }
+    crate::optim::scale_in_place(grads, scale);
     if !loss.is_finite() {
         return Err(Error::NonFiniteLoss {
             loss: loss.to_f64(),
@@ -101,59 +99,12 @@ pub fn train_batch<N: Network>(
     targets: &[N::Target],
     learning_rate: N::Scalar,
 ) -> Result<N::Scalar, Error> {
-    let mut sgd = Sgd::new(learning_rate)?;
-    with_buffer(|sums: &mut N::Grads| {
-        check_batch::<N>(inputs, targets)?;
-        let scale = mean_scale(inputs.len());
-        let loss = network.accumulate_batch(inputs, targets, scale, sums);
-        if !loss.is_finite() {
-            return Err(Error::NonFiniteLoss {
-                loss: loss.to_f64(),
-            });
-        }
-        if !sgd_on_sums(network, sums, learning_rate, scale) {
-            // Rejected: the optimizer's own step on the mean names the cause, and writes
-            // nothing.
-            finish_mean::<N>(loss, scale, sums)?;
-            sgd.step(network, sums)?;
-        }
-        Ok(loss)
-    })
+    train_batch_with(network, &mut Sgd::new(learning_rate)?, inputs, targets)
 }
 
-/// `w = w - learning_rate * (sum * scale)` for every parameter, from the summed gradients:
-/// SGD on the mean gradient, with each mean taken on the way (rounded as scaling the sums
-/// first and then stepping rounds it), in two passes over the parameters instead of three.
-/// The first computes every new value and checks it; only if all are finite does the
-/// second write them. Returns whether it wrote. Both passes run compiled for AVX2 where the
-/// CPU has it.
-#[inline]
-fn sgd_on_sums<N: Network>(
-    network: &mut N,
-    sums: &N::Grads,
-    learning_rate: N::Scalar,
-    scale: N::Scalar,
-) -> bool {
-    let weights = network.as_mut_slice();
-    // Equal lengths (one type's flat views), so the loops need no bounds checks.
-    let sums = &sums.as_slice()[..weights.len()];
-    // By value: captured by reference, the factors are reloaded after every store.
-    let update = move |w: N::Scalar, sum: N::Scalar| w - learning_rate * (sum * scale);
-    crate::wide::wide(move || {
-        let finite = weights.iter().zip(sums).fold(true, |finite, (&w, &sum)| {
-            finite & update(w, sum).is_finite()
-        });
-        if finite {
-            for (w, &sum) in weights.iter_mut().zip(sums) {
-                *w = update(*w, sum);
-            }
-        }
-        finite
-    })
-}
-
-/// One step of mini-batch training with any optimizer: the mean gradient of the batch,
-/// then `optimizer.step`. Returns the mean loss before the update.
+/// One step of mini-batch training with any optimizer: the gradients of the batch summed
+/// ([`Network::accumulate_batch`]), then [`Optimizer::step_on_sum`], the step on their mean.
+/// Returns the mean loss before the update.
 ///
 /// # Errors
 ///
@@ -165,13 +116,23 @@ pub fn train_batch_with<N: Network, O: Optimizer<N>>(
     inputs: &[N::Input],
     targets: &[N::Target],
 ) -> Result<N::Scalar, Error> {
-    step_on_batch_gradient(network, optimizer, |network, grads| {
-        mean_gradient(network, inputs, targets, grads)
+    with_buffer(|sums: &mut N::Grads| {
+        check_batch::<N>(inputs, targets)?;
+        let scale = mean_scale(inputs.len());
+        let loss = network.accumulate_batch(inputs, targets, scale, sums);
+        if !loss.is_finite() {
+            return Err(Error::NonFiniteLoss {
+                loss: loss.to_f64(),
+            });
+        }
+        optimizer.step_on_sum(network, sums, scale)?;
+        Ok(loss)
     })
 }
 
-/// One optimizer step from a batch gradient that `gradient` computes (sequentially or in
-/// parallel) into a buffer on the stack or, for large networks, the heap.
+/// One optimizer step from a batch gradient that `gradient` computes in parallel, into a
+/// buffer on the stack or, for large networks, the heap.
+#[cfg(feature = "rayon")]
 fn step_on_batch_gradient<N: Network, O: Optimizer<N>>(
     network: &mut N,
     optimizer: &mut O,

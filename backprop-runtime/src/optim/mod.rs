@@ -64,10 +64,37 @@ pub trait Optimizer<N: Network> {
     /// changed: an implementation checks everything before it writes anything.
     fn step(&mut self, network: &mut N, grads: &N::Grads) -> Result<(), Error>;
 
+    /// One step from gradients summed over a batch, whose mean is `sums * scale`: what
+    /// mini-batch training calls. The default forms the mean in `sums` and calls
+    /// [`Optimizer::step`]; [`Sgd`] takes each mean on the way instead, one pass over the
+    /// parameters fewer, with the same bits.
+    ///
+    /// # Errors
+    ///
+    /// As [`Optimizer::step`] on the mean gradient; on error neither `network` nor the
+    /// optimizer changed (`sums` may hold the mean).
+    fn step_on_sum(
+        &mut self,
+        network: &mut N,
+        sums: &mut N::Grads,
+        scale: N::Scalar,
+    ) -> Result<(), Error> {
+        scale_in_place(sums, scale);
+        self.step(network, sums)
+    }
+
     /// The optimizer's learning rate, for schedules to set (checked at the next step), or
     /// `None` for an optimizer without one (RPROP adapts its own steps).
     fn learning_rate_mut(&mut self) -> Option<&mut N::Scalar> {
         None
+    }
+}
+
+/// `g = g * scale` for every gradient: a batch's sums made its mean.
+#[inline]
+pub(crate) fn scale_in_place<P: Parameters>(grads: &mut P, scale: P::Scalar) {
+    for g in grads.as_mut_slice() {
+        *g = *g * scale;
     }
 }
 

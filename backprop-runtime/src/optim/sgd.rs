@@ -1,8 +1,10 @@
 //! Plain stochastic gradient descent.
 
+use num_traits::Float;
+
 use super::{apply_checked, Optimizer};
 use crate::train::check_learning_rate;
-use crate::{Error, Network, Scalar};
+use crate::{Error, Network, Parameters, Scalar};
 
 /// `w = w - learning_rate * g`: the update of the backprop notes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,6 +36,53 @@ impl<N: Network> Optimizer<N> for Sgd<N::Scalar> {
         check_learning_rate(learning_rate)?;
         apply_checked(network, [], grads, |w, [], g| (w - learning_rate * g, []))
     }
+
+    #[inline]
+    fn step_on_sum(
+        &mut self,
+        network: &mut N,
+        sums: &mut N::Grads,
+        scale: N::Scalar,
+    ) -> Result<(), Error> {
+        check_learning_rate(self.learning_rate)?;
+        if step_on_sum_if_finite(network, sums, self.learning_rate, scale) {
+            return Ok(());
+        }
+        // Rejected: the step on the mean names the cause, and writes nothing.
+        super::scale_in_place(sums, scale);
+        self.step(network, sums)
+    }
+}
+
+/// `w = w - learning_rate * (sum * scale)` for every parameter, from gradients summed over
+/// a batch: SGD on the mean gradient, each mean taken on the way (rounded as scaling the
+/// sums first and then stepping rounds it), in two passes over the parameters where scaling
+/// first and then [`Optimizer::step`] take three. The first pass computes every new value
+/// and checks it; only if all are finite does the second write them. Returns whether it
+/// wrote. Both passes run compiled for AVX2 where the CPU has it (`crate::wide`).
+#[inline]
+fn step_on_sum_if_finite<N: Network>(
+    network: &mut N,
+    sums: &N::Grads,
+    learning_rate: N::Scalar,
+    scale: N::Scalar,
+) -> bool {
+    let weights = network.as_mut_slice();
+    // Equal lengths (one type's flat views), so the loops need no bounds checks.
+    let sums = &sums.as_slice()[..weights.len()];
+    // By value: captured by reference, the factors are reloaded after every store.
+    let update = move |w: N::Scalar, sum: N::Scalar| w - learning_rate * (sum * scale);
+    crate::wide::wide(move || {
+        let finite = weights.iter().zip(sums).fold(true, |finite, (&w, &sum)| {
+            finite & update(w, sum).is_finite()
+        });
+        if finite {
+            for (w, &sum) in weights.iter_mut().zip(sums) {
+                *w = update(*w, sum);
+            }
+        }
+        finite
+    })
 }
 
 /// The names [`Sgd`] saves its learning rate under.
