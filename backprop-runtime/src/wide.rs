@@ -11,8 +11,9 @@
 //! doubled in instructions.
 
 /// Runs `work`, compiled for AVX2 and FMA if the CPU has them.
+#[doc(hidden)]
 #[inline(always)]
-pub(crate) fn wide<R>(work: impl FnOnce() -> R) -> R {
+pub fn wide<R>(work: impl FnOnce() -> R) -> R {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if crate::simd::has_avx2_fma() {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
