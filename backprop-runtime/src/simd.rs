@@ -254,7 +254,14 @@ pub(crate) fn outer_acc_batch<S, const M: usize, const N: usize>(
     samples: &[S],
     source: impl Fn(&S) -> &[f32; M],
 ) {
-    // The same choice as `outer_acc`, so that the two round alike on every CPU.
+    // Fused multiply-adds wherever `outer_acc` uses them, so that the two round alike on
+    // every CPU. AVX-512 only for rows of 64 or more, as for `matvec_acc`.
+    #[cfg(feature = "std")]
+    if M.is_multiple_of(16) && M >= 64 && has_avx512() {
+        // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA.
+        unsafe { outer_acc_batch_avx512(g, dz, samples, source) };
+        return;
+    }
     #[cfg(feature = "std")]
     if M >= 8 && has_avx2_fma() {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
@@ -306,6 +313,70 @@ unsafe fn outer_acc_batch_avx2<S, const M: usize, const N: usize>(
             for (dz, sample) in dz.iter().zip(samples) {
                 *g = source(sample)[column].mul_add(dz[row_index], *g);
             }
+        }
+    }
+}
+
+/// [`outer_acc_batch`] with AVX-512 for rows of whole sixteens: each row in blocks of 64
+/// columns (four registers) held while every sample is added in, then blocks of 16.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F, AVX2 and FMA, and `M % 16 == 0`.
+#[cfg(any(feature = "std", test))]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn outer_acc_batch_avx512<S, const M: usize, const N: usize>(
+    g: &mut [[f32; M]; N],
+    dz: &[[f32; N]],
+    samples: &[S],
+    source: impl Fn(&S) -> &[f32; M],
+) {
+    use core::arch::x86_64::{
+        __m512, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps,
+        _mm512_storeu_ps,
+    };
+    /// Columns `column .. column + 16 * VECTORS` of `row`, every sample added in.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn add_columns<const VECTORS: usize, S, const M: usize, const N: usize>(
+        row: &mut [f32; M],
+        column: usize,
+        row_index: usize,
+        dz: &[[f32; N]],
+        samples: &[S],
+        source: &impl Fn(&S) -> &[f32; M],
+    ) {
+        // SAFETY: the caller's CPU has AVX-512F; every load and store touches columns
+        // `column .. column + 16 * VECTORS <= M` of `row` or of a sample's `x`.
+        unsafe {
+            let out = row.as_mut_ptr().add(column);
+            let mut sums: [__m512; VECTORS] = [_mm512_setzero_ps(); VECTORS];
+            for (k, sum) in sums.iter_mut().enumerate() {
+                *sum = _mm512_loadu_ps(out.add(16 * k));
+            }
+            for (dz, sample) in dz.iter().zip(samples) {
+                let dz = _mm512_set1_ps(dz[row_index]);
+                let x = source(sample).as_ptr().add(column);
+                for (k, sum) in sums.iter_mut().enumerate() {
+                    *sum = _mm512_fmadd_ps(_mm512_loadu_ps(x.add(16 * k)), dz, *sum);
+                }
+            }
+            for (k, sum) in sums.into_iter().enumerate() {
+                _mm512_storeu_ps(out.add(16 * k), sum);
+            }
+        }
+    }
+    for (row_index, row) in g.iter_mut().enumerate() {
+        let mut column = 0;
+        // SAFETY (both): the caller's CPU has AVX-512F, and each block ends at or before
+        // `M`, a multiple of 16.
+        while column + 64 <= M {
+            unsafe { add_columns::<4, S, M, N>(row, column, row_index, dz, samples, &source) };
+            column += 64;
+        }
+        while column < M {
+            unsafe { add_columns::<1, S, M, N>(row, column, row_index, dz, samples, &source) };
+            column += 16;
         }
     }
 }
@@ -716,12 +787,21 @@ mod tests {
             let mut batched = start;
             outer_acc_batch(&mut batched, &dz[..samples], &xs[..samples], |x| x);
             assert_eq!(batched, one_by_one, "M={M} N={N} samples={samples}");
+            let fused =
+                std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+            if M.is_multiple_of(16) && fused && std::is_x86_feature_detected!("avx512f") {
+                let mut wide = start;
+                // SAFETY: just checked; `M` is a multiple of 16.
+                unsafe { outer_acc_batch_avx512(&mut wide, &dz[..samples], &xs[..samples], |x| x) };
+                assert_eq!(wide, one_by_one, "avx512 M={M} N={N} samples={samples}");
+            }
         }
     }
 
     #[test]
     fn the_batched_outer_product_rounds_as_one_per_sample() {
         check_batch::<64, 32>();
+        check_batch::<112, 5>();
         check_batch::<32, 10>();
         check_batch::<100, 3>();
         check_batch::<13, 7>();
