@@ -186,6 +186,31 @@ pub fn gru_backward<T: Scalar, const H: usize, const G: usize, const K: usize>(
     grad_bias_hh: &mut [T; G],
     carry: &mut [T; H],
 ) {
+    let dj_dside = gru_backward_gates(
+        dj_dz,
+        dj_dh,
+        gates,
+        previous,
+        weight_hh,
+        grad_bias_hh,
+        carry,
+    );
+    dense::outer_acc(grad_weight_hh, &dj_dside, previous);
+}
+
+/// [`gru_backward`] but for the gradient of `weight_hh`: returns `dJ/d` of the recurrent
+/// side, whose outer product with the previous state is that gradient, for a pass over
+/// several steps to add for all of them at once (`dense::outer_acc_batch`).
+#[inline]
+pub fn gru_backward_gates<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    dj_dz: &mut [T; G],
+    dj_dh: &[T; H],
+    gates: &[T; K],
+    previous: &[T; H],
+    weight_hh: &[[T; H]; G],
+    grad_bias_hh: &mut [T; G],
+    carry: &mut [T; H],
+) -> [T; G] {
     const { assert!(G == 3 * H && K == 4 * H) };
     let one = T::one();
     let mut dj_dside = [T::zero(); G];
@@ -206,8 +231,8 @@ pub fn gru_backward<T: Scalar, const H: usize, const G: usize, const K: usize>(
         carry[j] = dh * u;
     }
     dense::add_assign(grad_bias_hh, &dj_dside);
-    dense::outer_acc(grad_weight_hh, &dj_dside, previous);
     dense::matvec_transpose_acc(carry, weight_hh, &dj_dside);
+    dj_dside
 }
 
 /// One LSTM step: from the input side `z` (`4H`) and the previous state `(h, c)`, the new
@@ -324,6 +349,34 @@ pub fn lstm_backward<T: Scalar, const H: usize, const G: usize, const K: usize>(
     carry_h: &mut [T; H],
     carry_c: &mut [T; H],
 ) {
+    lstm_backward_gates(
+        dj_dz,
+        dj_dh,
+        gates,
+        previous_c,
+        weight_hh,
+        grad_bias_hh,
+        carry_h,
+        carry_c,
+    );
+    dense::outer_acc(grad_weight_hh, dj_dz, previous_h);
+}
+
+/// [`lstm_backward`] but for the gradient of `weight_hh`, the outer product of `dj_dz`
+/// with the previous `h`, for a pass over several steps to add for all of them at once
+/// (`dense::outer_acc_batch`).
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_backward_gates<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    dj_dz: &mut [T; G],
+    dj_dh: &[T; H],
+    gates: &[T; K],
+    previous_c: &[T; H],
+    weight_hh: &[[T; H]; G],
+    grad_bias_hh: &mut [T; G],
+    carry_h: &mut [T; H],
+    carry_c: &mut [T; H],
+) {
     const { assert!(G == 4 * H && K == 5 * H) };
     let one = T::one();
     for j in 0..H {
@@ -345,6 +398,5 @@ pub fn lstm_backward<T: Scalar, const H: usize, const G: usize, const K: usize>(
         carry_h[j] = T::zero();
     }
     dense::add_assign(grad_bias_hh, dj_dz);
-    dense::outer_acc(grad_weight_hh, dj_dz, previous_h);
     dense::matvec_transpose_acc(carry_h, weight_hh, dj_dz);
 }

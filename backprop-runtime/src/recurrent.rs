@@ -112,6 +112,29 @@ pub trait Recurrent: Network {
         grads: &mut Self::Grads,
     );
 
+    /// Backpropagation through the steps `first..` of a sequence whose forward pass is
+    /// `traces` (one trace per step), from the last step back to `first`: what
+    /// [`Recurrent::backward_step`] does for each of them in turn, with `carry` handed from
+    /// step to step (as it is on entry and return of that method).
+    ///
+    /// The default calls [`Recurrent::backward_step`] per step. `network!` generates one
+    /// that keeps the deltas of a few steps and adds their weight matrices' gradients
+    /// together, reading and writing each gradient matrix once per few steps instead of once
+    /// per step; every sum is taken in the same order, so both give the same bits.
+    fn backward_steps(
+        &self,
+        traces: &[Self::Trace],
+        targets: Targets<'_, Self::Target>,
+        first: usize,
+        carry: &mut Self::State,
+        grads: &mut Self::Grads,
+    ) {
+        let steps = traces.len();
+        for t in (first..steps).rev() {
+            self.backward_step(&traces[t], targets.at(t, steps), carry, grads);
+        }
+    }
+
     /// One time step of a stream: the outputs, with `state` moved on by one step. Allocates
     /// nothing, in constant time.
     #[inline]
@@ -301,9 +324,7 @@ fn backward_through_time<N: Recurrent>(
         Horizon::LastSteps(k) => steps.saturating_sub(k),
     };
     let mut carry = N::State::default();
-    for t in (first..steps).rev() {
-        network.backward_step(&traces[t], targets.at(t, steps), &mut carry, grads);
-    }
+    network.backward_steps(traces, targets, first, &mut carry, grads);
     // Truncated, the starting state is held fixed: its initial values get no gradient.
     if first == 0 {
         N::initial_gradient(&carry, grads);

@@ -294,5 +294,62 @@ where
                 N::NAME
             );
         }
+        // Longer than a chunk of steps (8 at most), and not a multiple of one.
+        let long = 19;
+        let inputs = sequence::<I>(long, seed + 300 + case);
+        let targets = sequence::<O>(long, seed + 400 + case);
+        for targets in [
+            Targets::EveryStep(&targets[..]),
+            Targets::LastStep(&targets[long - 1]),
+        ] {
+            assert_backward_steps_is_per_step(&net, &inputs, targets);
+        }
+    }
+}
+
+/// `backward_steps` (for networks with dense layers or cells the generated chunked pass,
+/// which sums the weight matrices' gradients a chunk of steps at a time) gives, bit for bit,
+/// the gradients and carry of `backward_step` step by step, for the full sequence and
+/// truncated ones.
+pub fn assert_backward_steps_is_per_step<N: backprop_runtime::Recurrent>(
+    network: &N,
+    inputs: &[N::Input],
+    targets: backprop_runtime::recurrent::Targets<'_, N::Target>,
+) {
+    let steps = inputs.len();
+    let mut traces = vec![network.forward(&inputs[0]); steps];
+    backprop_runtime::recurrent::forward_sequence(
+        network,
+        &network.initial_state(),
+        inputs,
+        &mut traces,
+    )
+    .unwrap();
+    for first in [0, 5, steps - 1, steps] {
+        let mut chunked = (N::State::default(), N::Grads::default());
+        network.backward_steps(&traces, targets, first, &mut chunked.0, &mut chunked.1);
+        let mut one_by_one = (N::State::default(), N::Grads::default());
+        for t in (first..steps).rev() {
+            let target = targets.at(t, steps);
+            network.backward_step(&traces[t], target, &mut one_by_one.0, &mut one_by_one.1);
+        }
+        assert_eq!(
+            format!("{:?}", chunked.0),
+            format!("{:?}", one_by_one.0),
+            "{}: the carry from step {first}",
+            N::NAME
+        );
+        let pairs = chunked.1.as_slice().iter().zip(one_by_one.1.as_slice());
+        for (index, (chunked, one_by_one)) in pairs.enumerate() {
+            assert_eq!(
+                chunked.to_f64().to_bits(),
+                one_by_one.to_f64().to_bits(),
+                "{} from step {first}: dJ/d{} is {:e} by chunks, {:e} step by step",
+                N::NAME,
+                N::name_of(index).unwrap(),
+                chunked.to_f64(),
+                one_by_one.to_f64()
+            );
+        }
     }
 }

@@ -82,6 +82,10 @@ impl Local {
 pub(crate) struct Locals {
     declare: Declare,
     list: Vec<Local>,
+    /// Whether the cells leave their `weight_hh` gradient to a pass over several steps:
+    /// each step's recurrent-side `dJ/dz` goes to `batch_dj_dside_h[back]` (a GRU's) or is
+    /// `dj_dz_h` itself (an LSTM's).
+    deferred_cells: bool,
 }
 
 impl Locals {
@@ -89,6 +93,15 @@ impl Locals {
         Locals {
             declare,
             list: Vec::new(),
+            deferred_cells: false,
+        }
+    }
+
+    /// Locals whose cells leave their `weight_hh` gradient to a pass over several steps.
+    pub(crate) fn with_deferred_cells(self) -> Self {
+        Locals {
+            deferred_cells: true,
+            ..self
         }
     }
 
@@ -554,8 +567,22 @@ fn cell_link(
     let previous = names::previous(h);
     let (weight_hh, bias_hh) = (&cell.weight_hh.name, &cell.bias_hh.name);
     let local = Local::new(&dj_dz, scalar, neuron.z_width()).mutable(true);
+    let deferred = locals.deferred_cells;
     let first = locals.bind(local, zeros(&[neuron.z_width().unwrap_or(1)]));
     let call = match cell.kind {
+        CellKind::Gru if deferred => {
+            let side = names::batch_side_gradient(h);
+            quote! {
+                #side[back] = #private::cell::gru_backward_gates(&mut #dj_dz, &#dj_dh, &trace.#gates, &trace.#previous, &self.#weight_hh, &mut grads.#bias_hh, &mut carry.#h);
+            }
+        }
+        CellKind::Lstm if deferred => {
+            let c = cell_state_name(h);
+            let previous_c = names::previous(&c);
+            quote! {
+                #private::cell::lstm_backward_gates(&mut #dj_dz, &#dj_dh, &trace.#gates, &trace.#previous_c, &self.#weight_hh, &mut grads.#bias_hh, &mut carry.#h, &mut carry.#c);
+            }
+        }
         CellKind::Gru => quote! {
             #private::cell::gru_backward(&mut #dj_dz, &#dj_dh, &trace.#gates, &trace.#previous, &self.#weight_hh, &mut grads.#weight_hh, &mut grads.#bias_hh, &mut carry.#h);
         },

@@ -29,12 +29,12 @@ const CHUNK_BYTES: usize = 16 * 1024;
 
 /// Whether the weight on `edge` into `neuron` is summed for a chunk at once: a matrix
 /// between arrays.
-fn is_batched(model: &Model, neuron: &Neuron, edge: &Edge) -> bool {
+pub(crate) fn is_batched(model: &Model, neuron: &Neuron, edge: &Edge) -> bool {
     neuron.width.is_some() && model.reads_array(edge)
 }
 
 /// The neurons with at least one batched weight, whose deltas a chunk keeps.
-fn batched_neurons(model: &Model) -> Vec<&Neuron> {
+pub(crate) fn batched_neurons(model: &Model) -> Vec<&Neuron> {
     model
         .neurons
         .iter()

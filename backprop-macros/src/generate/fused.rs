@@ -23,7 +23,7 @@ use crate::model::{Edge, Model, Neuron, Parameter};
 /// step instead: the fused step repeats the backward pass's code, and for a large
 /// neuron-level network that doubles the build time of the pass for a per-sample step whose
 /// cost is no longer in the gradient struct's traffic.
-const FUSED_NEURONS: usize = 64;
+pub(crate) const FUSED_NEURONS: usize = 64;
 
 /// Whether `train_step` is generated fused: a feed-forward network of at most
 /// [`FUSED_NEURONS`] neurons. (Through time, each parameter's gradient is a sum over the

@@ -189,7 +189,11 @@ fn streaming(ctx: &Context) -> TokenStream {
             }
         }
     });
+    let backward_steps =
+        super::through_time::applies(model).then(|| super::through_time::method(ctx));
     quote! {
+        #backward_steps
+
         /// The state a sequence starts from: each trainable initial value (`initial h = h0;`),
         /// zero for everything else.
         #[inline]

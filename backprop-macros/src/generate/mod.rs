@@ -6,6 +6,7 @@
 //!   as data; `step`: one step of a pass, as code and explanation); `fused`: the per-sample
 //!   SGD step that updates weights in place from the deltas; `batch`: the mini-batch
 //!   gradient with the weight matrices' sums taken a chunk of samples at a time;
+//!   `through_time`: backpropagation through a sequence's steps, likewise by chunks of steps;
 //! - `inherent`: the rest of the network's own API; `traits`: the runtime's traits
 //!   (`layout`: the parameter layout they carry);
 //! - `explain` (feature): the passes written out with their numbers;
@@ -25,6 +26,7 @@ mod links;
 mod names;
 mod step;
 mod structs;
+mod through_time;
 mod traits;
 mod types;
 mod variants;

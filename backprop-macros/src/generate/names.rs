@@ -13,8 +13,10 @@
 //!   with .prev>` (the previous value's field in the trace); `model` reports both clashes.
 //!   The helpers of a recurrent network are `state`, `carry` and `output_gradient`; a
 //!   batch pass adds the helpers `inputs`, `targets`, `scale`, `loss`, `sample_loss`, `sample`, `samples`
-//!   and `batch_trace`, and one more family, `batch_dj_dz_` followed by a neuron's name,
-//!   which meets neither of the others (no helper starts with `batch_dj_d`).
+//!   and `batch_trace` (through time also `traces`, `first`, `steps`, `end`, `start`, `chunk`, `back` and `t`), and
+//!   two more families, `batch_dj_dz_` and `batch_dj_dside_` followed by a neuron's name,
+//!   which meet neither each other (neither prefix starts the other) nor the others (no
+//!   helper starts with `batch_dj_d`).
 //!
 //! Locals get mixed-site hygiene located at the user's token, so they cannot be reached from
 //! the user's code either.
@@ -59,6 +61,12 @@ pub(crate) fn pre_activation_gradient(neuron: &Ident) -> Ident {
 /// `batch_dj_dz_h4`, from the per-sample local `dj_dz_h4`.
 pub(crate) fn batch_gradient(neuron: &Ident) -> Ident {
     format_ident!("batch_dj_dz_{}", neuron, span = local_span(neuron))
+}
+
+/// The local holding a GRU cell's recurrent-side `dJ/dz` for each step of a chunk of time
+/// steps: `batch_dj_dside_h`.
+pub(crate) fn batch_side_gradient(neuron: &Ident) -> Ident {
+    format_ident!("batch_dj_dside_{}", neuron, span = local_span(neuron))
 }
 
 /// The struct of gradients: `SeedNetGrads`, spanned at the network's name so that a clash

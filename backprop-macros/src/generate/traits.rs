@@ -109,6 +109,22 @@ fn network(ctx: &Context) -> TokenStream {
         }
     });
     let initial_gradient = super::backward::initial_gradient(ctx.model);
+    // The generated chunked pass through time, which the runtime's training calls.
+    let backward_steps = super::through_time::applies(ctx.model).then(|| {
+        quote! {
+            #[inline]
+            fn backward_steps(
+                &self,
+                traces: &[#trace],
+                targets: #private::recurrent::Targets<'_, Self::Target>,
+                first: ::core::primitive::usize,
+                carry: &mut Self::State,
+                grads: &mut #grads,
+            ) {
+                #name::backward_steps(self, traces, targets, first, carry, grads);
+            }
+        }
+    });
     let recurrent = ctx.state.as_ref().map(|state| {
         quote! {
             #[automatically_derived]
@@ -145,6 +161,7 @@ fn network(ctx: &Context) -> TokenStream {
                 fn step(&self, state: &mut #state, input: &Self::Input) -> Self::Output {
                     #name::step(self, state, input)
                 }
+                #backward_steps
             }
         }
     });

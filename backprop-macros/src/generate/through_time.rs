@@ -1,0 +1,213 @@
+//! The chunked pass through time: `backward_steps`, backpropagation through a sequence's
+//! steps with the weight matrices' gradients summed a chunk of steps at a time.
+//!
+//! Step by step, from the last back, every delta and every cheap gradient is computed as
+//! `backward_step` computes it, with `carry` handed from step to step. The gradient of a
+//! weight matrix between arrays, and a cell's `weight_hh` gradient, are not added per step:
+//! each step's `dJ/dz` (for a GRU, of its recurrent side) is kept with a reference to its
+//! trace, and after a chunk of steps one kernel adds them all, reading and writing each
+//! matrix once per chunk. For a GRU of 64 that is 80 KB of gradients per step otherwise,
+//! more than the first-level cache. Each element is summed step by step in the same order
+//! as the per-step pass, so the two give the same bits.
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::quote;
+
+use super::backward::{edge_value, steps_except, Declare, Locals};
+use super::batch::{batched_neurons, is_batched};
+use super::context::Context;
+use super::links::Link;
+use super::names;
+use crate::model::{CellKind, Memory, Model, Neuron, NodeRef, Scalar};
+
+/// At most this many steps per chunk (as for a batch pass's samples).
+const MAX_STEPS: usize = 8;
+
+/// The stack a chunk's deltas may take, in bytes.
+const CHUNK_BYTES: usize = 16 * 1024;
+
+/// A neuron whose per-step `dJ/dz` a chunk keeps, and the GRU cells whose recurrent-side
+/// `dJ/dz` it keeps.
+struct Kept<'a> {
+    deltas: Vec<&'a Neuron>,
+    sides: Vec<&'a Neuron>,
+}
+
+impl<'a> Kept<'a> {
+    fn of(model: &'a Model) -> Self {
+        let mut deltas = batched_neurons(model);
+        for neuron in &model.neurons {
+            let lstm = matches!(&neuron.cell, Some(cell) if cell.kind == CellKind::Lstm);
+            if lstm && !deltas.iter().any(|kept| kept.name == neuron.name) {
+                deltas.push(neuron);
+            }
+        }
+        let sides = model
+            .neurons
+            .iter()
+            .filter(|neuron| matches!(&neuron.cell, Some(cell) if cell.kind == CellKind::Gru))
+            .collect();
+        Kept { deltas, sides }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.deltas.is_empty() && self.sides.is_empty()
+    }
+
+    /// How many steps a chunk holds: as many as fit [`CHUNK_BYTES`], at most [`MAX_STEPS`].
+    fn chunk_steps(&self, model: &Model) -> usize {
+        let values: usize = self
+            .deltas
+            .iter()
+            .chain(&self.sides)
+            .map(|neuron| neuron.z_width().unwrap_or(1))
+            .sum();
+        let scalar = match model.scalar {
+            Scalar::F32 => 4,
+            Scalar::F64 => 8,
+        };
+        (CHUNK_BYTES / (values * scalar).max(1)).min(MAX_STEPS)
+    }
+}
+
+/// Whether `backward_steps` is generated: a recurrent network of at most
+/// `fused::FUSED_NEURONS` neurons (the pass repeats the backward pass's code) with a weight
+/// matrix between arrays or a cell, whose chunk holds at least two steps.
+pub(crate) fn applies(model: &Model) -> bool {
+    let kept = Kept::of(model);
+    model.is_recurrent()
+        && model.neurons.len() <= super::fused::FUSED_NEURONS
+        && !kept.is_empty()
+        && kept.chunk_steps(model) >= 2
+}
+
+/// `let mut batch_...: [[T; width]; steps] = [[0.0; width]; steps];`
+fn buffer(name: &Ident, scalar: &TokenStream, width: usize, chunk_len: &Literal) -> TokenStream {
+    let width = Literal::usize_unsuffixed(width);
+    quote!(let mut #name: [[#scalar; #width]; #chunk_len] = [[0.0; #width]; #chunk_len];)
+}
+
+/// The inherent `backward_steps`, which the `Recurrent` impl forwards to.
+pub(crate) fn method(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        order,
+        private,
+        scalar,
+        trace,
+        grads,
+        target,
+        state,
+        ..
+    } = ctx;
+    let kept = Kept::of(model);
+    let chunk_len = Literal::usize_unsuffixed(kept.chunk_steps(model));
+    let mut locals = Locals::new(Declare::AtUse).with_deferred_cells();
+    let body = steps_except(
+        model,
+        order,
+        &mut locals,
+        |link| matches!(link, Link::Weight { neuron, edge } if is_batched(model, neuron, edge)),
+    )
+    .into_iter()
+    .map(|step| step.code);
+    let width = |neuron: &Neuron| neuron.z_width().unwrap_or(1);
+    let delta_buffers = kept.deltas.iter().map(|neuron| {
+        buffer(
+            &names::batch_gradient(&neuron.name),
+            scalar,
+            width(neuron),
+            &chunk_len,
+        )
+    });
+    let side_buffers = kept.sides.iter().map(|neuron| {
+        buffer(
+            &names::batch_side_gradient(&neuron.name),
+            scalar,
+            width(neuron),
+            &chunk_len,
+        )
+    });
+    let keeps = kept.deltas.iter().map(|neuron| {
+        let batch = names::batch_gradient(&neuron.name);
+        let dj_dz = names::pre_activation_gradient(&neuron.name);
+        quote!(#batch[back] = #dj_dz;)
+    });
+    let edge_sums = kept.deltas.iter().flat_map(|neuron| {
+        let batch = names::batch_gradient(&neuron.name);
+        neuron
+            .edges
+            .iter()
+            .filter(|edge| is_batched(model, neuron, edge))
+            .map(move |edge| {
+                let weight = &edge.weight.name;
+                let value = edge_value(model, edge);
+                quote! {
+                    dense::outer_acc_batch(&mut grads.#weight, &#batch[..chunk], &batch_trace[..chunk], |trace| &#value);
+                }
+            })
+    });
+    let cell_sums = model.neurons.iter().filter_map(|neuron| {
+        let cell = neuron.cell.as_ref()?;
+        let weight_hh = &cell.weight_hh.name;
+        let previous = names::previous(&neuron.name);
+        let deltas = match cell.kind {
+            CellKind::Gru => names::batch_side_gradient(&neuron.name),
+            CellKind::Lstm => names::batch_gradient(&neuron.name),
+        };
+        Some(quote! {
+            dense::outer_acc_batch(&mut grads.#weight_hh, &#deltas[..chunk], &batch_trace[..chunk], |trace| &trace.#previous);
+        })
+    });
+    let state = state.as_ref().expect("a recurrent network has a state");
+    // With only inputs read through `.prev`, nothing is carried: inputs get no gradient.
+    let carries = model
+        .memories()
+        .iter()
+        .any(|memory| !matches!(memory, Memory::Value(NodeRef::Input(_))));
+    let unused_carry = (!carries).then(|| quote!(let _ = carry;));
+    quote! {
+        /// Backpropagation through the steps `first..` of a sequence whose forward pass is
+        /// `traces`, from the last step back to `first`: [`Self::backward_step`] for each in
+        /// turn, with `carry` handed from step to step, but with the gradients of the
+        /// weight matrices between arrays (and of the cells' `weight_hh`) added for a chunk
+        /// of steps at once, each matrix read and written once per chunk. The same numbers
+        /// as [`Self::backward_step`] step by step.
+        #[allow(non_snake_case)] // locals follow the user's names, e.g. `dj_dz_W1`
+        #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
+        pub fn backward_steps(
+            &self,
+            traces: &[#trace],
+            targets: #private::recurrent::Targets<'_, #target>,
+            first: ::core::primitive::usize,
+            carry: &mut #state,
+            grads: &mut #grads,
+        ) {
+            #[allow(unused_imports)] // not every network calls every runtime module
+            use #private::{act, dense};
+            #unused_carry
+            let steps = traces.len();
+            if first >= steps {
+                return;
+            }
+            let mut batch_trace: [&#trace; #chunk_len] = [&traces[first]; #chunk_len];
+            #(#delta_buffers)*
+            #(#side_buffers)*
+            let mut end = steps;
+            while end > first {
+                let start = ::core::cmp::max(first, end.saturating_sub(#chunk_len));
+                let chunk = end - start;
+                for back in 0..chunk {
+                    let t = end - 1 - back;
+                    let (trace, target) = (&traces[t], targets.at(t, steps));
+                    #(#body)*
+                    #(#keeps)*
+                    batch_trace[back] = trace;
+                }
+                #(#edge_sums)*
+                #(#cell_sums)*
+                end = start;
+            }
+        }
+    }
+}
