@@ -110,6 +110,17 @@ mod without_prelude {
             loss softmax_cross_entropy;
         }
     }
+
+    ::backprop_runtime::network! {
+        /// A GRU and an Elman layer through time, where no prelude exists.
+        pub struct BareRecurrent<f64> {
+            input x[3];
+            layer g[2] = gru(Wi * x + Wh * g.prev + bi + bh);
+            layer e[2] = tanh(A * g + R * e.prev + c);
+            output o = identity(v * e);
+            loss half_squared_error;
+        }
+    }
 }
 
 #[test]
@@ -124,6 +135,25 @@ fn networks_compile_without_the_prelude() {
         .unwrap();
     assert!(net.loss(&[0.5, -0.5, 1.0, 2.0], &target) < before);
     assert!(format!("{net:?}").starts_with("Bare { W: [["));
+
+    use backprop_runtime::recurrent::{train_sequences_with, Horizon, Sequence, Targets};
+    let mut recurrent = without_prelude::BareRecurrent::default();
+    for (index, value) in recurrent.as_mut_slice().iter_mut().enumerate() {
+        *value = (index as f64).cos() * 0.5;
+    }
+    let inputs: Vec<[f64; 3]> = (0..12).map(|t| [t as f64 * 0.1, 0.5, -0.25]).collect();
+    let targets: Vec<[f64; 1]> = (0..12).map(|t| [(t as f64 * 0.3).sin()]).collect();
+    let batch = [Sequence {
+        inputs: &inputs,
+        targets: Targets::EveryStep(&targets),
+    }];
+    let mut traces = vec![recurrent.forward(&inputs[0]); inputs.len()];
+    let mut sgd = backprop_runtime::optim::Sgd::new(0.05).unwrap();
+    let first =
+        train_sequences_with(&mut recurrent, &mut sgd, &batch, Horizon::Full, &mut traces).unwrap();
+    let second =
+        train_sequences_with(&mut recurrent, &mut sgd, &batch, Horizon::Full, &mut traces).unwrap();
+    assert!(second < first, "{second} after {first}");
 }
 
 /// The runtime named by an explicit path, as a crate that renamed the dependency does

@@ -153,7 +153,8 @@ fn sequence_method(ctx: &Context) -> TokenStream {
                 }
                 let steps = inputs.len();
                 let mut state = self.initial_state();
-                for (t, input) in inputs.iter().enumerate() {
+                for t in 0..steps {
+                    let input = &inputs[t];
                     ::core::writeln!(__backprop_out, "forward, step {}", t)?;
                     let mut trace = #trace::ZERO;
                     #read_state
@@ -172,7 +173,10 @@ fn sequence_method(ctx: &Context) -> TokenStream {
                 ::core::writeln!(__backprop_out, "backward through time, from the last step")?;
                 let grads = &mut <#grads as ::core::default::Default>::default();
                 let carry = &mut #state::ZERO;
-                for t in (0..steps).rev() {
+                // Without `.rev()`: generated code calls no trait method by method syntax,
+                // so it compiles where the prelude is not in scope.
+                for back in 0..steps {
+                    let t = steps - 1 - back;
                     ::core::writeln!(__backprop_out, "step {}", t)?;
                     let trace = &traces[t];
                     let target = targets.at(t, steps);
