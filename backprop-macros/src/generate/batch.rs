@@ -9,7 +9,7 @@
 //! element is still summed sample by sample in order, so the result is the per-sample
 //! loop's to the bit.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::backward::{edge_value, steps_except, Declare, Locals};
@@ -75,6 +75,58 @@ pub(crate) fn applies(model: &Model) -> bool {
     super::fused::applies(model) && !batched_neurons(model).is_empty() && chunk_samples(model) >= 2
 }
 
+/// `let mut batch_...: [[T; width]; chunk] = [[0.0; width]; chunk];`: one value of
+/// `width` per sample (or step) of a chunk.
+pub(crate) fn buffer(
+    name: &Ident,
+    scalar: &TokenStream,
+    width: usize,
+    chunk: &Literal,
+) -> TokenStream {
+    let width = Literal::usize_unsuffixed(width);
+    quote!(let mut #name: [[#scalar; #width]; #chunk] = [[0.0; #width]; #chunk];)
+}
+
+/// `batch_dj_dz_h[index] = dj_dz_h;` for each of `neurons`: this sample's (or step's)
+/// deltas kept for the chunk's sums.
+pub(crate) fn keeps(neurons: &[&Neuron], index: &TokenStream) -> Vec<TokenStream> {
+    neurons
+        .iter()
+        .map(|neuron| {
+            let batch = names::batch_gradient(&neuron.name);
+            let dj_dz = names::pre_activation_gradient(&neuron.name);
+            quote!(#batch[#index] = #dj_dz;)
+        })
+        .collect()
+}
+
+/// The gradient of every batched weight into `neurons`, summed over the first `count`
+/// samples (or steps) of a chunk: `dense::outer_acc_batch(&mut grads.W, &batch_dj_dz_h[..count],
+/// &batch_trace[..count], |trace| &trace.x)`.
+pub(crate) fn weight_sums(
+    model: &Model,
+    neurons: &[&Neuron],
+    count: &TokenStream,
+) -> Vec<TokenStream> {
+    neurons
+        .iter()
+        .flat_map(|neuron| {
+            let batch = names::batch_gradient(&neuron.name);
+            neuron
+                .edges
+                .iter()
+                .filter(|edge| is_batched(model, neuron, edge))
+                .map(move |edge| {
+                    let weight = &edge.weight.name;
+                    let value = edge_value(model, edge);
+                    quote! {
+                        dense::outer_acc_batch(&mut grads.#weight, &#batch[..#count], &batch_trace[..#count], |trace| &#value);
+                    }
+                })
+        })
+        .collect()
+}
+
 /// The inherent `accumulate_batch`, which the `Network` impl forwards to.
 pub(crate) fn method(ctx: &Context) -> TokenStream {
     let Context {
@@ -102,29 +154,16 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
     .map(|step| step.code);
     let neurons = batched_neurons(model);
     let buffers = neurons.iter().map(|neuron| {
-        let batch = names::batch_gradient(&neuron.name);
-        let width = Literal::usize_unsuffixed(neuron.width.unwrap_or(1));
-        quote!(let mut #batch: [[#scalar; #width]; #samples] = [[0.0; #width]; #samples];)
+        let width = neuron.z_width().unwrap_or(1);
+        buffer(
+            &names::batch_gradient(&neuron.name),
+            scalar,
+            width,
+            &samples,
+        )
     });
-    let keeps = neurons.iter().map(|neuron| {
-        let batch = names::batch_gradient(&neuron.name);
-        let dj_dz = names::pre_activation_gradient(&neuron.name);
-        quote!(#batch[sample] = #dj_dz;)
-    });
-    let sums = neurons.iter().flat_map(|neuron| {
-        let batch = names::batch_gradient(&neuron.name);
-        neuron
-            .edges
-            .iter()
-            .filter(|edge| is_batched(model, neuron, edge))
-            .map(move |edge| {
-                let weight = &edge.weight.name;
-                let value = edge_value(model, edge);
-                quote! {
-                    dense::outer_acc_batch(&mut grads.#weight, &#batch[..samples], &batch_trace[..samples], |trace| &#value);
-                }
-            })
-    });
+    let keeps = keeps(&neurons, &quote!(sample));
+    let sums = weight_sums(model, &neurons, &quote!(samples));
     quote! {
         /// Adds `dJ/dw` of every sample (pairs of `inputs` and `targets`, as many as the
         /// shorter holds) to `grads`, and returns the sum of their losses, each multiplied

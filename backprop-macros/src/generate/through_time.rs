@@ -10,11 +10,11 @@
 //! more than the first-level cache. Each element is summed step by step in the same order
 //! as the per-step pass, so the two give the same bits.
 
-use proc_macro2::{Ident, Literal, TokenStream};
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::backward::{edge_value, steps_except, Declare, Locals};
-use super::batch::{batched_neurons, is_batched};
+use super::backward::{steps_except, Declare, Locals};
+use super::batch::{batched_neurons, buffer, is_batched, keeps, weight_sums};
 use super::context::Context;
 use super::links::Link;
 use super::names;
@@ -81,12 +81,6 @@ pub(crate) fn applies(model: &Model) -> bool {
         && kept.chunk_steps(model) >= 2
 }
 
-/// `let mut batch_...: [[T; width]; steps] = [[0.0; width]; steps];`
-fn buffer(name: &Ident, scalar: &TokenStream, width: usize, chunk_len: &Literal) -> TokenStream {
-    let width = Literal::usize_unsuffixed(width);
-    quote!(let mut #name: [[#scalar; #width]; #chunk_len] = [[0.0; #width]; #chunk_len];)
-}
-
 /// The inherent `backward_steps`, which the `Recurrent` impl forwards to.
 pub(crate) fn method(ctx: &Context) -> TokenStream {
     let Context {
@@ -128,25 +122,8 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
             &chunk_len,
         )
     });
-    let keeps = kept.deltas.iter().map(|neuron| {
-        let batch = names::batch_gradient(&neuron.name);
-        let dj_dz = names::pre_activation_gradient(&neuron.name);
-        quote!(#batch[back] = #dj_dz;)
-    });
-    let edge_sums = kept.deltas.iter().flat_map(|neuron| {
-        let batch = names::batch_gradient(&neuron.name);
-        neuron
-            .edges
-            .iter()
-            .filter(|edge| is_batched(model, neuron, edge))
-            .map(move |edge| {
-                let weight = &edge.weight.name;
-                let value = edge_value(model, edge);
-                quote! {
-                    dense::outer_acc_batch(&mut grads.#weight, &#batch[..chunk], &batch_trace[..chunk], |trace| &#value);
-                }
-            })
-    });
+    let keeps = keeps(&kept.deltas, &quote!(back));
+    let edge_sums = weight_sums(model, &kept.deltas, &quote!(chunk));
     let cell_sums = model.neurons.iter().filter_map(|neuron| {
         let cell = neuron.cell.as_ref()?;
         let weight_hh = &cell.weight_hh.name;
