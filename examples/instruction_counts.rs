@@ -8,11 +8,14 @@ use std::hint::black_box;
 use backprop_runtime::{sgd_update, ClassTarget, Network, Recurrent};
 use backprop_tests::cell_twins::{GruTwin, LstmTwin};
 use backprop_tests::nets::{
-    Digits, DigitsFast, Gru16, Gru16Fast, Lstm16, Lstm16Fast, SeedNet, Sine, SineFast,
+    Digits, DigitsFast, Gru16, Gru16Fast, Gru64Fast, Lstm16, Lstm16Fast, SeedNet, Sine, SineFast,
 };
 
 /// How many calls each workload makes: enough that start-up is noise.
 const CALLS: usize = 100_000;
+
+/// How many batches `gru64-fast-bptt` trains on: 6,144 sequence steps.
+const GRU64_BATCHES: usize = 3;
 
 fn main() {
     let workload = std::env::args().nth(1).unwrap_or_default();
@@ -37,9 +40,10 @@ fn main() {
         "gru16-twin-step" => f64::from(gru_twin_step::<false>()),
         "gru16-twin-fast-step" => f64::from(gru_twin_step::<true>()),
         "lstm16-twin-fast-step" => f64::from(lstm_twin_step()),
+        "gru64-fast-bptt" => f64::from(gru64_bptt()),
         _ => {
             eprintln!(
-                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-fast-train-step | sine-fast-general-train-step | seed-train-step | seed-general-train-step | sine-twin-step | sine-twin-fast-step | digits-train-batch | digits-fast-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step>"
+                "usage: instruction_counts <seed-step | sine-step | sine-fast-step | digits-forward | digits-step | sine-train-step | sine-fast-train-step | sine-fast-general-train-step | seed-train-step | seed-general-train-step | sine-twin-step | sine-twin-fast-step | digits-train-batch | digits-fast-train-batch | gru16-step | gru16-fast-step | lstm16-fast-step | gru16-twin-step | gru16-twin-fast-step | lstm16-twin-fast-step | gru64-fast-bptt>"
             );
             std::process::exit(2);
         }
@@ -126,6 +130,47 @@ where
         sum += net.step(&mut state, black_box(&streaming_input(call)))[0];
     }
     sum
+}
+
+/// Training a GRU of 64 through time: [`GRU64_BATCHES`] of the benchmark's batches (32
+/// sequences of 64 steps, one SGD update each). Valgrind runs this about 50 times slower
+/// than the hardware, hence few batches; the script divides by the steps.
+fn gru64_bptt() -> f32 {
+    use backprop_runtime::optim::Sgd;
+    use backprop_runtime::recurrent::{train_sequences_with, Horizon, Sequence, Targets};
+    const STEPS: usize = 64;
+    const SEQUENCES: usize = 32;
+    let mut net = Gru64Fast::default();
+    fill(net.as_mut_slice());
+    let signal = |seed: usize| -> Vec<[f32; 32]> {
+        (0..STEPS)
+            .map(|t| std::array::from_fn(|i| ((seed * 7 + t * 32 + i) % 31) as f32 * 0.06 - 0.9))
+            .collect()
+    };
+    let inputs: Vec<Vec<[f32; 32]>> = (0..SEQUENCES).map(signal).collect();
+    let targets: Vec<Vec<[f32; 32]>> = (0..SEQUENCES).map(|s| signal(s + 100)).collect();
+    let batch: Vec<Sequence<'_, Gru64Fast>> = inputs
+        .iter()
+        .zip(&targets)
+        .map(|(inputs, targets)| Sequence {
+            inputs,
+            targets: Targets::EveryStep(targets),
+        })
+        .collect();
+    let mut traces = vec![net.forward(&inputs[0][0]); STEPS];
+    let mut sgd = Sgd::new(1e-6).unwrap();
+    let mut loss = 0.0;
+    for _ in 0..GRU64_BATCHES {
+        loss += train_sequences_with(
+            &mut net,
+            &mut sgd,
+            black_box(&batch),
+            Horizon::Full,
+            &mut traces,
+        )
+        .unwrap();
+    }
+    loss
 }
 
 /// The input of streaming call `call`.

@@ -16,3 +16,7 @@ for workload in seed-step seed-train-step seed-general-train-step sine-step sine
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
     printf '%-16s %16s %18s\n' "$workload" "$total" "$(awk -v t="$total" -v c="$calls" 'BEGIN { printf "%.1f", t / c }')"
 done
+# Per step of one sequence: three batches of 32 sequences of 64 steps (valgrind is slow).
+total=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" gru64-fast-bptt 2>&1 |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+printf '%-16s %16s %18s\n' gru64-fast-bptt "$total" "$(awk -v t="$total" 'BEGIN { printf "%.1f", t / 6144 }') per step"
