@@ -81,6 +81,14 @@ where
         plain.as_slice(),
         hostile.as_slice(),
     );
+    // The generated batch pass (its own locals: `samples`, `sample_loss`, `batch_trace`,
+    // `batch_dj_dz_*`), over more samples than one chunk.
+    let (inputs, targets) = ([*input; 11], [*target; 11]);
+    let (mut sums_a, mut sums_b) = (A::Grads::default(), B::Grads::default());
+    let loss_a = plain.accumulate_batch(&inputs, &targets, 0.5, &mut sums_a);
+    let loss_b = hostile.accumulate_batch(&inputs, &targets, 0.5, &mut sums_b);
+    assert_eq!(loss_a.to_bits(), loss_b.to_bits(), "batch loss");
+    assert_same_bits("batch gradient", sums_a.as_slice(), sums_b.as_slice());
 }
 
 /// The flat view of a generated trace (an inherent method, so a trait to reach it).
@@ -316,8 +324,8 @@ mod helpers {
             input target, grads[2];
             layer j[2] = tanh(forward * grads + backward * target + ZERO);
             neuron guard = sigmoid(loss * j + NEGATIVE_ZERO * target);
-            neuron dense = tanh(act * guard + INPUTS * j[1]);
-            output softmax_gradient[2] = identity(flat * j + learning_rate * dense);
+            neuron dense = tanh(samples * guard + batch_trace * j[1]);
+            output softmax_gradient[2] = identity(sample_loss * j + learning_rate * dense);
             loss half_squared_error;
         }
     }
