@@ -324,20 +324,42 @@ mod helpers {
             input target, grads[2];
             layer j[2] = tanh(forward * grads + backward * target + ZERO);
             neuron guard = sigmoid(loss * j + NEGATIVE_ZERO * target);
-            neuron dense = tanh(samples * guard + batch_trace * j[1]);
-            output softmax_gradient[2] = identity(sample_loss * j + learning_rate * dense);
+            neuron dense = tanh(act * guard + INPUTS * j[1]);
+            output softmax_gradient[2] = identity(flat * j + learning_rate * dense);
+            loss half_squared_error;
+        }
+    }
+
+    backprop_runtime::network! {
+        /// Nodes and weights named like the batch passes' helpers and locals.
+        pub struct HostileBatch<f64> {
+            input inputs, targets[2];
+            layer samples[2] = tanh(sample_loss * targets + batch_trace * inputs + scale);
+            neuron sample = sigmoid(chunk * samples + back * inputs);
+            neuron batch_dj_dz_samples = tanh(t * sample + steps * samples[1]);
+            output end[2] = identity(start * samples + first * batch_dj_dz_samples);
             loss half_squared_error;
         }
     }
 }
 
-trace_slice!(helpers::PlainTrace, helpers::HostileTrace);
+trace_slice!(
+    helpers::PlainTrace,
+    helpers::HostileTrace,
+    helpers::HostileBatchTrace
+);
 
 #[test]
 fn names_of_generated_helpers() {
     assert_twins(
         helpers::Plain::default(),
         helpers::Hostile::default(),
+        &[0.5, -1.0, 0.25],
+        &[0.5, -0.5],
+    );
+    assert_twins(
+        helpers::Plain::default(),
+        helpers::HostileBatch::default(),
         &[0.5, -1.0, 0.25],
         &[0.5, -0.5],
     );
