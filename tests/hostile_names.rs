@@ -444,3 +444,77 @@ fn recurrent_names_compute_what_plain_names_compute_through_time() {
     }
     assert_same_bits("state", s.as_slice(), t.as_slice());
 }
+
+mod through_time {
+    backprop_runtime::network! {
+        pub struct Plain<f64> {
+            input a[2];
+            layer g[3] = gru(Wi * a + Wh * g.prev + bi + bh);
+            layer e[2] = tanh(A * g + R * e.prev + c);
+            output o = identity(v * e);
+            loss half_squared_error;
+        }
+    }
+
+    backprop_runtime::network! {
+        /// Nodes and weights named like the helpers of the chunked pass through time.
+        pub struct Hostile<f64> {
+            input traces[2];
+            layer back[3] = gru(chunk * traces + t * back.prev + end + start);
+            layer steps[2] = tanh(first * back + carry * steps.prev + batch_dj_dside_back);
+            output batch_trace = identity(output_gradient * steps);
+            loss half_squared_error;
+        }
+    }
+}
+
+#[test]
+fn names_of_the_helpers_through_time() {
+    use backprop_runtime::recurrent::{forward_sequence, Targets};
+    use backprop_runtime::Recurrent;
+    let (mut plain, mut hostile) = (
+        through_time::Plain::default(),
+        through_time::Hostile::default(),
+    );
+    same_parameters(&mut plain, &mut hostile);
+    // Longer than a chunk of steps.
+    let inputs: Vec<[f64; 2]> = (0..19).map(|t| [(t as f64 * 0.4).sin(), 0.3]).collect();
+    let targets: Vec<[f64; 1]> = (0..19).map(|t| [(t as f64 * 0.2).cos()]).collect();
+    let mut plain_traces = vec![plain.forward(&inputs[0]); inputs.len()];
+    let mut hostile_traces = vec![hostile.forward(&inputs[0]); inputs.len()];
+    forward_sequence(&plain, &plain.initial_state(), &inputs, &mut plain_traces).unwrap();
+    forward_sequence(
+        &hostile,
+        &hostile.initial_state(),
+        &inputs,
+        &mut hostile_traces,
+    )
+    .unwrap();
+    let targets = Targets::EveryStep(&targets);
+    let mut plain_grads = through_time::PlainGrads::default();
+    let mut hostile_grads = through_time::HostileGrads::default();
+    let (mut plain_carry, mut hostile_carry) = Default::default();
+    plain.backward_steps(
+        &plain_traces,
+        targets,
+        0,
+        &mut plain_carry,
+        &mut plain_grads,
+    );
+    hostile.backward_steps(
+        &hostile_traces,
+        targets,
+        0,
+        &mut hostile_carry,
+        &mut hostile_grads,
+    );
+    assert!(
+        plain_grads.as_slice().iter().any(|g| *g != 0.0),
+        "real gradients"
+    );
+    assert_same_bits(
+        "gradient through time",
+        plain_grads.as_slice(),
+        hostile_grads.as_slice(),
+    );
+}
