@@ -471,7 +471,6 @@ mod through_time {
 #[test]
 fn names_of_the_helpers_through_time() {
     use backprop_runtime::recurrent::{forward_sequence, Targets};
-    use backprop_runtime::Recurrent;
     let (mut plain, mut hostile) = (
         through_time::Plain::default(),
         through_time::Hostile::default(),
