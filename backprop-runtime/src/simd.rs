@@ -374,6 +374,10 @@ unsafe fn outer_acc_batch_avx512<S, const M: usize, const N: usize>(
             unsafe { add_columns::<4, S, M, N>(row, column, row_index, dz, samples, &source) };
             column += 64;
         }
+        while column + 32 <= M {
+            unsafe { add_columns::<2, S, M, N>(row, column, row_index, dz, samples, &source) };
+            column += 32;
+        }
         while column < M {
             unsafe { add_columns::<1, S, M, N>(row, column, row_index, dz, samples, &source) };
             column += 16;
