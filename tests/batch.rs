@@ -5,8 +5,8 @@ mod common;
 
 use backprop_runtime::optim::{Optimizer, Sgd};
 use backprop_runtime::{
-    batch_gradient, batch_gradient_parallel, network, sgd_update, train_batch_parallel, Error,
-    Network,
+    batch_gradient, batch_gradient_parallel, network, sgd_update, train_batch_parallel,
+    train_batch_with, Error, Network,
 };
 use common::{random_network, SplitMix};
 
@@ -83,6 +83,28 @@ fn train_batch_is_sgd_on_the_mean_gradient_bit_for_bit() {
                 b.to_bits(),
                 "{size} samples, parameter {index}"
             );
+        }
+    }
+}
+
+#[test]
+fn any_optimizer_steps_on_the_mean_of_a_batch_bit_for_bit() {
+    use backprop_runtime::optim::Adam;
+    let mut random = SplitMix::new(15);
+    let net: Regressor = random_network(&mut random);
+    let (inputs, targets) = batch(&mut random, 13);
+    // `train_batch_with` hands the summed gradients to `Optimizer::step_on_sum`, whose
+    // default forms the mean and calls `step`: the same as the mean, then `step`.
+    let (mut by_sums, mut adam) = (net, Adam::new(0.01).unwrap());
+    let (mut by_mean, mut reference) = (net, Adam::new(0.01).unwrap());
+    for _ in 0..3 {
+        let loss = train_batch_with(&mut by_sums, &mut adam, &inputs, &targets).unwrap();
+        let mut mean = RegressorGrads::default();
+        let mean_loss = batch_gradient(&by_mean, &inputs, &targets, &mut mean).unwrap();
+        reference.step(&mut by_mean, &mean).unwrap();
+        assert_eq!(loss.to_bits(), mean_loss.to_bits());
+        for (a, b) in by_sums.as_slice().iter().zip(by_mean.as_slice()) {
+            assert_eq!(a.to_bits(), b.to_bits());
         }
     }
 }
