@@ -1,12 +1,13 @@
 //! Mini-batch training: the mean gradient of a batch and one update, without allocating
 //! (for networks whose gradients fit [`crate::STACK_BUFFER_LIMIT`]).
 
-use num_traits::{Float, Zero};
+use num_traits::Zero;
 
 use crate::heap::with_buffer;
 #[cfg(feature = "rayon")]
 use crate::heap::zeroed_box;
 use crate::optim::{Optimizer, Sgd};
+use crate::train::finite_loss;
 use crate::{check_finite, Error, Network, Parameters, Scalar};
 
 /// Validates a batch: as many targets as inputs, at least one sample, every target valid.
@@ -27,23 +28,6 @@ fn check_batch<N: Network>(inputs: &[N::Input], targets: &[N::Target]) -> Result
 /// `1 / samples`, what a sum over the batch is scaled by to make a mean.
 fn mean_scale<T: Scalar>(samples: usize) -> T {
     T::one() / T::from_f64(samples as f64)
-}
-
-/// Scales the summed gradients by `scale` into a mean and checks that the mean loss is
-/// finite. The gradients are checked by the caller: [`batch_gradient`] does, while a
-/// training step leaves it to the optimizer, whose step checks every new value anyway.
-fn finish_mean<N: Network>(
-    loss: N::Scalar,
-    scale: N::Scalar,
-    grads: &mut N::Grads,
-) -> Result<N::Scalar, Error> {
-    crate::optim::scale_in_place(grads, scale);
-    if !loss.is_finite() {
-        return Err(Error::NonFiniteLoss {
-            loss: loss.to_f64(),
-        });
-    }
-    Ok(loss)
 }
 
 /// The mean loss of a batch, with the mean gradient written to `grads` (its previous
@@ -73,10 +57,25 @@ fn mean_gradient<N: Network>(
     targets: &[N::Target],
     grads: &mut N::Grads,
 ) -> Result<N::Scalar, Error> {
+    let (loss, scale) = summed_gradient(network, inputs, targets, grads)?;
+    crate::optim::scale_in_place(grads, scale);
+    Ok(loss)
+}
+
+/// The batch checked, every sample's gradient added to `sums` (zero on entry), and the mean
+/// loss, checked to be finite, with the `scale` that makes the sums a mean. The gradients are
+/// checked by the caller: [`batch_gradient`] does, while a training step leaves it to the
+/// optimizer, whose step checks every new value anyway.
+fn summed_gradient<N: Network>(
+    network: &N,
+    inputs: &[N::Input],
+    targets: &[N::Target],
+    sums: &mut N::Grads,
+) -> Result<(N::Scalar, N::Scalar), Error> {
     check_batch::<N>(inputs, targets)?;
     let scale = mean_scale(inputs.len());
-    let loss = network.accumulate_batch(inputs, targets, scale, grads);
-    finish_mean::<N>(loss, scale, grads)
+    let loss = finite_loss(network.accumulate_batch(inputs, targets, scale, sums))?;
+    Ok((loss, scale))
 }
 
 /// One step of mini-batch gradient descent: the mean gradient of the batch, then
@@ -117,14 +116,7 @@ pub fn train_batch_with<N: Network, O: Optimizer<N>>(
     targets: &[N::Target],
 ) -> Result<N::Scalar, Error> {
     with_buffer(|sums: &mut N::Grads| {
-        check_batch::<N>(inputs, targets)?;
-        let scale = mean_scale(inputs.len());
-        let loss = network.accumulate_batch(inputs, targets, scale, sums);
-        if !loss.is_finite() {
-            return Err(Error::NonFiniteLoss {
-                loss: loss.to_f64(),
-            });
-        }
+        let (loss, scale) = summed_gradient(network, inputs, targets, sums)?;
         optimizer.step_on_sum(network, sums, scale)?;
         Ok(loss)
     })
@@ -189,7 +181,8 @@ where
         })
         .unwrap_or_else(|| share(&[], &[]));
     grads.as_mut_slice().copy_from_slice(sum.as_slice());
-    let loss = finish_mean::<N>(loss, scale, grads)?;
+    crate::optim::scale_in_place(grads, scale);
+    let loss = finite_loss(loss)?;
     check_finite(grads)?;
     Ok(loss)
 }

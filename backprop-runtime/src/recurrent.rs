@@ -66,6 +66,7 @@
 use num_traits::{One, Zero};
 
 use crate::optim::{Optimizer, Sgd};
+use crate::train::finite_loss;
 use crate::{Error, Network, Parameters, Scalar};
 
 /// A network with edges that read the previous time step: what `network!` implements, beside
@@ -378,17 +379,6 @@ fn gradient_into<N: Recurrent>(
     finite_loss(loss)
 }
 
-/// The loss, or [`Error::NonFiniteLoss`].
-fn finite_loss<T: Scalar>(loss: T) -> Result<T, Error> {
-    if loss.is_finite() {
-        Ok(loss)
-    } else {
-        Err(Error::NonFiniteLoss {
-            loss: loss.to_f64(),
-        })
-    }
-}
-
 /// One step of gradient descent on one sequence (from the network's initial state):
 /// [`sequence_gradient`], then `w = w - learning_rate * dJ/dw`. Returns the loss before the
 /// update.
@@ -482,9 +472,7 @@ fn batch_gradient_into<N: Recurrent>(
     let scale = mean_scale::<N>(batch.len());
     grads.as_mut_slice().fill(-N::Scalar::zero());
     let loss = accumulate_sequences(network, batch, horizon, scale, traces, grads);
-    for g in grads.as_mut_slice() {
-        *g = *g * scale;
-    }
+    crate::optim::scale_in_place(grads, scale);
     finite_loss(loss)
 }
 

@@ -157,6 +157,17 @@ pub(crate) fn check_learning_rate<T: Scalar>(learning_rate: T) -> Result<(), Err
     }
 }
 
+/// The loss, or [`Error::NonFiniteLoss`].
+pub(crate) fn finite_loss<T: Scalar>(loss: T) -> Result<T, Error> {
+    if loss.is_finite() {
+        Ok(loss)
+    } else {
+        Err(Error::NonFiniteLoss {
+            loss: loss.to_f64(),
+        })
+    }
+}
+
 /// One step of stochastic gradient descent on one sample: forward, loss, backward, update.
 /// Returns the loss before the update.
 ///
