@@ -19,13 +19,23 @@ use super::links::Link;
 use super::names;
 use crate::model::{Edge, Model, Neuron, Scalar};
 
-/// At most this many samples per chunk: past it the gradient matrices' traffic is already
-/// small beside the products themselves (the digits batch measured the same with chunks of
-/// 8 and 16 samples, and slower with 32).
-const MAX_SAMPLES: usize = 8;
+/// At most this many samples (or time steps) per chunk: past it the gradient matrices'
+/// traffic is already small beside the products themselves (the digits batch measured the
+/// same with chunks of 8 and 16 samples, and slower with 32).
+const MAX_CHUNK: usize = 8;
 
-/// The stack a chunk's traces and deltas may take, in bytes.
+/// The stack what a chunk keeps may take, in bytes.
 const CHUNK_BYTES: usize = 16 * 1024;
+
+/// How many samples (or time steps) a chunk holds when it keeps `values` scalars of each:
+/// as many as fit [`CHUNK_BYTES`], at most [`MAX_CHUNK`].
+pub(crate) fn chunk_len(model: &Model, values: usize) -> usize {
+    let bytes = match model.scalar {
+        Scalar::F32 => 4,
+        Scalar::F64 => 8,
+    };
+    (CHUNK_BYTES / (values * bytes).max(1)).min(MAX_CHUNK)
+}
 
 /// Whether the weight on `edge` into `neuron` is summed for a chunk at once: a matrix
 /// between arrays.
@@ -47,10 +57,9 @@ pub(crate) fn batched_neurons(model: &Model) -> Vec<&Neuron> {
         .collect()
 }
 
-/// How many samples a chunk holds: as many as fit [`CHUNK_BYTES`], at most
-/// [`MAX_SAMPLES`].
+/// How many samples a chunk holds: each keeps its trace (every input, pre-activation and
+/// activation) and its deltas.
 fn chunk_samples(model: &Model) -> usize {
-    let inputs = model.input_len();
     let values: usize = model
         .neurons
         .iter()
@@ -60,12 +69,7 @@ fn chunk_samples(model: &Model) -> usize {
         .iter()
         .filter_map(|neuron| neuron.width)
         .sum();
-    let scalar = match model.scalar {
-        Scalar::F32 => 4,
-        Scalar::F64 => 8,
-    };
-    let per_sample = (inputs + values + deltas) * scalar;
-    (CHUNK_BYTES / per_sample).min(MAX_SAMPLES)
+    chunk_len(model, model.input_len() + values + deltas)
 }
 
 /// Whether `accumulate_batch` is generated: a network the fused step applies to (the pass

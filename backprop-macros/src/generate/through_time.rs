@@ -14,17 +14,11 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::backward::{steps_except, Declare, Locals};
-use super::batch::{batched_neurons, buffer, is_batched, keeps, weight_sums};
+use super::batch::{batched_neurons, buffer, chunk_len, is_batched, keeps, weight_sums};
 use super::context::Context;
 use super::links::Link;
 use super::names;
-use crate::model::{CellKind, Memory, Model, Neuron, NodeRef, Scalar};
-
-/// At most this many steps per chunk (as for a batch pass's samples).
-const MAX_STEPS: usize = 8;
-
-/// The stack a chunk's deltas may take, in bytes.
-const CHUNK_BYTES: usize = 16 * 1024;
+use crate::model::{CellKind, Memory, Model, Neuron, NodeRef};
 
 /// A neuron whose per-step `dJ/dz` a chunk keeps, and the GRU cells whose recurrent-side
 /// `dJ/dz` it keeps.
@@ -54,7 +48,7 @@ impl<'a> Kept<'a> {
         self.deltas.is_empty() && self.sides.is_empty()
     }
 
-    /// How many steps a chunk holds: as many as fit [`CHUNK_BYTES`], at most [`MAX_STEPS`].
+    /// How many steps a chunk holds: each keeps its deltas (the traces are references).
     fn chunk_steps(&self, model: &Model) -> usize {
         let values: usize = self
             .deltas
@@ -62,11 +56,7 @@ impl<'a> Kept<'a> {
             .chain(&self.sides)
             .map(|neuron| neuron.z_width().unwrap_or(1))
             .sum();
-        let scalar = match model.scalar {
-            Scalar::F32 => 4,
-            Scalar::F64 => 8,
-        };
-        (CHUNK_BYTES / (values * scalar).max(1)).min(MAX_STEPS)
+        chunk_len(model, values)
     }
 }
 
