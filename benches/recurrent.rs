@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use backprop_runtime::optim::Sgd;
 use backprop_runtime::recurrent::{train_sequences_with, Horizon, Sequence, Targets};
+use backprop_runtime::stream::Stream;
 use backprop_runtime::{init, Network};
 use backprop_tests::cell_twins::{GruTwin, LstmTwin};
 use backprop_tests::nets::{
@@ -33,6 +34,20 @@ fn gru_fast_step(net: &Gru16Fast, state: &mut Gru16FastState, x: &[f32; 16]) -> 
 }
 
 #[inline(never)]
+fn gru_stream_step(stream: &Stream<Gru16>, state: &mut Gru16State, x: &[f32; 16]) -> f32 {
+    stream.step(state, x)[0]
+}
+
+#[inline(never)]
+fn gru_fast_stream_step(
+    stream: &Stream<Gru16Fast>,
+    state: &mut Gru16FastState,
+    x: &[f32; 16],
+) -> f32 {
+    stream.step(state, x)[0]
+}
+
+#[inline(never)]
 fn gru_twin_step<const FAST: bool>(twin: &GruTwin<FAST>, h: &mut [f32; 16], x: &[f32; 16]) -> f32 {
     twin.step(h, x)
 }
@@ -45,6 +60,20 @@ fn lstm_step(net: &Lstm16, state: &mut Lstm16State, x: &[f32; 16]) -> f32 {
 #[inline(never)]
 fn lstm_fast_step(net: &Lstm16Fast, state: &mut Lstm16FastState, x: &[f32; 16]) -> f32 {
     net.step(state, x)[0]
+}
+
+#[inline(never)]
+fn lstm_stream_step(stream: &Stream<Lstm16>, state: &mut Lstm16State, x: &[f32; 16]) -> f32 {
+    stream.step(state, x)[0]
+}
+
+#[inline(never)]
+fn lstm_fast_stream_step(
+    stream: &Stream<Lstm16Fast>,
+    state: &mut Lstm16FastState,
+    x: &[f32; 16],
+) -> f32 {
+    stream.step(state, x)[0]
 }
 
 #[inline(never)]
@@ -83,6 +112,10 @@ fn streaming(c: &mut Criterion) {
         b.iter(|| gru_step(&gru, &mut state, next()))
     });
     let mut h = [0.0; 16];
+    let (stream, fast_stream) = (Stream::new(gru), Stream::new(gru_fast));
+    group.bench_function("generated Stream, exact", |b| {
+        b.iter(|| gru_stream_step(&stream, &mut state, next()))
+    });
     group.bench_function("hand-written, exact", |b| {
         b.iter(|| gru_twin_step(&twin, &mut h, next()))
     });
@@ -91,6 +124,9 @@ fn streaming(c: &mut Criterion) {
         b.iter(|| gru_fast_step(&gru_fast, &mut state, next()))
     });
     let mut h = [0.0; 16];
+    group.bench_function("generated Stream, precision fast", |b| {
+        b.iter(|| gru_fast_stream_step(&fast_stream, &mut state, next()))
+    });
     group.bench_function("hand-written, fast kernels", |b| {
         b.iter(|| gru_twin_step(&twin_fast, &mut h, next()))
     });
@@ -109,6 +145,10 @@ fn streaming(c: &mut Criterion) {
         b.iter(|| lstm_step(&lstm, &mut state, next()))
     });
     let (mut h, mut cell) = ([0.0; 16], [0.0; 16]);
+    let (stream, fast_stream) = (Stream::new(lstm), Stream::new(lstm_fast));
+    group.bench_function("generated Stream, exact", |b| {
+        b.iter(|| lstm_stream_step(&stream, &mut state, next()))
+    });
     group.bench_function("hand-written, exact", |b| {
         b.iter(|| lstm_twin_step(&twin, &mut h, &mut cell, next()))
     });
@@ -117,6 +157,9 @@ fn streaming(c: &mut Criterion) {
         b.iter(|| lstm_fast_step(&lstm_fast, &mut state, next()))
     });
     let (mut h, mut cell) = ([0.0; 16], [0.0; 16]);
+    group.bench_function("generated Stream, precision fast", |b| {
+        b.iter(|| lstm_fast_stream_step(&fast_stream, &mut state, next()))
+    });
     group.bench_function("hand-written, fast kernels", |b| {
         b.iter(|| lstm_twin_step(&twin_fast, &mut h, &mut cell, next()))
     });

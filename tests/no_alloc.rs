@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use backprop_runtime::optim::{Adam, Momentum, Optimizer, Rprop, Sgd};
 use backprop_runtime::recurrent::{self, Horizon, Sequence, Targets};
+use backprop_runtime::stream::Stream;
 use backprop_runtime::{
     batch_gradient, init, network, train_batch_with, train_step_with, ClassTarget, Network,
 };
@@ -92,6 +93,8 @@ fn training_steps_allocate_nothing() {
     let amp_fast = AmpFast::from(&amp);
     let mut amp_state = AmpState::default();
     let mut fast_state = AmpFastState::default();
+    let amp_stream = Stream::new(amp_fast);
+    let mut stream_state = amp_stream.initial_state();
     let signal: Vec<[f32; 1]> = (0..64).map(|t| [(t as f32 * 0.1).sin()]).collect();
     let wanted: Vec<[f32; 1]> = signal.iter().map(|[x]| [x.tanh()]).collect();
     let mut amp_traces = vec![<Amp as Network>::Trace::default(); 64];
@@ -127,6 +130,7 @@ fn training_steps_allocate_nothing() {
             for x in &signal {
                 let _ = amp.step(&mut amp_state, x);
                 let _ = amp_fast.step(&mut fast_state, x);
+                let _ = amp_stream.step(&mut stream_state, x);
             }
             let targets = Targets::EveryStep(&wanted);
             recurrent::train_sequence(

@@ -9,7 +9,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::generate::{grads_struct, is_companion_name, state_struct, trace_struct};
+use crate::generate::{
+    columns_struct, grads_struct, is_companion_name, state_struct, trace_struct,
+};
 use crate::parse::Header;
 
 /// The stand-ins for `header`'s network, or nothing when the network's name is itself the
@@ -26,6 +28,7 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
     // Whether the network is recurrent is not known before it checks, so the state's
     // stand-in is always there.
     let state = state_struct(name);
+    let columns = columns_struct(name);
     let scalar = scalar(header);
     let runtime = header.runtime_path();
     let private = quote!(#runtime::__private);
@@ -48,6 +51,7 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
         grads: &grads,
         trace: &trace,
         state: &state,
+        columns: &columns,
         scalar: &scalar,
         private: &private,
         body: &body,
@@ -62,6 +66,8 @@ pub(crate) fn stub(header: &Header) -> TokenStream {
         #vis struct #trace {}
         #derives
         #vis struct #state {}
+        #derives
+        #vis struct #columns {}
 
         #[allow(dead_code, unused_variables, clippy::all, clippy::pedantic)]
         const _: () = {
@@ -129,6 +135,7 @@ struct StubNames<'a> {
     grads: &'a syn::Ident,
     trace: &'a syn::Ident,
     state: &'a syn::Ident,
+    columns: &'a syn::Ident,
     scalar: &'a TokenStream,
     private: &'a TokenStream,
     body: &'a TokenStream,
@@ -141,6 +148,7 @@ fn trait_stubs(names: &StubNames) -> TokenStream {
         grads,
         trace,
         state,
+        columns,
         scalar,
         private,
         body,
@@ -188,6 +196,12 @@ fn trait_stubs(names: &StubNames) -> TokenStream {
             fn forward_step(&self, state: &#state, input: &Self::Input) -> #trace { #body }
             fn state_after(trace: &#trace) -> #state { #body }
             fn backward_step(&self, trace: &#trace, target: ::core::option::Option<&Self::Target>, carry: &mut #state, grads: &mut #grads) { #body }
+        }
+
+        impl #private::Streaming for #name {
+            type Columns = #columns;
+            fn columns(&self) -> #columns { #body }
+            fn step_by_columns(&self, columns: &#columns, state: &mut #state, input: &Self::Input) -> Self::Output { #body }
         }
     }
 }

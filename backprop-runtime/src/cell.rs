@@ -152,6 +152,25 @@ pub fn gru_step<T: Scalar, const H: usize, const G: usize>(
     gate_pass(fast_kernels, |fast| gru_state(h, z, &side, previous, fast));
 }
 
+/// [`gru_step`] with `weight_hh` stored by columns (`weight_hh_t[j]`: the `3H` weights on
+/// unit `j` of the previous state), as a [`crate::stream::Stream`] keeps it: the recurrent
+/// side by [`dense::matvec_columns_acc`], so the same numbers as [`gru_step`] up to the
+/// rounding of its sums.
+#[inline]
+pub fn gru_step_by_columns<T: Scalar, const H: usize, const G: usize>(
+    h: &mut [T; H],
+    z: &[T; G],
+    weight_hh_t: &[[T; G]; H],
+    bias_hh: &[T; G],
+    previous: &[T; H],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 3 * H) };
+    let mut side = *bias_hh;
+    dense::matvec_columns_acc(&mut side, weight_hh_t, previous);
+    gate_pass(fast_kernels, |fast| gru_state(h, z, &side, previous, fast));
+}
+
 /// The GRU's new state from both sides, one unit at a time in one pass (which vectorizes
 /// across units): [`gru_gates`] without storing the gates.
 #[inline(always)]
@@ -305,6 +324,28 @@ pub fn lstm_step<T: Scalar, const H: usize, const G: usize>(
 ) {
     const { assert!(G == 4 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous_h);
+    gate_pass(fast_kernels, |fast| {
+        lstm_state(c, h, z, &side, previous_c, fast);
+    });
+}
+
+/// [`lstm_step`] with `weight_hh` stored by columns (`weight_hh_t[j]`: the `4H` weights on
+/// unit `j` of the previous `h`), as [`gru_step_by_columns`].
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_step_by_columns<T: Scalar, const H: usize, const G: usize>(
+    c: &mut [T; H],
+    h: &mut [T; H],
+    z: &[T; G],
+    weight_hh_t: &[[T; G]; H],
+    bias_hh: &[T; G],
+    previous_h: &[T; H],
+    previous_c: &[T; H],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 4 * H) };
+    let mut side = *bias_hh;
+    dense::matvec_columns_acc(&mut side, weight_hh_t, previous_h);
     gate_pass(fast_kernels, |fast| {
         lstm_state(c, h, z, &side, previous_c, fast);
     });

@@ -60,6 +60,27 @@ pub fn matvec_transpose_acc<T: Scalar, const M: usize, const N: usize>(
     T::matvec_transpose_acc(dx, w, dz);
 }
 
+/// `z += W x` for `W` stored by columns, `w_t = W^T` (`w_t[j]`: the weights on input `j`):
+/// the product of a prepared stream ([`crate::stream::Stream`]), one contiguous
+/// multiply-add per input and no horizontal sums. The sums are grouped differently from
+/// [`matvec_acc`], so the two may differ in the last bits.
+#[inline]
+pub fn matvec_columns_acc<T: Scalar, const M: usize, const N: usize>(
+    z: &mut [T; N],
+    w_t: &[[T; N]; M],
+    x: &[T; M],
+) {
+    T::matvec_columns_acc(z, w_t, x);
+}
+
+/// `W^T`: a matrix of `N` rows of `M` turned into `M` rows of `N`, as
+/// [`matvec_columns_acc`] reads it.
+#[inline]
+#[must_use]
+pub fn transpose<T: Scalar, const M: usize, const N: usize>(w: &[[T; M]; N]) -> [[T; N]; M] {
+    core::array::from_fn(|j| core::array::from_fn(|r| w[r][j]))
+}
+
 /// `g += dz x^T`: the gradient of a dense edge's weight matrix.
 #[inline]
 pub fn outer_acc<T: Scalar, const M: usize, const N: usize>(

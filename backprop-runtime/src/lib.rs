@@ -94,6 +94,7 @@ mod scalar;
 mod serde_support;
 #[cfg(target_arch = "x86_64")]
 mod simd;
+pub mod stream;
 mod train;
 mod wide;
 
@@ -247,6 +248,7 @@ pub use recurrent::Recurrent;
 pub use scalar::{Scalar, ScalarKind};
 #[cfg(feature = "serde")]
 pub use serde_support::deserialize_allowing_non_finite;
+pub use stream::{Stream, Streaming};
 pub use train::{check_finite, sgd_update, train_step, train_step_with};
 
 /// Without the `serde` feature, generated structs get no serde impls.
@@ -293,7 +295,7 @@ pub mod __private {
     pub use crate::zeroed_box;
     pub use crate::{
         sgd_update, train_batch, train_step, ClassTarget, Classifier, Error, FlatLayout, Network,
-        ParameterInfo, ParameterKind, Parameters, Recurrent,
+        ParameterInfo, ParameterKind, Parameters, Recurrent, Streaming,
     };
     #[cfg(feature = "alloc")]
     pub use alloc::boxed::Box;

@@ -73,6 +73,19 @@ pub trait Scalar:
         }
     }
 
+    /// `z += W x` with `W` stored by columns ([`crate::dense::matvec_columns_acc`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn matvec_columns_acc<const M: usize, const N: usize>(
+        z: &mut [Self; N],
+        w_t: &[[Self; N]; M],
+        x: &[Self; M],
+    ) {
+        for (column, &x) in w_t.iter().zip(x) {
+            crate::dense::axpy(z, column, x);
+        }
+    }
+
     /// `g += dz x^T` ([`crate::dense::outer_acc`]).
     #[doc(hidden)]
     #[inline(always)]
@@ -162,6 +175,16 @@ impl Scalar for f32 {
         dz: &[Self; N],
     ) {
         crate::simd::matvec_transpose_acc(dx, w, dz);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn matvec_columns_acc<const M: usize, const N: usize>(
+        z: &mut [Self; N],
+        w_t: &[[Self; N]; M],
+        x: &[Self; M],
+    ) {
+        crate::simd::matvec_columns_acc(z, w_t, x);
     }
 
     #[cfg(target_arch = "x86_64")]

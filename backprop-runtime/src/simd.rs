@@ -19,6 +19,10 @@
 //! 1.17-1.20x its hand-written twin with them out of line, 1.12-1.13x inlined, alternating
 //! runs).
 
+mod columns;
+
+pub(crate) use columns::matvec_columns_acc;
+
 use core::arch::x86_64::{
     __m128, _mm_add_ps, _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_mul_ps, _mm_setzero_ps,
     _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps,

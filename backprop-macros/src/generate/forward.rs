@@ -26,6 +26,16 @@ pub(crate) enum Pass {
     /// A stream's `step`: `.prev` read from the state itself (`state.h`) and the cells' new
     /// state computed without their gates, since nothing will go back through them.
     Stream,
+    /// A prepared stream's step (`Streaming::step_by_columns`): a [`Pass::Stream`] whose
+    /// matrices are read by columns from `columns.W`.
+    Columns,
+}
+
+impl Pass {
+    /// Whether the pass is a stream's step, which reads `.prev` from the state.
+    fn streams(self) -> bool {
+        matches!(self, Pass::Stream | Pass::Columns)
+    }
 }
 
 /// `pub fn forward(&self, input: &[T; N]) -> NetTrace`.
@@ -156,16 +166,34 @@ fn cell_step(model: &Model, neuron: &Neuron, cell: &Cell, pass: Pass) -> Step {
     let (weight_hh, bias_hh) = (&cell.weight_hh.name, &cell.bias_hh.name);
     let fast = cell.fast;
     let h_text = neuron.text();
-    if pass == Pass::Stream {
+    if pass.streams() {
         // The explanation is the trace pass's; a stream is never explained.
+        let by_columns = pass == Pass::Columns;
+        let weight_hh = if by_columns {
+            quote!(columns.#weight_hh)
+        } else {
+            quote!(self.#weight_hh)
+        };
         let code = match cell.kind {
-            CellKind::Gru => quote! {
-                #private::cell::gru_step(&mut trace.#h, &trace.#z, &self.#weight_hh, &self.#bias_hh, &state.#h, #fast);
-            },
+            CellKind::Gru => {
+                let kernel = if by_columns {
+                    quote!(gru_step_by_columns)
+                } else {
+                    quote!(gru_step)
+                };
+                quote! {
+                    #private::cell::#kernel(&mut trace.#h, &trace.#z, &#weight_hh, &self.#bias_hh, &state.#h, #fast);
+                }
+            }
             CellKind::Lstm => {
                 let c = cell_state_name(h);
+                let kernel = if by_columns {
+                    quote!(lstm_step_by_columns)
+                } else {
+                    quote!(lstm_step)
+                };
                 quote! {
-                    #private::cell::lstm_step(&mut trace.#c, &mut trace.#h, &trace.#z, &self.#weight_hh, &self.#bias_hh, &state.#h, &state.#c, #fast);
+                    #private::cell::#kernel(&mut trace.#c, &mut trace.#h, &trace.#z, &#weight_hh, &self.#bias_hh, &state.#h, &state.#c, #fast);
                 }
             }
         };
@@ -240,7 +268,7 @@ fn read(model: &Model, edge: &Edge, pass: Pass) -> TokenStream {
             let field = names::previous(source);
             quote!(trace.#field)
         }
-        (Some(_), Pass::Stream) => quote!(state.#source),
+        (Some(_), Pass::Stream | Pass::Columns) => quote!(state.#source),
     };
     match edge.index {
         Some(index) => {
@@ -346,7 +374,9 @@ fn layer_steps(
     let edges = neuron.edges.iter().map(|edge| {
         let weight = &edge.weight.name;
         let value = read(model, edge, pass);
-        if model.reads_array(edge) {
+        if model.reads_array(edge) && pass == Pass::Columns {
+            quote!(dense::matvec_columns_acc(&mut trace.#z, &columns.#weight, &#value);)
+        } else if model.reads_array(edge) {
             quote!(dense::matvec_acc(&mut trace.#z, &self.#weight, &#value);)
         } else {
             quote!(dense::axpy(&mut trace.#z, &self.#weight, #value);)

@@ -8,7 +8,8 @@
 //!   gradient with the weight matrices' sums taken a chunk of samples at a time;
 //!   `through_time`: backpropagation through a sequence's steps, likewise by chunks of steps;
 //! - `inherent`: the rest of the network's own API; `traits`: the runtime's traits
-//!   (`layout`: the parameter layout they carry);
+//!   (`layout`: the parameter layout they carry); `stream`: a recurrent network's matrices
+//!   by columns and the step that reads them;
 //! - `explain` (feature): the passes written out with their numbers;
 //! - `dot`, `names`, `types`: the Graphviz text, the generated names, Rust types of shapes.
 
@@ -25,6 +26,7 @@ mod layout;
 mod links;
 mod names;
 mod step;
+mod stream;
 mod structs;
 mod through_time;
 mod traits;
@@ -35,7 +37,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub(crate) use names::{
-    grads_struct, is_companion_name, state_struct, trace_struct, COMPANION_SUFFIXES,
+    columns_struct, grads_struct, is_companion_name, state_struct, trace_struct, COMPANION_SUFFIXES,
 };
 pub(crate) use variants::conversions;
 
@@ -51,6 +53,8 @@ pub(crate) fn network(model: &Model, order: &[usize]) -> TokenStream {
     let backward = backward::method(&ctx);
     let methods = inherent::methods(&ctx, forward, backward);
     let traits = traits::impls(&ctx);
+    let columns = stream::columns_struct(&ctx);
+    let streaming = stream::streaming_impl(&ctx);
     // Only with the feature: `explain` nearly doubles the generated code.
     #[cfg(feature = "explain")]
     let explain = explain::method(&ctx);
@@ -59,9 +63,11 @@ pub(crate) fn network(model: &Model, order: &[usize]) -> TokenStream {
     quote! {
         #parameters
         #trace
+        #columns
         const _: () = {
             #methods
             #traits
+            #streaming
             #explain
         };
     }

@@ -85,8 +85,14 @@ pub(crate) fn state_struct(network: &Ident) -> Ident {
     format_ident!("{}State", network, span = network.span())
 }
 
+/// The struct of a recurrent network's matrices by columns, for streaming: `EchoColumns`,
+/// spanned as [`grads_struct`].
+pub(crate) fn columns_struct(network: &Ident) -> Ident {
+    format_ident!("{}Columns", network, span = network.span())
+}
+
 /// The suffixes of the companion types, which a network's own name may not end with.
-pub(crate) const COMPANION_SUFFIXES: [&str; 3] = ["Grads", "Trace", "State"];
+pub(crate) const COMPANION_SUFFIXES: [&str; 4] = ["Grads", "Trace", "State", "Columns"];
 
 /// Whether a network's name ends like a companion type (`NetGrads`): such names are refused,
 /// since they could collide with another network's generated types.

@@ -855,7 +855,8 @@ fn binding_kind(binding: Binding) -> &'static str {
     }
 }
 
-/// A network `Net` also declares `NetGrads` and `NetTrace`, so a network's own name may not
+/// A network `Net` also declares `NetGrads`, `NetTrace` (and, recurrent, `NetState` and
+/// `NetColumns`), so a network's own name may not
 /// end like those: `NetGrads` would collide with the gradients of a network `Net`. With this
 /// rule no two networks' generated types can share a name.
 fn check_network_name(name: &Ident, errors: &mut Errors) {
@@ -864,7 +865,7 @@ fn check_network_name(name: &Ident, errors: &mut Errors) {
         if let Some(stem) = text.strip_suffix(suffix).filter(|stem| !stem.is_empty()) {
             errors.error(
                 name.span(),
-                format!("a network's name cannot end in `{suffix}`: `network!` names the companion types of a network `{stem}` `{stem}Grads`, `{stem}Trace` and `{stem}State`, so `{text}` could collide with them; choose another name"),
+                format!("a network's name cannot end in `{suffix}`: `network!` names the companion types of a network `{stem}` `{stem}Grads`, `{stem}Trace`, `{stem}State` and `{stem}Columns`, so `{text}` could collide with them; choose another name"),
             );
         }
     }
