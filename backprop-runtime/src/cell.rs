@@ -29,23 +29,36 @@ use crate::activation::{fast, sigmoid, tanh};
 use crate::dense;
 use crate::Scalar;
 
-/// `sigmoid`, exact or fast.
+/// Which activation kernels a gate pass runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kernels {
+    /// The standard library's (`precision exact`).
+    Exact,
+    /// The vectorizable ones of `precision fast`, the same bits on every CPU.
+    Fast,
+    /// A prepared stream's under `precision fast` on a CPU with FMA: `tanh` as `Fast` but
+    /// by fused multiply-adds, the sigmoid from it (`(1 + tanh(x / 2)) / 2`): the shortest
+    /// chain of dependent operations, which is what a streaming step waits on.
+    Fused,
+}
+
+/// `sigmoid` by `kernels`.
 #[inline(always)]
-fn sigma<T: Scalar>(x: T, fast_kernels: bool) -> T {
-    if fast_kernels {
-        fast::sigmoid(x)
-    } else {
-        sigmoid(x)
+fn sigma<T: Scalar>(x: T, kernels: Kernels) -> T {
+    match kernels {
+        Kernels::Exact => sigmoid(x),
+        Kernels::Fast => fast::sigmoid(x),
+        Kernels::Fused => x.fused_sigmoid(),
     }
 }
 
-/// `tanh`, exact or fast.
+/// `tanh` by `kernels`.
 #[inline(always)]
-fn hyperbolic<T: Scalar>(x: T, fast_kernels: bool) -> T {
-    if fast_kernels {
-        fast::tanh(x)
-    } else {
-        tanh(x)
+fn hyperbolic<T: Scalar>(x: T, kernels: Kernels) -> T {
+    match kernels {
+        Kernels::Exact => tanh(x),
+        Kernels::Fast => fast::tanh(x),
+        Kernels::Fused => x.fused_tanh(),
     }
 }
 
@@ -54,29 +67,47 @@ fn hyperbolic<T: Scalar>(x: T, fast_kernels: bool) -> T {
 /// target's SSE. Otherwise as compiled for the default target (the exact kernels are calls
 /// into the standard library, which gain nothing from it).
 #[inline(always)]
-fn gate_pass(fast_kernels: bool, pass: impl FnOnce(bool)) {
+fn gate_pass(fast_kernels: bool, pass: impl FnOnce(Kernels)) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if fast_kernels && crate::simd::has_avx2_fma() {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
-        unsafe { with_avx2(pass) };
+        unsafe { with_avx2(pass, Kernels::Fast) };
         return;
     }
-    pass(fast_kernels);
+    pass(if fast_kernels {
+        Kernels::Fast
+    } else {
+        Kernels::Exact
+    });
 }
 
-/// Calls `pass` with the fast kernels (`true`, a constant here), inlined and so compiled
-/// for AVX2 and FMA. (The dense kernels in `simd.rs` keep explicit `#[target_feature]`
-/// copies instead: routed through a trampoline like this one, their loops were not inlined
-/// into it, their `mul_add` became library calls, and the sine step doubled in instructions.
-/// The gate passes have no `mul_add`, and measured within 1% of explicit copies.)
+/// A prepared stream's gate pass: [`gate_pass`], but with [`Kernels::Fused`] where the fast
+/// kernels run on a CPU with FMA (elsewhere a fused multiply-add is a library call).
+#[inline(always)]
+fn stream_gate_pass(fast_kernels: bool, pass: impl FnOnce(Kernels)) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if fast_kernels && crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        unsafe { with_avx2(pass, Kernels::Fused) };
+        return;
+    }
+    gate_pass(fast_kernels, pass);
+}
+
+/// Calls `pass` with `kernels` (a constant at each call), inlined and so compiled for AVX2
+/// and FMA. (The dense kernels in `simd.rs` keep explicit `#[target_feature]` copies
+/// instead: routed through a trampoline like this one, their loops were not inlined into
+/// it, their `mul_add` became library calls, and the sine step doubled in instructions.
+/// The gate passes have no `mul_add` but the fused kernels', and measured within 1% of
+/// explicit copies.)
 ///
 /// # Safety
 ///
 /// The CPU must support AVX2 and FMA.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn with_avx2(pass: impl FnOnce(bool)) {
-    pass(true);
+unsafe fn with_avx2(pass: impl FnOnce(Kernels), kernels: Kernels) {
+    pass(kernels);
 }
 
 /// `bias_hh + weight_hh h`: the recurrent side of every gate.
@@ -106,8 +137,8 @@ pub fn gru<T: Scalar, const H: usize, const G: usize, const K: usize>(
 ) {
     const { assert!(G == 3 * H && K == 4 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous);
-    gate_pass(fast_kernels, |fast| {
-        gru_gates(gates, h, z, &side, previous, fast)
+    gate_pass(fast_kernels, |kernels| {
+        gru_gates(gates, h, z, &side, previous, kernels)
     });
 }
 
@@ -120,14 +151,14 @@ fn gru_gates<T: Scalar, const H: usize, const G: usize, const K: usize>(
     z: &[T; G],
     side: &[T; G],
     previous: &[T; H],
-    fast_kernels: bool,
+    kernels: Kernels,
 ) {
     for k in 0..2 * H {
-        gates[k] = sigma(z[k] + side[k], fast_kernels);
+        gates[k] = sigma(z[k] + side[k], kernels);
     }
     for j in 0..H {
         gates[3 * H + j] = side[2 * H + j];
-        gates[2 * H + j] = hyperbolic(z[2 * H + j] + gates[j] * side[2 * H + j], fast_kernels);
+        gates[2 * H + j] = hyperbolic(z[2 * H + j] + gates[j] * side[2 * H + j], kernels);
     }
     for j in 0..H {
         let (u, n) = (gates[H + j], gates[2 * H + j]);
@@ -149,7 +180,9 @@ pub fn gru_step<T: Scalar, const H: usize, const G: usize>(
 ) {
     const { assert!(G == 3 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous);
-    gate_pass(fast_kernels, |fast| gru_state(h, z, &side, previous, fast));
+    gate_pass(fast_kernels, |kernels| {
+        gru_state(h, z, &side, previous, kernels)
+    });
 }
 
 /// [`gru_step`] with `weight_hh` stored by columns (`weight_hh_t[j]`: the `3H` weights on
@@ -168,7 +201,9 @@ pub fn gru_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     const { assert!(G == 3 * H) };
     let mut side = *bias_hh;
     dense::matvec_columns_acc(&mut side, weight_hh_t, previous);
-    gate_pass(fast_kernels, |fast| gru_state(h, z, &side, previous, fast));
+    stream_gate_pass(fast_kernels, |kernels| {
+        gru_state(h, z, &side, previous, kernels)
+    });
 }
 
 /// The GRU's new state from both sides, one unit at a time in one pass (which vectorizes
@@ -179,12 +214,12 @@ fn gru_state<T: Scalar, const H: usize, const G: usize>(
     z: &[T; G],
     side: &[T; G],
     previous: &[T; H],
-    fast_kernels: bool,
+    kernels: Kernels,
 ) {
     for j in 0..H {
-        let r = sigma(z[j] + side[j], fast_kernels);
-        let u = sigma(z[H + j] + side[H + j], fast_kernels);
-        let n = hyperbolic(z[2 * H + j] + r * side[2 * H + j], fast_kernels);
+        let r = sigma(z[j] + side[j], kernels);
+        let u = sigma(z[H + j] + side[H + j], kernels);
+        let n = hyperbolic(z[2 * H + j] + r * side[2 * H + j], kernels);
         h[j] = n + u * (previous[j] - n);
     }
 }
@@ -271,8 +306,8 @@ pub fn lstm<T: Scalar, const H: usize, const G: usize, const K: usize>(
 ) {
     const { assert!(G == 4 * H && K == 5 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous_h);
-    gate_pass(fast_kernels, |fast| {
-        lstm_gates(gates, c, h, z, &side, previous_c, fast);
+    gate_pass(fast_kernels, |kernels| {
+        lstm_gates(gates, c, h, z, &side, previous_c, kernels);
     });
 }
 
@@ -286,22 +321,22 @@ fn lstm_gates<T: Scalar, const H: usize, const G: usize, const K: usize>(
     z: &[T; G],
     side: &[T; G],
     previous_c: &[T; H],
-    fast_kernels: bool,
+    kernels: Kernels,
 ) {
     for k in 0..2 * H {
-        gates[k] = sigma(z[k] + side[k], fast_kernels);
+        gates[k] = sigma(z[k] + side[k], kernels);
     }
     for k in 2 * H..3 * H {
-        gates[k] = hyperbolic(z[k] + side[k], fast_kernels);
+        gates[k] = hyperbolic(z[k] + side[k], kernels);
     }
     for k in 3 * H..4 * H {
-        gates[k] = sigma(z[k] + side[k], fast_kernels);
+        gates[k] = sigma(z[k] + side[k], kernels);
     }
     for j in 0..H {
         c[j] = gates[H + j] * previous_c[j] + gates[j] * gates[2 * H + j];
     }
     for j in 0..H {
-        gates[4 * H + j] = hyperbolic(c[j], fast_kernels);
+        gates[4 * H + j] = hyperbolic(c[j], kernels);
     }
     for j in 0..H {
         h[j] = gates[3 * H + j] * gates[4 * H + j];
@@ -324,8 +359,8 @@ pub fn lstm_step<T: Scalar, const H: usize, const G: usize>(
 ) {
     const { assert!(G == 4 * H) };
     let side = recurrent_side(weight_hh, bias_hh, previous_h);
-    gate_pass(fast_kernels, |fast| {
-        lstm_state(c, h, z, &side, previous_c, fast);
+    gate_pass(fast_kernels, |kernels| {
+        lstm_state(c, h, z, &side, previous_c, kernels);
     });
 }
 
@@ -346,8 +381,8 @@ pub fn lstm_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     const { assert!(G == 4 * H) };
     let mut side = *bias_hh;
     dense::matvec_columns_acc(&mut side, weight_hh_t, previous_h);
-    gate_pass(fast_kernels, |fast| {
-        lstm_state(c, h, z, &side, previous_c, fast);
+    stream_gate_pass(fast_kernels, |kernels| {
+        lstm_state(c, h, z, &side, previous_c, kernels);
     });
 }
 
@@ -360,15 +395,15 @@ fn lstm_state<T: Scalar, const H: usize, const G: usize>(
     z: &[T; G],
     side: &[T; G],
     previous_c: &[T; H],
-    fast_kernels: bool,
+    kernels: Kernels,
 ) {
     for j in 0..H {
-        let i = sigma(z[j] + side[j], fast_kernels);
-        let f = sigma(z[H + j] + side[H + j], fast_kernels);
-        let g = hyperbolic(z[2 * H + j] + side[2 * H + j], fast_kernels);
-        let o = sigma(z[3 * H + j] + side[3 * H + j], fast_kernels);
+        let i = sigma(z[j] + side[j], kernels);
+        let f = sigma(z[H + j] + side[H + j], kernels);
+        let g = hyperbolic(z[2 * H + j] + side[2 * H + j], kernels);
+        let o = sigma(z[3 * H + j] + side[3 * H + j], kernels);
         c[j] = f * previous_c[j] + i * g;
-        h[j] = o * hyperbolic(c[j], fast_kernels);
+        h[j] = o * hyperbolic(c[j], kernels);
     }
 }
 

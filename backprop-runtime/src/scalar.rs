@@ -47,6 +47,22 @@ pub trait Scalar:
     /// `tanh x` by a branch-free kernel that vectorizes; see [`crate::activation::fast`].
     fn fast_tanh(self) -> Self;
 
+    /// `tanh x` as [`Scalar::fast_tanh`], by fused multiply-adds for `f32`: for code
+    /// compiled with FMA (a prepared stream's gates).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn fused_tanh(self) -> Self {
+        self.fast_tanh()
+    }
+
+    /// The logistic function from [`Scalar::fused_tanh`] for `f32`: for code compiled with
+    /// FMA (a prepared stream's gates).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn fused_sigmoid(self) -> Self {
+        crate::activation::fast::sigmoid(self)
+    }
+
     /// `z += W x` ([`crate::dense::matvec_acc`]): for `f32` on x86-64 by explicit SIMD.
     #[doc(hidden)]
     #[inline(always)]
@@ -155,6 +171,16 @@ impl Scalar for f32 {
     #[inline(always)]
     fn fast_tanh(self) -> Self {
         crate::fast::tanh_f32(self)
+    }
+
+    #[inline(always)]
+    fn fused_tanh(self) -> Self {
+        crate::fast::tanh_f32_fused(self)
+    }
+
+    #[inline(always)]
+    fn fused_sigmoid(self) -> Self {
+        crate::fast::sigmoid_f32_fused(self)
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -313,9 +313,11 @@ unsafe fn outer_acc_batch_avx2<S, const M: usize, const N: usize>(
             unsafe { add_columns::<1, S, M, N>(row, column, row_index, dz, samples, &source) };
             column += 8;
         }
-        for (column, g) in row.iter_mut().enumerate().skip(whole) {
+        // Index ranges, not `skip` (see `columns_avx2`).
+        #[allow(clippy::needless_range_loop)]
+        for column in whole..M {
             for (dz, sample) in dz.iter().zip(samples) {
-                *g = source(sample)[column].mul_add(dz[row_index], *g);
+                row[column] = source(sample)[column].mul_add(dz[row_index], row[column]);
             }
         }
     }
