@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use backprop_runtime::optim::Adam;
 use backprop_runtime::recurrent::{self, Horizon, Sequence, Targets};
+use backprop_runtime::stream::Stream;
 use backprop_runtime::Network;
 use backprop_tests::nets::{Amp, AmpState};
 use backprop_tests::SplitMix;
@@ -66,12 +67,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         recurrent::train_sequences_with(&mut net, &mut adam, &batch, Horizon::Full, &mut traces)?;
     }
 
-    // As a stream: one call per sample, state kept between calls.
-    let mut state = AmpState::default();
+    // As a stream: the matrices copied once by columns (`Stream`), then one call per
+    // sample, state kept between calls.
+    let stream = Stream::new(net);
+    let mut state = stream.initial_state();
     let began = Instant::now();
     let prediction: Vec<f32> = test_input
         .iter()
-        .map(|x| net.step(&mut state, x)[0])
+        .map(|x| stream.step(&mut state, x)[0])
         .collect();
     let per_sample = began.elapsed().as_secs_f64() / test_input.len() as f64;
     println!(
