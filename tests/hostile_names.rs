@@ -379,12 +379,12 @@ backprop_runtime::network! {
 
 backprop_runtime::network! {
     /// The same with the names of the recurrent machinery: the state, the carried gradient,
-    /// the output gradient, the stream's methods, and items in scope.
+    /// the output gradient, the stream's methods and its `columns`, and items in scope.
     pub struct HostileRecurrent<f64> {
         input Some[2], input;
         layer state[3] = lstm(k * Some + output * state.prev + step + trace);
         neuron carry = tanh(N * state + Unit * carry.prev + initial_state * input.prev);
-        output output_gradient = identity(target * state + grads * carry + forward_step * output_gradient.prev + j);
+        output output_gradient = identity(target * state + grads * carry + forward_step * output_gradient.prev + columns);
         loss half_squared_error;
         initial carry = None;
     }
@@ -443,6 +443,18 @@ fn recurrent_names_compute_what_plain_names_compute_through_time() {
         );
     }
     assert_same_bits("state", s.as_slice(), t.as_slice());
+    let (plain, hostile) = (
+        backprop_runtime::Stream::new(plain),
+        backprop_runtime::Stream::new(hostile),
+    );
+    let (mut s, mut t) = (plain.initial_state(), hostile.initial_state());
+    for input in &inputs {
+        assert_eq!(
+            plain.step(&mut s, input)[0].to_bits(),
+            hostile.step(&mut t, input)[0].to_bits()
+        );
+    }
+    assert_same_bits("stream state", s.as_slice(), t.as_slice());
 }
 
 mod through_time {

@@ -122,6 +122,18 @@ fn recurrent_side<T: Scalar, const H: usize, const G: usize>(
     side
 }
 
+/// [`recurrent_side`] with `weight_hh` stored by columns (a prepared stream's).
+#[inline(always)]
+fn recurrent_side_by_columns<T: Scalar, const H: usize, const G: usize>(
+    weight_hh_t: &[[T; G]; H],
+    bias_hh: &[T; G],
+    previous: &[T; H],
+) -> [T; G] {
+    let mut side = *bias_hh;
+    dense::matvec_columns_acc(&mut side, weight_hh_t, previous);
+    side
+}
+
 /// One GRU step: from the input side `z` (`3H`) and the previous state, the new state `h`
 /// and the trace's `gates` (`4H`: r, u, n and `W_hn h + b_hn`, which the backward pass reads).
 #[inline]
@@ -199,8 +211,7 @@ pub fn gru_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     fast_kernels: bool,
 ) {
     const { assert!(G == 3 * H) };
-    let mut side = *bias_hh;
-    dense::matvec_columns_acc(&mut side, weight_hh_t, previous);
+    let side = recurrent_side_by_columns(weight_hh_t, bias_hh, previous);
     stream_gate_pass(fast_kernels, |kernels| {
         gru_state(h, z, &side, previous, kernels)
     });
@@ -379,8 +390,7 @@ pub fn lstm_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     fast_kernels: bool,
 ) {
     const { assert!(G == 4 * H) };
-    let mut side = *bias_hh;
-    dense::matvec_columns_acc(&mut side, weight_hh_t, previous_h);
+    let side = recurrent_side_by_columns(weight_hh_t, bias_hh, previous_h);
     stream_gate_pass(fast_kernels, |kernels| {
         lstm_state(c, h, z, &side, previous_c, kernels);
     });
