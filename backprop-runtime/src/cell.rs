@@ -39,6 +39,10 @@ enum Kernels {
     /// A prepared stream's under `precision fast` on a CPU with FMA: `tanh` as `Fast` but
     /// by fused multiply-adds, the sigmoid from it (`(1 + tanh(x / 2)) / 2`): the shortest
     /// chain of dependent operations, which is what a streaming step waits on.
+    #[cfg_attr(
+        not(all(feature = "std", target_arch = "x86_64")),
+        allow(dead_code) // chosen only where the CPU can be asked for FMA
+    )]
     Fused,
 }
 

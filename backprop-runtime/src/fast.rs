@@ -144,6 +144,7 @@ pub(crate) fn tanh_f32(x: f32) -> f32 {
 /// [`tanh_f32`] with its polynomials evaluated by fused multiply-adds: half the chain of
 /// dependent operations. For code compiled with FMA only (elsewhere `mul_add` is a library
 /// call); it may round differently from [`tanh_f32`] in the last bit.
+#[cfg(feature = "std")]
 #[inline(always)]
 pub(crate) fn tanh_f32_fused(x: f32) -> f32 {
     let x = x.clamp(-TANH_CLAMP, TANH_CLAMP);
@@ -157,12 +158,14 @@ pub(crate) fn tanh_f32_fused(x: f32) -> f32 {
 /// relative: where the sigmoid is below about 1e-7 the result is not small in relative terms.
 /// Fine for a gate, which multiplies values of order one; the activation `sigmoid` keeps
 /// the exponential.
+#[cfg(feature = "std")]
 #[inline(always)]
 pub(crate) fn sigmoid_f32_fused(x: f32) -> f32 {
     tanh_f32_fused(0.5 * x).mul_add(0.5, 0.5)
 }
 
 /// [`horner`] by fused multiply-adds, for `f32`.
+#[cfg(feature = "std")]
 #[inline(always)]
 fn horner_fused(coefficients: &[f64], x: f32) -> f32 {
     let (&last, rest) = coefficients.split_last().unwrap_or((&0.0, &[]));
@@ -212,6 +215,7 @@ mod tests {
         assert!(worst < 3.8e-7, "largest relative error {worst:e}");
     }
 
+    #[cfg(feature = "std")]
     #[test]
     fn the_fused_tanh_and_sigmoid_are_as_accurate() {
         use super::{sigmoid_f32_fused, tanh_f32_fused};

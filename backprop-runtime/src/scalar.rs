@@ -173,11 +173,13 @@ impl Scalar for f32 {
         crate::fast::tanh_f32(self)
     }
 
+    #[cfg(feature = "std")]
     #[inline(always)]
     fn fused_tanh(self) -> Self {
         crate::fast::tanh_f32_fused(self)
     }
 
+    #[cfg(feature = "std")]
     #[inline(always)]
     fn fused_sigmoid(self) -> Self {
         crate::fast::sigmoid_f32_fused(self)

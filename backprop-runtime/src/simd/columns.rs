@@ -9,6 +9,7 @@
 //! step the product of the previous state is on the critical path, and one set would chain
 //! all `M` multiply-adds of an output one after the other.
 
+#[cfg(any(feature = "std", test))]
 use core::arch::x86_64::{
     _mm256_add_ps, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_storeu_ps,
     _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_storeu_ps,
