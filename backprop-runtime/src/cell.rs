@@ -75,7 +75,7 @@ fn gate_pass(fast_kernels: bool, pass: impl FnOnce(Kernels)) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if fast_kernels && crate::simd::has_avx2_fma() {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
-        unsafe { with_avx2(pass, Kernels::Fast) };
+        unsafe { with_avx2(pass) };
         return;
     }
     pass(if fast_kernels {
@@ -85,33 +85,73 @@ fn gate_pass(fast_kernels: bool, pass: impl FnOnce(Kernels)) {
     });
 }
 
-/// A prepared stream's gate pass: [`gate_pass`], but with [`Kernels::Fused`] where the fast
-/// kernels run on a CPU with FMA (elsewhere a fused multiply-add is a library call).
+/// A prepared stream's cell step: the recurrent side and the gates, by `kernels`.
+trait StreamPass {
+    /// Runs the step. Always inlined, also into the functions [`stream_pass`] compiles for
+    /// AVX-512 and AVX2: a closure as large, passed to such a function, was not inlined
+    /// into it, so it ran as compiled for the default target, its `mul_add` a library call
+    /// per element (twenty times slower).
+    fn pass(self, kernels: Kernels);
+}
+
+/// Runs a prepared stream's step under `precision fast` in one function compiled for
+/// AVX-512 where the CPU has it (a gate block of 16 units is then one register), else for
+/// AVX2 and FMA, with [`Kernels::Fused`]; without FMA as [`gate_pass`] chooses. One
+/// function, so the recurrent side stays in registers between the product and the gates,
+/// and the step is one chain of dependent operations from one state to the next.
 #[inline(always)]
-fn stream_gate_pass(fast_kernels: bool, pass: impl FnOnce(Kernels)) {
+fn stream_pass(fast_kernels: bool, step: impl StreamPass) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if fast_kernels && crate::simd::has_avx512() {
+        // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA.
+        unsafe { fused_avx512(step) };
+        return;
+    }
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if fast_kernels && crate::simd::has_avx2_fma() {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
-        unsafe { with_avx2(pass, Kernels::Fused) };
+        unsafe { fused_avx2(step) };
         return;
     }
-    gate_pass(fast_kernels, pass);
+    gate_pass(fast_kernels, |kernels| step.pass(kernels));
 }
 
-/// Calls `pass` with `kernels` (a constant at each call), inlined and so compiled for AVX2
-/// and FMA. (The dense kernels in `simd.rs` keep explicit `#[target_feature]` copies
-/// instead: routed through a trampoline like this one, their loops were not inlined into
-/// it, their `mul_add` became library calls, and the sine step doubled in instructions.
-/// The gate passes have no `mul_add` but the fused kernels', and measured within 1% of
-/// explicit copies.)
+/// `step` with [`Kernels::Fused`], compiled for AVX-512.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F, AVX2 and FMA.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+unsafe fn fused_avx512(step: impl StreamPass) {
+    step.pass(Kernels::Fused);
+}
+
+/// `step` with [`Kernels::Fused`], compiled for AVX2 and FMA.
 ///
 /// # Safety
 ///
 /// The CPU must support AVX2 and FMA.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn with_avx2(pass: impl FnOnce(Kernels), kernels: Kernels) {
-    pass(kernels);
+unsafe fn fused_avx2(step: impl StreamPass) {
+    step.pass(Kernels::Fused);
+}
+
+/// Calls `pass` with [`Kernels::Fast`], inlined and so compiled for AVX2 and FMA. (The
+/// dense kernels in `simd.rs` keep explicit `#[target_feature]` copies instead: routed
+/// through a trampoline like this one, their loops were not inlined into it, their
+/// `mul_add` became library calls, and the sine step doubled in instructions. The fast
+/// kernels have no `mul_add`, and these passes measured within 1% of explicit copies; a
+/// prepared stream's larger pass goes through [`StreamPass`] for that reason.)
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn with_avx2(pass: impl FnOnce(Kernels)) {
+    pass(Kernels::Fast);
 }
 
 /// `bias_hh + weight_hh h`: the recurrent side of every gate.
@@ -126,15 +166,41 @@ fn recurrent_side<T: Scalar, const H: usize, const G: usize>(
     side
 }
 
-/// [`recurrent_side`] with `weight_hh` stored by columns (a prepared stream's).
+/// [`recurrent_side`] with `weight_hh` stored by columns (a prepared stream's). Under
+/// [`Kernels::Fused`] (inlined into a function compiled for FMA) by plain loops the
+/// compiler vectorizes for that function's registers, so the sums never leave them; the
+/// inputs alternate between two sets of accumulators, as in [`dense::matvec_columns_acc`],
+/// to halve the chain of multiply-adds. Otherwise by [`dense::matvec_columns_acc`].
 #[inline(always)]
 fn recurrent_side_by_columns<T: Scalar, const H: usize, const G: usize>(
     weight_hh_t: &[[T; G]; H],
     bias_hh: &[T; G],
     previous: &[T; H],
+    kernels: Kernels,
 ) -> [T; G] {
     let mut side = *bias_hh;
-    dense::matvec_columns_acc(&mut side, weight_hh_t, previous);
+    if kernels != Kernels::Fused {
+        dense::matvec_columns_acc(&mut side, weight_hh_t, previous);
+        return side;
+    }
+    let mut odd = [T::zero(); G];
+    let (pairs, last) = (H / 2, H % 2 == 1);
+    for pair in 0..pairs {
+        let (even_column, odd_column) = (&weight_hh_t[2 * pair], &weight_hh_t[2 * pair + 1]);
+        let (even_value, odd_value) = (previous[2 * pair], previous[2 * pair + 1]);
+        for k in 0..G {
+            side[k] = even_column[k].mul_add(even_value, side[k]);
+            odd[k] = odd_column[k].mul_add(odd_value, odd[k]);
+        }
+    }
+    if last {
+        for k in 0..G {
+            side[k] = weight_hh_t[H - 1][k].mul_add(previous[H - 1], side[k]);
+        }
+    }
+    for k in 0..G {
+        side[k] = side[k] + odd[k];
+    }
     side
 }
 
@@ -202,9 +268,9 @@ pub fn gru_step<T: Scalar, const H: usize, const G: usize>(
 }
 
 /// [`gru_step`] with `weight_hh` stored by columns (`weight_hh_t[j]`: the `3H` weights on
-/// unit `j` of the previous state), as a [`crate::stream::Stream`] keeps it: the recurrent
-/// side by [`dense::matvec_columns_acc`], so the same numbers as [`gru_step`] up to the
-/// rounding of its sums.
+/// unit `j` of the previous state), as a [`crate::stream::Stream`] keeps it. The same
+/// numbers as [`gru_step`] up to rounding: the recurrent side is summed in another order,
+/// and under `precision fast` on a CPU with FMA the kernels are [`Kernels::Fused`].
 #[inline]
 pub fn gru_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     h: &mut [T; H],
@@ -215,10 +281,32 @@ pub fn gru_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     fast_kernels: bool,
 ) {
     const { assert!(G == 3 * H) };
-    let side = recurrent_side_by_columns(weight_hh_t, bias_hh, previous);
-    stream_gate_pass(fast_kernels, |kernels| {
-        gru_state(h, z, &side, previous, kernels)
-    });
+    let step = GruStream {
+        h,
+        z,
+        weight_hh_t,
+        bias_hh,
+        previous,
+    };
+    stream_pass(fast_kernels, step);
+}
+
+/// The arguments of [`gru_step_by_columns`], for [`stream_pass`].
+struct GruStream<'a, T, const H: usize, const G: usize> {
+    h: &'a mut [T; H],
+    z: &'a [T; G],
+    weight_hh_t: &'a [[T; G]; H],
+    bias_hh: &'a [T; G],
+    previous: &'a [T; H],
+}
+
+impl<T: Scalar, const H: usize, const G: usize> StreamPass for GruStream<'_, T, H, G> {
+    #[inline(always)]
+    fn pass(self, kernels: Kernels) {
+        let side =
+            recurrent_side_by_columns(self.weight_hh_t, self.bias_hh, self.previous, kernels);
+        gru_state(self.h, self.z, &side, self.previous, kernels);
+    }
 }
 
 /// The GRU's new state from both sides, one unit at a time in one pass (which vectorizes
@@ -394,10 +482,36 @@ pub fn lstm_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     fast_kernels: bool,
 ) {
     const { assert!(G == 4 * H) };
-    let side = recurrent_side_by_columns(weight_hh_t, bias_hh, previous_h);
-    stream_gate_pass(fast_kernels, |kernels| {
-        lstm_state(c, h, z, &side, previous_c, kernels);
-    });
+    let step = LstmStream {
+        c,
+        h,
+        z,
+        weight_hh_t,
+        bias_hh,
+        previous_h,
+        previous_c,
+    };
+    stream_pass(fast_kernels, step);
+}
+
+/// The arguments of [`lstm_step_by_columns`], for [`stream_pass`].
+struct LstmStream<'a, T, const H: usize, const G: usize> {
+    c: &'a mut [T; H],
+    h: &'a mut [T; H],
+    z: &'a [T; G],
+    weight_hh_t: &'a [[T; G]; H],
+    bias_hh: &'a [T; G],
+    previous_h: &'a [T; H],
+    previous_c: &'a [T; H],
+}
+
+impl<T: Scalar, const H: usize, const G: usize> StreamPass for LstmStream<'_, T, H, G> {
+    #[inline(always)]
+    fn pass(self, kernels: Kernels) {
+        let side =
+            recurrent_side_by_columns(self.weight_hh_t, self.bias_hh, self.previous_h, kernels);
+        lstm_state(self.c, self.h, self.z, &side, self.previous_c, kernels);
+    }
 }
 
 /// The LSTM's new state from both sides in one pass over the units: [`lstm_gates`]
@@ -489,4 +603,173 @@ pub fn lstm_backward_gates<T: Scalar, const H: usize, const G: usize, const K: u
     }
     dense::add_assign(grad_bias_hh, dj_dz);
     dense::matvec_transpose_acc(carry_h, weight_hh, dj_dz);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{GruStream, Kernels, LstmStream, StreamPass};
+
+    /// The functions a prepared stream's step can run in.
+    #[derive(Clone, Copy, Debug)]
+    enum Path {
+        Exact,
+        Fast,
+        #[cfg(target_arch = "x86_64")]
+        FusedAvx512,
+        #[cfg(target_arch = "x86_64")]
+        FusedAvx2,
+    }
+
+    /// Every path this CPU can run: the fused kernels only where it has the instructions.
+    fn paths() -> Vec<Path> {
+        let mut paths = vec![Path::Exact, Path::Fast];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if crate::simd::has_avx512() {
+                paths.push(Path::FusedAvx512);
+            }
+            if crate::simd::has_avx2_fma() {
+                paths.push(Path::FusedAvx2);
+            }
+        }
+        paths
+    }
+
+    fn run(step: impl StreamPass, path: Path) {
+        match path {
+            Path::Exact => step.pass(Kernels::Exact),
+            Path::Fast => step.pass(Kernels::Fast),
+            // SAFETY: `paths` offers these only on CPUs with the instructions.
+            #[cfg(target_arch = "x86_64")]
+            Path::FusedAvx512 => unsafe { super::fused_avx512(step) },
+            #[cfg(target_arch = "x86_64")]
+            Path::FusedAvx2 => unsafe { super::fused_avx2(step) },
+        }
+    }
+
+    /// A seeded value in `[-scale, scale)`.
+    fn value(seed: &mut u64, scale: f32) -> f32 {
+        *seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        scale * ((*seed >> 40) as f32 / (1u64 << 23) as f32 - 1.0)
+    }
+
+    fn filled<const N: usize>(seed: &mut u64, scale: f32) -> [f32; N] {
+        core::array::from_fn(|_| value(seed, scale))
+    }
+
+    fn sigmoid(x: f64) -> f64 {
+        1.0 / (1.0 + (-x).exp())
+    }
+
+    /// A cell's inputs: the input side, `bias_hh`, `weight_hh` by columns, the previous
+    /// state(s), and `bias_hh + weight_hh h` in `f64`.
+    struct Sides<const H: usize, const G: usize> {
+        z: [f32; G],
+        bias_hh: [f32; G],
+        weight_hh_t: [[f32; G]; H],
+        previous: [f32; H],
+        previous_c: [f32; H],
+    }
+
+    impl<const H: usize, const G: usize> Sides<H, G> {
+        fn new(mut seed: u64) -> Self {
+            Sides {
+                z: filled(&mut seed, 3.0),
+                bias_hh: filled(&mut seed, 0.5),
+                weight_hh_t: core::array::from_fn(|_| filled(&mut seed, 0.6)),
+                previous: filled(&mut seed, 1.0),
+                previous_c: filled(&mut seed, 2.0),
+            }
+        }
+
+        /// `z + bias_hh + weight_hh h` of gate row `k`, `r` times the recurrent side.
+        fn gate(&self, k: usize, r: f64) -> f64 {
+            let side: f64 = (0..H)
+                .map(|j| f64::from(self.weight_hh_t[j][k]) * f64::from(self.previous[j]))
+                .sum();
+            f64::from(self.z[k]) + r * (f64::from(self.bias_hh[k]) + side)
+        }
+    }
+
+    fn assert_close<const H: usize>(cell: &str, path: Path, got: &[f32; H], want: &[f64; H]) {
+        for j in 0..H {
+            let error = (f64::from(got[j]) - want[j]).abs();
+            assert!(
+                error < 2e-6,
+                "{cell}-{H}, {path:?}, unit {j}: off by {error:e}"
+            );
+        }
+    }
+
+    /// A GRU step on every path against PyTorch's equations in `f64`.
+    fn gru_agrees<const H: usize, const G: usize>(seed: u64) {
+        let sides = Sides::<H, G>::new(seed);
+        let want: [f64; H] = core::array::from_fn(|j| {
+            let r = sigmoid(sides.gate(j, 1.0));
+            let u = sigmoid(sides.gate(H + j, 1.0));
+            let n = sides.gate(2 * H + j, r).tanh();
+            (1.0 - u) * n + u * f64::from(sides.previous[j])
+        });
+        for path in paths() {
+            let mut h = [f32::NAN; H];
+            let step = GruStream {
+                h: &mut h,
+                z: &sides.z,
+                weight_hh_t: &sides.weight_hh_t,
+                bias_hh: &sides.bias_hh,
+                previous: &sides.previous,
+            };
+            run(step, path);
+            assert_close("GRU", path, &h, &want);
+        }
+    }
+
+    /// An LSTM step on every path against PyTorch's equations in `f64`.
+    fn lstm_agrees<const H: usize, const G: usize>(seed: u64) {
+        let sides = Sides::<H, G>::new(seed);
+        let want_c: [f64; H] = core::array::from_fn(|j| {
+            let (i, f) = (sigmoid(sides.gate(j, 1.0)), sigmoid(sides.gate(H + j, 1.0)));
+            f * f64::from(sides.previous_c[j]) + i * sides.gate(2 * H + j, 1.0).tanh()
+        });
+        let want_h: [f64; H] =
+            core::array::from_fn(|j| sigmoid(sides.gate(3 * H + j, 1.0)) * want_c[j].tanh());
+        for path in paths() {
+            let (mut c, mut h) = ([f32::NAN; H], [f32::NAN; H]);
+            let step = LstmStream {
+                c: &mut c,
+                h: &mut h,
+                z: &sides.z,
+                weight_hh_t: &sides.weight_hh_t,
+                bias_hh: &sides.bias_hh,
+                previous_h: &sides.previous,
+                previous_c: &sides.previous_c,
+            };
+            run(step, path);
+            assert_close("LSTM c", path, &c, &want_c);
+            assert_close("LSTM h", path, &h, &want_h);
+        }
+    }
+
+    // Sizes for every shape of the vector loops: fewer units than a vector, whole vectors
+    // of eight and sixteen, and ragged ones; an odd count for the odd last column.
+
+    #[test]
+    fn the_gru_stream_step_agrees_with_the_equations_on_every_path() {
+        gru_agrees::<1, 3>(1);
+        gru_agrees::<3, 9>(2);
+        gru_agrees::<8, 24>(3);
+        gru_agrees::<16, 48>(4);
+        gru_agrees::<21, 63>(5);
+    }
+
+    #[test]
+    fn the_lstm_stream_step_agrees_with_the_equations_on_every_path() {
+        lstm_agrees::<1, 4>(6);
+        lstm_agrees::<5, 20>(7);
+        lstm_agrees::<8, 32>(8);
+        lstm_agrees::<16, 64>(9);
+        lstm_agrees::<19, 76>(10);
+    }
 }

@@ -141,37 +141,69 @@ pub(crate) fn tanh_f32(x: f32) -> f32 {
     ratio.clamp(-1.0, 1.0)
 }
 
-/// [`tanh_f32`] with its polynomials evaluated by fused multiply-adds: half the chain of
-/// dependent operations. For code compiled with FMA only (elsewhere `mul_add` is a library
-/// call); it may round differently from [`tanh_f32`] in the last bit.
+/// [`tanh_f32`] for code compiled with FMA (elsewhere `mul_add` is a library call), with
+/// the shortest chain of dependent operations, which a streaming step waits on twice: the
+/// polynomials by fused multiply-adds, the numerator by Estrin's scheme, and one clamp of
+/// `x^2` in place of two of `x` (beyond `|x| = 9` the ratio, `x tanh(9) / 9`, is at least
+/// one to rounding, and the result's clamp makes it exactly one). It may differ from
+/// [`tanh_f32`] in the last bit.
 #[cfg(feature = "std")]
 #[inline(always)]
 pub(crate) fn tanh_f32_fused(x: f32) -> f32 {
-    let x = x.clamp(-TANH_CLAMP, TANH_CLAMP);
-    let s = x * x;
-    let ratio = x * horner_fused(&TANH_NUMERATOR, s) / horner_fused(&TANH_DENOMINATOR, s);
-    ratio.clamp(-1.0, 1.0)
+    const NUMERATOR: [f32; 7] = scaled(&TANH_NUMERATOR, 1.0, 1.0);
+    const DENOMINATOR: [f32; 4] = scaled(&TANH_DENOMINATOR, 1.0, 1.0);
+    rational_fused(x, TANH_CLAMP * TANH_CLAMP, &NUMERATOR, &DENOMINATOR).clamp(-1.0, 1.0)
 }
 
-/// The logistic function as `(1 + tanh(x / 2)) / 2` by [`tanh_f32_fused`]: no exponential,
-/// a third shorter a chain than `1 / (1 + e^-x)`. Its error is absolute (below 1.5e-7, about two ulps of a value near 1), not
-/// relative: where the sigmoid is below about 1e-7 the result is not small in relative terms.
-/// Fine for a gate, which multiplies values of order one; the activation `sigmoid` keeps
-/// the exponential.
+/// The logistic function as `(1 + tanh(x / 2)) / 2`, by [`tanh_f32_fused`]'s rational
+/// function with the halvings folded into its coefficients (`P(s / 4) / 4 / Q(s / 4)`,
+/// powers of two, so exactly): no exponential, a third of the chain of `1 / (1 + e^-x)`.
+/// Its error is absolute (below 1.6e-7, about two ulps of a value near 1), not relative:
+/// where the sigmoid is below about 1e-7 the result is not small in relative terms. Fine
+/// for a gate, which multiplies values of order one; the activation `sigmoid` keeps the
+/// exponential.
 #[cfg(feature = "std")]
 #[inline(always)]
 pub(crate) fn sigmoid_f32_fused(x: f32) -> f32 {
-    tanh_f32_fused(0.5 * x).mul_add(0.5, 0.5)
+    const NUMERATOR: [f32; 7] = scaled(&TANH_NUMERATOR, 0.25, 0.25);
+    const DENOMINATOR: [f32; 4] = scaled(&TANH_DENOMINATOR, 0.25, 1.0);
+    const LIMIT: f32 = 4.0 * TANH_CLAMP * TANH_CLAMP;
+    rational_fused(x, LIMIT, &NUMERATOR, &DENOMINATOR).clamp(-0.5, 0.5) + 0.5
 }
 
-/// [`horner`] by fused multiply-adds, for `f32`.
+/// `x P(s) / Q(s)` with `s = min(x^2, limit)` (NaN stays NaN), by fused multiply-adds, `P`
+/// (degree 6) by Estrin's scheme: pairs of coefficients in parallel joined by `s^2` and
+/// `s^4`, four dependent operations where Horner's rule has six; `Q` (degree 3, the
+/// shorter chain) by Horner's.
 #[cfg(feature = "std")]
 #[inline(always)]
-fn horner_fused(coefficients: &[f64], x: f32) -> f32 {
-    let (&last, rest) = coefficients.split_last().unwrap_or((&0.0, &[]));
-    rest.iter()
-        .rev()
-        .fold(last as f32, |p, &c| p.mul_add(x, c as f32))
+fn rational_fused(x: f32, limit: f32, numerator: &[f32; 7], denominator: &[f32; 4]) -> f32 {
+    let s = x * x;
+    // Not `min`: its NaN handling is more instructions, and a NaN `s` may pass.
+    let s = if s > limit { limit } else { s };
+    let c = numerator;
+    let (s2, low, middle) = (s * s, c[1].mul_add(s, c[0]), c[3].mul_add(s, c[2]));
+    let high = c[6].mul_add(s2, c[5].mul_add(s, c[4]));
+    let p = high.mul_add(s2 * s2, middle.mul_add(s2, low));
+    let q = denominator[3]
+        .mul_add(s, denominator[2])
+        .mul_add(s, denominator[1])
+        .mul_add(s, denominator[0]);
+    x * p / q
+}
+
+/// `c[k] * base^k * factor` in `f32`, at compile time: with `base` and `factor` powers of
+/// two, the coefficients of `P(base s) factor`, rounded once.
+#[cfg(feature = "std")]
+const fn scaled<const N: usize>(coefficients: &[f64; N], base: f64, factor: f64) -> [f32; N] {
+    let mut out = [0.0; N];
+    let (mut k, mut power) = (0, factor);
+    while k < N {
+        out[k] = (coefficients[k] * power) as f32;
+        power *= base;
+        k += 1;
+    }
+    out
 }
 
 /// `ln(1 + t)` for `f32` and `t` in `[0, 1]`: `2 atanh(s)` with `s = t / (2 + t)` in
