@@ -9,12 +9,6 @@
 //! step the product of the previous state is on the critical path, and one set would chain
 //! all `M` multiply-adds of an output one after the other.
 
-#[cfg(any(feature = "std", test))]
-use core::arch::x86_64::{
-    _mm256_add_ps, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_storeu_ps,
-    _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_storeu_ps,
-};
-
 /// `z += sum_j w_t[j] * x[j]`: AVX-512 where the CPU has it and `N` is a multiple of 16,
 /// AVX2 and FMA for outputs of eight or more, plain loops (which the compiler vectorizes
 /// for SSE) otherwise.
@@ -59,22 +53,20 @@ unsafe fn columns_avx2<const M: usize, const N: usize>(
 ) {
     let whole = N - N % 8;
     let mut row = 0;
-    // SAFETY (all four): the caller's CPU has AVX2 and FMA, and each block ends at or
-    // before `whole <= N`.
     while row + 48 <= whole {
-        unsafe { block_avx2::<6, M, N>(z, w_t, x, row) };
+        block::<48, M, N>(z, w_t, x, row);
         row += 48;
     }
     while row + 32 <= whole {
-        unsafe { block_avx2::<4, M, N>(z, w_t, x, row) };
+        block::<32, M, N>(z, w_t, x, row);
         row += 32;
     }
     while row + 16 <= whole {
-        unsafe { block_avx2::<2, M, N>(z, w_t, x, row) };
+        block::<16, M, N>(z, w_t, x, row);
         row += 16;
     }
     if row < whole {
-        unsafe { block_avx2::<1, M, N>(z, w_t, x, row) };
+        block::<8, M, N>(z, w_t, x, row);
     }
     // Index ranges, not `skip`: an iterator skipped by a count the compiler does not see
     // as constant stays a call per column even when nothing is left (a quarter of a GRU-16
@@ -85,53 +77,6 @@ unsafe fn columns_avx2<const M: usize, const N: usize>(
             for r in whole..N {
                 z[r] = column[r].mul_add(x, z[r]);
             }
-        }
-    }
-}
-
-/// Outputs `row .. row + 8 * VECTORS` of [`columns_avx2`].
-///
-/// # Safety
-///
-/// The CPU must support AVX2 and FMA, and `row + 8 * VECTORS <= N`.
-#[cfg(any(feature = "std", test))]
-#[target_feature(enable = "avx2,fma")]
-#[inline]
-unsafe fn block_avx2<const VECTORS: usize, const M: usize, const N: usize>(
-    z: &mut [f32; N],
-    w_t: &[[f32; N]; M],
-    x: &[f32; M],
-    row: usize,
-) {
-    debug_assert!(row + 8 * VECTORS <= N);
-    // SAFETY: the caller's CPU has AVX2 and FMA; every load and store touches elements
-    // `row .. row + 8 * VECTORS <= N` of `z` or of a column.
-    unsafe {
-        let out = z.as_mut_ptr().add(row);
-        let mut even = [_mm256_set1_ps(0.0); VECTORS];
-        let mut odd = even;
-        for (k, sum) in even.iter_mut().enumerate() {
-            *sum = _mm256_loadu_ps(out.add(8 * k));
-        }
-        let mut j = 0;
-        while j + 2 <= M {
-            let (a, b) = (_mm256_set1_ps(x[j]), _mm256_set1_ps(x[j + 1]));
-            let (first, second) = (w_t[j].as_ptr().add(row), w_t[j + 1].as_ptr().add(row));
-            for k in 0..VECTORS {
-                even[k] = _mm256_fmadd_ps(_mm256_loadu_ps(first.add(8 * k)), a, even[k]);
-                odd[k] = _mm256_fmadd_ps(_mm256_loadu_ps(second.add(8 * k)), b, odd[k]);
-            }
-            j += 2;
-        }
-        if j < M {
-            let a = _mm256_set1_ps(x[j]);
-            let column = w_t[j].as_ptr().add(row);
-            for (k, sum) in even.iter_mut().enumerate() {
-                *sum = _mm256_fmadd_ps(_mm256_loadu_ps(column.add(8 * k)), a, *sum);
-            }
-        }
-        for k in 0..VECTORS {
-            _mm256_storeu_ps(out.add(8 * k), _mm256_add_ps(even[k], odd[k]));
         }
     }
 }
@@ -150,64 +95,57 @@ unsafe fn columns_avx512<const M: usize, const N: usize>(
     x: &[f32; M],
 ) {
     let mut row = 0;
-    // SAFETY (all four): the caller's CPU has AVX-512F, and each block ends at or before
-    // `N`, a multiple of 16.
     while row + 64 <= N {
-        unsafe { block_avx512::<4, M, N>(z, w_t, x, row) };
+        block::<64, M, N>(z, w_t, x, row);
         row += 64;
     }
     match (N - row) / 16 {
-        3 => unsafe { block_avx512::<3, M, N>(z, w_t, x, row) },
-        2 => unsafe { block_avx512::<2, M, N>(z, w_t, x, row) },
-        1 => unsafe { block_avx512::<1, M, N>(z, w_t, x, row) },
+        3 => block::<48, M, N>(z, w_t, x, row),
+        2 => block::<32, M, N>(z, w_t, x, row),
+        1 => block::<16, M, N>(z, w_t, x, row),
         _ => {}
     }
 }
 
-/// Outputs `row .. row + 16 * VECTORS` of [`columns_avx512`].
-///
-/// # Safety
-///
-/// The CPU must support AVX-512F, and `row + 16 * VECTORS <= N`.
+/// Outputs `row .. row + B` of `z += sum_j w_t[j] * x[j]`, as plain loops over arrays of
+/// `B` that the compiler vectorizes for the function this is inlined into ([`columns_avx2`]
+/// or [`columns_avx512`]): the accumulators stay in registers, and each input is loaded on
+/// its own. (Written with intrinsics, `_mm512_set1_ps` of two neighbouring inputs became
+/// one 8-byte load split by a shuffle: when the input was just copied in 16-byte pieces, as
+/// generated code copies a network's input, a load across two of them cannot be served
+/// from the store buffer and waits for both to reach the cache, a fifth of a GRU-16 step.)
 #[cfg(any(feature = "std", test))]
-#[target_feature(enable = "avx512f")]
-#[inline]
-unsafe fn block_avx512<const VECTORS: usize, const M: usize, const N: usize>(
+#[inline(always)]
+fn block<const B: usize, const M: usize, const N: usize>(
     z: &mut [f32; N],
     w_t: &[[f32; N]; M],
     x: &[f32; M],
     row: usize,
 ) {
-    debug_assert!(row + 16 * VECTORS <= N);
-    // SAFETY: the caller's CPU has AVX-512F; every load and store touches elements
-    // `row .. row + 16 * VECTORS <= N` of `z` or of a column.
-    unsafe {
-        let out = z.as_mut_ptr().add(row);
-        let mut even = [_mm512_set1_ps(0.0); VECTORS];
-        let mut odd = even;
-        for (k, sum) in even.iter_mut().enumerate() {
-            *sum = _mm512_loadu_ps(out.add(16 * k));
+    let column = |j: usize| -> &[f32; B] {
+        let column: &[f32] = &w_t[j][row..row + B];
+        column.try_into().expect("a block lies inside the outputs")
+    };
+    let out: &mut [f32; B] = (&mut z[row..row + B])
+        .try_into()
+        .expect("a block lies inside the outputs");
+    let (mut even, mut odd) = (*out, [0.0; B]);
+    for pair in 0..M / 2 {
+        let (first, second) = (column(2 * pair), column(2 * pair + 1));
+        let (a, b) = (x[2 * pair], x[2 * pair + 1]);
+        for k in 0..B {
+            even[k] = first[k].mul_add(a, even[k]);
+            odd[k] = second[k].mul_add(b, odd[k]);
         }
-        let mut j = 0;
-        while j + 2 <= M {
-            let (a, b) = (_mm512_set1_ps(x[j]), _mm512_set1_ps(x[j + 1]));
-            let (first, second) = (w_t[j].as_ptr().add(row), w_t[j + 1].as_ptr().add(row));
-            for k in 0..VECTORS {
-                even[k] = _mm512_fmadd_ps(_mm512_loadu_ps(first.add(16 * k)), a, even[k]);
-                odd[k] = _mm512_fmadd_ps(_mm512_loadu_ps(second.add(16 * k)), b, odd[k]);
-            }
-            j += 2;
+    }
+    if M % 2 == 1 {
+        let last = column(M - 1);
+        for k in 0..B {
+            even[k] = last[k].mul_add(x[M - 1], even[k]);
         }
-        if j < M {
-            let a = _mm512_set1_ps(x[j]);
-            let column = w_t[j].as_ptr().add(row);
-            for (k, sum) in even.iter_mut().enumerate() {
-                *sum = _mm512_fmadd_ps(_mm512_loadu_ps(column.add(16 * k)), a, *sum);
-            }
-        }
-        for k in 0..VECTORS {
-            _mm512_storeu_ps(out.add(16 * k), _mm512_add_ps(even[k], odd[k]));
-        }
+    }
+    for k in 0..B {
+        out[k] = even[k] + odd[k];
     }
 }
 
