@@ -36,14 +36,31 @@ enum Kernels {
     Exact,
     /// The vectorizable ones of `precision fast`, the same bits on every CPU.
     Fast,
-    /// A prepared stream's under `precision fast` on a CPU with FMA: `tanh` as `Fast` but
-    /// by fused multiply-adds, the sigmoid from it (`(1 + tanh(x / 2)) / 2`): the shortest
-    /// chain of dependent operations, which is what a streaming step waits on.
+    /// A prepared stream's under `precision fast` on a CPU with FMA (AVX2's sixteen
+    /// registers of eight `f32`): `tanh` as `Fast` but by fused multiply-adds, the sigmoid
+    /// from it (`(1 + tanh(x / 2)) / 2`), the sums of the gates folded into fewer
+    /// operations: the shortest chain of dependent operations, which is what a streaming
+    /// step waits on.
     #[cfg_attr(
         not(all(feature = "std", target_arch = "x86_64")),
         allow(dead_code) // chosen only where the CPU can be asked for FMA
     )]
     Fused,
+    /// [`Kernels::Fused`] with AVX-512's thirty-two registers of sixteen, which hold twice
+    /// the accumulators: the recurrent product in four chains, not two.
+    #[cfg_attr(
+        not(all(feature = "std", target_arch = "x86_64")),
+        allow(dead_code) // chosen only where the CPU can be asked for AVX-512
+    )]
+    FusedWide,
+}
+
+impl Kernels {
+    /// Whether these are the fused kernels of a prepared stream.
+    #[inline(always)]
+    fn fused(self) -> bool {
+        matches!(self, Kernels::Fused | Kernels::FusedWide)
+    }
 }
 
 /// `sigmoid` by `kernels`.
@@ -52,7 +69,7 @@ fn sigma<T: Scalar>(x: T, kernels: Kernels) -> T {
     match kernels {
         Kernels::Exact => sigmoid(x),
         Kernels::Fast => fast::sigmoid(x),
-        Kernels::Fused => x.fused_sigmoid(),
+        Kernels::Fused | Kernels::FusedWide => x.fused_sigmoid(),
     }
 }
 
@@ -62,7 +79,7 @@ fn hyperbolic<T: Scalar>(x: T, kernels: Kernels) -> T {
     match kernels {
         Kernels::Exact => tanh(x),
         Kernels::Fast => fast::tanh(x),
-        Kernels::Fused => x.fused_tanh(),
+        Kernels::Fused | Kernels::FusedWide => x.fused_tanh(),
     }
 }
 
@@ -116,7 +133,7 @@ fn stream_pass(fast_kernels: bool, step: impl StreamPass) {
     gate_pass(fast_kernels, |kernels| step.pass(kernels));
 }
 
-/// `step` with [`Kernels::Fused`], compiled for AVX-512.
+/// `step` with [`Kernels::FusedWide`], compiled for AVX-512.
 ///
 /// # Safety
 ///
@@ -124,7 +141,7 @@ fn stream_pass(fast_kernels: bool, step: impl StreamPass) {
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
 unsafe fn fused_avx512(step: impl StreamPass) {
-    step.pass(Kernels::Fused);
+    step.pass(Kernels::FusedWide);
 }
 
 /// `step` with [`Kernels::Fused`], compiled for AVX2 and FMA.
@@ -166,42 +183,43 @@ fn recurrent_side<T: Scalar, const H: usize, const G: usize>(
     side
 }
 
-/// [`recurrent_side`] with `weight_hh` stored by columns (a prepared stream's). Under
-/// [`Kernels::Fused`] (inlined into a function compiled for FMA) by plain loops the
-/// compiler vectorizes for that function's registers, so the sums never leave them; the
-/// inputs alternate between two sets of accumulators, as in [`dense::matvec_columns_acc`],
-/// to halve the chain of multiply-adds. Otherwise by [`dense::matvec_columns_acc`].
+/// [`recurrent_side`] with `weight_hh` stored by columns (a prepared stream's).
 #[inline(always)]
 fn recurrent_side_by_columns<T: Scalar, const H: usize, const G: usize>(
     weight_hh_t: &[[T; G]; H],
     bias_hh: &[T; G],
     previous: &[T; H],
-    kernels: Kernels,
 ) -> [T; G] {
     let mut side = *bias_hh;
-    if kernels != Kernels::Fused {
-        dense::matvec_columns_acc(&mut side, weight_hh_t, previous);
-        return side;
-    }
-    let mut odd = [T::zero(); G];
-    let (pairs, last) = (H / 2, H % 2 == 1);
-    for pair in 0..pairs {
-        let (even_column, odd_column) = (&weight_hh_t[2 * pair], &weight_hh_t[2 * pair + 1]);
-        let (even_value, odd_value) = (previous[2 * pair], previous[2 * pair + 1]);
-        for k in 0..G {
-            side[k] = even_column[k].mul_add(even_value, side[k]);
-            odd[k] = odd_column[k].mul_add(odd_value, odd[k]);
-        }
-    }
-    if last {
-        for k in 0..G {
-            side[k] = weight_hh_t[H - 1][k].mul_add(previous[H - 1], side[k]);
-        }
-    }
-    for k in 0..G {
-        side[k] = side[k] + odd[k];
-    }
+    dense::matvec_columns_acc(&mut side, weight_hh_t, previous);
     side
+}
+
+/// `sums += W_hh h` by columns for the fused kernels, inlined into the function compiled
+/// for their registers, in as many chains of accumulators as those registers hold: blocks
+/// of 64 `f32` (32 `f64`), four vectors of AVX-512 in four chains, eight of AVX2 in two.
+#[inline(always)]
+fn add_recurrent_product<T: Scalar, const H: usize, const G: usize>(
+    sums: &mut [T; G],
+    weight_hh_t: &[[T; G]; H],
+    previous: &[T; H],
+    kernels: Kernels,
+) {
+    let single = core::mem::size_of::<T>() == 4;
+    match (kernels, single) {
+        (Kernels::FusedWide, true) => {
+            dense::matvec_columns_acc_in_registers::<T, H, G, 64, 4>(sums, weight_hh_t, previous);
+        }
+        (Kernels::FusedWide, false) => {
+            dense::matvec_columns_acc_in_registers::<T, H, G, 32, 4>(sums, weight_hh_t, previous);
+        }
+        (_, true) => {
+            dense::matvec_columns_acc_in_registers::<T, H, G, 48, 2>(sums, weight_hh_t, previous);
+        }
+        (_, false) => {
+            dense::matvec_columns_acc_in_registers::<T, H, G, 24, 2>(sums, weight_hh_t, previous);
+        }
+    }
 }
 
 /// One GRU step: from the input side `z` (`3H`) and the previous state, the new state `h`
@@ -303,9 +321,32 @@ struct GruStream<'a, T, const H: usize, const G: usize> {
 impl<T: Scalar, const H: usize, const G: usize> StreamPass for GruStream<'_, T, H, G> {
     #[inline(always)]
     fn pass(self, kernels: Kernels) {
-        let side =
-            recurrent_side_by_columns(self.weight_hh_t, self.bias_hh, self.previous, kernels);
-        gru_state(self.h, self.z, &side, self.previous, kernels);
+        let GruStream {
+            h,
+            z,
+            weight_hh_t,
+            bias_hh,
+            previous,
+        } = self;
+        if !kernels.fused() {
+            let side = recurrent_side_by_columns(weight_hh_t, bias_hh, previous);
+            gru_state(h, z, &side, previous, kernels);
+            return;
+        }
+        // The chain from one state to the next, shortened: r's and u's input side starts
+        // their sums (n's cannot: r scales only its recurrent side), and the new state is
+        // one multiply-add after n, `(1 - u) n + u h`, the rest computed while n is.
+        let mut sums = *bias_hh;
+        for k in 0..2 * H {
+            sums[k] = sums[k] + z[k];
+        }
+        add_recurrent_product(&mut sums, weight_hh_t, previous, kernels);
+        for j in 0..H {
+            let r = sigma(sums[j], kernels);
+            let u = sigma(sums[H + j], kernels);
+            let n = hyperbolic(r.mul_add(sums[2 * H + j], z[2 * H + j]), kernels);
+            h[j] = (T::one() - u).mul_add(n, u * previous[j]);
+        }
     }
 }
 
@@ -508,9 +549,35 @@ struct LstmStream<'a, T, const H: usize, const G: usize> {
 impl<T: Scalar, const H: usize, const G: usize> StreamPass for LstmStream<'_, T, H, G> {
     #[inline(always)]
     fn pass(self, kernels: Kernels) {
-        let side =
-            recurrent_side_by_columns(self.weight_hh_t, self.bias_hh, self.previous_h, kernels);
-        lstm_state(self.c, self.h, self.z, &side, self.previous_c, kernels);
+        let LstmStream {
+            c,
+            h,
+            z,
+            weight_hh_t,
+            bias_hh,
+            previous_h,
+            previous_c,
+        } = self;
+        if !kernels.fused() {
+            let side = recurrent_side_by_columns(weight_hh_t, bias_hh, previous_h);
+            lstm_state(c, h, z, &side, previous_c, kernels);
+            return;
+        }
+        // The chain from one state to the next, shortened: the input side starts every
+        // gate's sum, and the new cell state is one multiply-add after `i` and `g`.
+        let mut sums = *bias_hh;
+        for k in 0..G {
+            sums[k] = sums[k] + z[k];
+        }
+        add_recurrent_product(&mut sums, weight_hh_t, previous_h, kernels);
+        for j in 0..H {
+            let i = sigma(sums[j], kernels);
+            let f = sigma(sums[H + j], kernels);
+            let g = hyperbolic(sums[2 * H + j], kernels);
+            let o = sigma(sums[3 * H + j], kernels);
+            c[j] = i.mul_add(g, f * previous_c[j]);
+            h[j] = o * hyperbolic(c[j], kernels);
+        }
     }
 }
 

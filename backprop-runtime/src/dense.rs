@@ -73,6 +73,66 @@ pub fn matvec_columns_acc<T: Scalar, const M: usize, const N: usize>(
     T::matvec_columns_acc(z, w_t, x);
 }
 
+/// `z += W x` for `W` stored by columns, written for code compiled with FMA for a known
+/// register file (a function with `#[target_feature]`, into which this is inlined): plain
+/// loops the compiler vectorizes, over blocks of `BLOCK` outputs whose accumulators stay in
+/// registers through all the inputs, with the inputs dealt round-robin to `SETS` sets of
+/// accumulators summed pairwise at the end. More sets shorten the chain of dependent
+/// multiply-adds (what a recurrent step waits on) but take more registers: `BLOCK * SETS`
+/// values must fit in the register file. Each input is loaded on its own. (Written with
+/// intrinsics, broadcasts of two neighbouring inputs became one 8-byte load split by a
+/// shuffle; when the input had just been copied in 16-byte pieces, as generated code
+/// copies a network's input, a load across two of them cannot be served from the store
+/// buffer and waits for both to reach the cache: a fifth of a GRU-16 stream step.)
+#[inline(always)]
+pub(crate) fn matvec_columns_acc_in_registers<
+    T: Scalar,
+    const M: usize,
+    const N: usize,
+    const BLOCK: usize,
+    const SETS: usize,
+>(
+    z: &mut [T; N],
+    w_t: &[[T; N]; M],
+    x: &[T; M],
+) {
+    const { assert!(SETS.is_power_of_two() && BLOCK > 0) };
+    let mut row = 0;
+    while row < N {
+        let len = BLOCK.min(N - row);
+        let mut sets = [[T::zero(); BLOCK]; SETS];
+        sets[0][..len].copy_from_slice(&z[row..row + len]);
+        let rounds = M / SETS;
+        for round in 0..rounds {
+            for (set, sums) in sets.iter_mut().enumerate() {
+                let j = round * SETS + set;
+                let (column, value) = (&w_t[j][row..row + len], x[j]);
+                for k in 0..len {
+                    sums[k] = column[k].mul_add(value, sums[k]);
+                }
+            }
+        }
+        for j in rounds * SETS..M {
+            let (column, value) = (&w_t[j][row..row + len], x[j]);
+            for k in 0..len {
+                sets[0][k] = column[k].mul_add(value, sets[0][k]);
+            }
+        }
+        let mut width = SETS;
+        while width > 1 {
+            width /= 2;
+            let (low, high) = sets.split_at_mut(width);
+            for (sums, others) in low.iter_mut().zip(high.iter()) {
+                for k in 0..len {
+                    sums[k] = sums[k] + others[k];
+                }
+            }
+        }
+        z[row..row + len].copy_from_slice(&sets[0][..len]);
+        row += BLOCK;
+    }
+}
+
 /// `W^T`: a matrix of `N` rows of `M` turned into `M` rows of `N`, as
 /// [`matvec_columns_acc`] reads it.
 #[inline]
