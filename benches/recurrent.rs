@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use backprop_runtime::optim::Sgd;
-use backprop_runtime::recurrent::{train_sequences_with, Horizon, Sequence, Targets};
+use backprop_runtime::recurrent::{train_sequences_with, Horizon, Sequence, Targets, LANES};
 use backprop_runtime::stream::Stream;
 use backprop_runtime::{init, Network};
 use backprop_tests::cell_twins::{GruTwin, LstmTwin};
@@ -194,8 +194,9 @@ fn training(c: &mut Criterion) {
     let mut net = Gru64::default();
     init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(3));
     let mut fast_net = Gru64Fast::from(&net);
-    let mut traces = vec![<Gru64 as Network>::Trace::default(); STEPS];
-    let mut fast_traces = vec![<Gru64Fast as Network>::Trace::default(); STEPS];
+    // Room for `LANES` sequences: runs of them step forward together.
+    let mut traces = vec![<Gru64 as Network>::Trace::default(); LANES * STEPS];
+    let mut fast_traces = vec![<Gru64Fast as Network>::Trace::default(); LANES * STEPS];
     let mut sgd = Sgd::new(1e-6).unwrap();
     let mut fast_sgd = Sgd::new(1e-6).unwrap();
     let mut group = c.benchmark_group(

@@ -676,3 +676,26 @@ fn a_sequence_starts_from_the_initial_values_and_they_learn() {
     .unwrap();
     assert_eq!(one, first);
 }
+
+network! {
+    /// A GRU of 64 units and an LSTM of 16 in `f32`: weight matrices whose rows (64) the
+    /// four-lane AVX-512 kernel takes where the CPU has it, and rows (16) it leaves to one
+    /// lane at a time.
+    #[backprop(variant(WideCellsFast, precision = fast))]
+    pub struct WideCells<f32> {
+        input x[16];
+        layer g[64] = gru(Wg * x + Ug * g.prev + bg + cg);
+        layer l[16] = lstm(Wl * g + Ul * l.prev + bl + cl);
+        output y[3] = identity(V * g + U * l + c);
+        loss half_squared_error;
+    }
+}
+
+#[test]
+fn sequences_in_lockstep_compute_what_they_compute_one_by_one_in_f32() {
+    for seed in 1..=2 {
+        let net: WideCells = common::network_within(seed, 0.3);
+        common::assert_lockstep_is_one_by_one(&net, seed);
+        common::assert_lockstep_is_one_by_one(&WideCellsFast::from(&net), seed);
+    }
+}

@@ -242,6 +242,42 @@ pub fn gru<T: Scalar, const H: usize, const G: usize, const K: usize>(
     });
 }
 
+/// The recurrent sides `bias_hh + weight_hh h` of several lanes, by
+/// [`dense::matvec_acc_lanes`]: each lane's the same bits as [`recurrent_side`].
+#[inline(always)]
+fn recurrent_sides<T: Scalar, const H: usize, const G: usize, const L: usize>(
+    weight_hh: &[[T; H]; G],
+    bias_hh: &[T; G],
+    previous: [&[T; H]; L],
+) -> [[T; G]; L] {
+    let mut sides = [*bias_hh; L];
+    let mut each = sides.iter_mut().zip(previous);
+    let mut products: [(&mut [T; G], &[T; H]); L] =
+        core::array::from_fn(|_| each.next().expect("a side per lane"));
+    dense::matvec_acc_lanes(&mut products, weight_hh);
+    sides
+}
+
+/// [`gru`] for several sequences at the same step (`lanes[l] = (gates, h, z, previous)`):
+/// the same bits as [`gru`] lane by lane, with `weight_hh` read once for all of them where
+/// the kernel can ([`dense::matvec_acc_lanes`]).
+#[inline]
+#[allow(clippy::type_complexity)]
+pub fn gru_lanes<T: Scalar, const H: usize, const G: usize, const K: usize, const L: usize>(
+    lanes: [(&mut [T; K], &mut [T; H], &[T; G], &[T; H]); L],
+    weight_hh: &[[T; H]; G],
+    bias_hh: &[T; G],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 3 * H && K == 4 * H) };
+    let sides = recurrent_sides(weight_hh, bias_hh, lanes.each_ref().map(|lane| lane.3));
+    for ((gates, h, z, previous), side) in lanes.into_iter().zip(&sides) {
+        gate_pass(fast_kernels, |kernels| {
+            gru_gates(gates, h, z, side, previous, kernels)
+        });
+    }
+}
+
 /// The GRU's gates and new state from both sides, in passes over contiguous blocks, each a
 /// plain map the compiler vectorizes: r and u together, then n, then the new state.
 #[inline(always)]
@@ -288,7 +324,8 @@ pub fn gru_step<T: Scalar, const H: usize, const G: usize>(
 /// [`gru_step`] with `weight_hh` stored by columns (`weight_hh_t[j]`: the `3H` weights on
 /// unit `j` of the previous state), as a [`crate::stream::Stream`] keeps it. The same
 /// numbers as [`gru_step`] up to rounding: the recurrent side is summed in another order,
-/// and under `precision fast` on a CPU with FMA the kernels are [`Kernels::Fused`].
+/// and under `precision fast` on a CPU with FMA the gates are a prepared stream's fused
+/// kernels (one function with the recurrent side, compiled for AVX-512 or AVX2).
 #[inline]
 pub fn gru_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     h: &mut [T; H],
@@ -453,6 +490,33 @@ pub fn lstm<T: Scalar, const H: usize, const G: usize, const K: usize>(
     gate_pass(fast_kernels, |kernels| {
         lstm_gates(gates, c, h, z, &side, previous_c, kernels);
     });
+}
+
+/// [`lstm`] for several sequences at the same step (`lanes[l] = (gates, c, h, z,
+/// previous_h, previous_c)`): the same bits as [`lstm`] lane by lane, with `weight_hh` read
+/// once for all of them where the kernel can ([`dense::matvec_acc_lanes`]).
+#[inline]
+#[allow(clippy::type_complexity)]
+pub fn lstm_lanes<T: Scalar, const H: usize, const G: usize, const K: usize, const L: usize>(
+    lanes: [(
+        &mut [T; K],
+        &mut [T; H],
+        &mut [T; H],
+        &[T; G],
+        &[T; H],
+        &[T; H],
+    ); L],
+    weight_hh: &[[T; H]; G],
+    bias_hh: &[T; G],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 4 * H && K == 5 * H) };
+    let sides = recurrent_sides(weight_hh, bias_hh, lanes.each_ref().map(|lane| lane.4));
+    for ((gates, c, h, z, _, previous_c), side) in lanes.into_iter().zip(&sides) {
+        gate_pass(fast_kernels, |kernels| {
+            lstm_gates(gates, c, h, z, side, previous_c, kernels);
+        });
+    }
 }
 
 /// The LSTM's gates and new state from both sides, in passes over contiguous blocks as for

@@ -50,6 +50,18 @@ pub fn matvec_acc<T: Scalar, const M: usize, const N: usize>(
     T::matvec_acc(z, w, x);
 }
 
+/// `z += W x` for several lanes (`lanes[l] = (z, x)`) with one matrix: the same numbers as
+/// [`matvec_acc`] lane by lane, to the bit, but with each row of `W` read once for all the
+/// lanes where a kernel can (`f32` with AVX-512: a matrix larger than the first-level
+/// cache then streams from the second level once, not once per lane).
+#[inline]
+pub fn matvec_acc_lanes<T: Scalar, const M: usize, const N: usize, const L: usize>(
+    lanes: &mut [(&mut [T; N], &[T; M]); L],
+    w: &[[T; M]; N],
+) {
+    T::matvec_acc_lanes(lanes, w);
+}
+
 /// `dx += W^T dz`: the gradient that a dense edge sends back to its source.
 #[inline]
 pub fn matvec_transpose_acc<T: Scalar, const M: usize, const N: usize>(

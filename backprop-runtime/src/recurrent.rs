@@ -102,6 +102,24 @@ pub trait Recurrent: Network {
     /// The state after a step: what the next step reads with `.prev`.
     fn state_after(trace: &Self::Trace) -> Self::State;
 
+    /// One time step of [`LANES`] sequences at once, in lockstep: `traces[l]` becomes
+    /// `self.forward_step(states[l], inputs[l])`, to the bit. `network!` generates it with
+    /// each weight matrix read once for all the lanes where a kernel can (a matrix larger
+    /// than the first-level cache then streams from the second level once per step, not
+    /// once per sequence); this default runs the lanes one after the other. Mini-batch
+    /// training through time calls it when its trace buffer holds [`LANES`] sequences.
+    #[inline]
+    fn forward_step_lanes(
+        &self,
+        states: [&Self::State; LANES],
+        inputs: [&Self::Input; LANES],
+        traces: [&mut Self::Trace; LANES],
+    ) {
+        for ((state, input), trace) in states.into_iter().zip(inputs).zip(traces) {
+            *trace = self.forward_step(state, input);
+        }
+    }
+
     /// Backpropagation through one time step: adds this step's `dJ/dw` to `grads`. `target`
     /// is `None` at a step without a loss. `carry` holds `dJ/d(state after this step)` from
     /// the later steps on entry, and `dJ/d(state before this step)` on return.
@@ -145,6 +163,12 @@ pub trait Recurrent: Network {
         Self::output(&trace)
     }
 }
+
+/// How many sequences of a mini-batch run their forward passes together
+/// ([`Recurrent::forward_step_lanes`]): training through time does so for each run of this
+/// many consecutive sequences of equal length when its trace buffer holds that many
+/// sequences (`LANES` times the longest).
+pub const LANES: usize = 4;
 
 /// Where a sequence has targets, and so a loss.
 #[derive(Debug, Clone, Copy)]
@@ -432,8 +456,10 @@ pub struct Sequence<'a, N: Network> {
 }
 
 /// The mean loss of a mini-batch of sequences (each from the network's initial state; they
-/// may differ in length) and the mean of their gradients, written to `grads`. `traces` must be as long as
-/// the longest sequence.
+/// may differ in length) and the mean of their gradients, written to `grads`. `traces` must be
+/// as long as the longest sequence; [`LANES`] times that lets runs of [`LANES`] sequences of
+/// equal length step forward together ([`Recurrent::forward_step_lanes`]), which is faster
+/// for matrices larger than the first-level cache and gives the same numbers.
 ///
 /// # Errors
 ///
@@ -498,7 +524,8 @@ fn mean_scale<N: Network>(sequences: usize) -> N::Scalar {
 /// Adds every sequence's gradient to `grads` and returns the sum of their losses, each
 /// scaled by `scale` before it is added (so that the sum cannot overflow where the mean
 /// would not; the gradients are scaled once summed, as for a batch of samples). The
-/// sequences are checked and `traces` holds the longest.
+/// sequences are checked and `traces` holds the longest (runs of [`LANES`] sequences of equal
+/// length step forward together where it holds [`LANES`] times that).
 fn accumulate_sequences<N: Recurrent>(
     network: &N,
     sequences: &[Sequence<'_, N>],
@@ -508,15 +535,58 @@ fn accumulate_sequences<N: Recurrent>(
     grads: &mut N::Grads,
 ) -> N::Scalar {
     let mut loss = N::Scalar::zero();
-    for sequence in sequences {
-        let traces = &mut traces[..sequence.inputs.len()];
-        // Checked by the caller: not empty, and the buffer fits.
-        let _ = forward_sequence(network, &network.initial_state(), sequence.inputs, traces);
-        let sequence_loss =
-            backward_through_time(network, traces, sequence.targets, horizon, grads);
-        loss = loss + sequence_loss * scale;
+    let mut rest = sequences;
+    while let Some(first) = rest.first() {
+        let steps = first.inputs.len();
+        let lockstep = rest.len() >= LANES
+            && traces.len() >= LANES * steps
+            && rest[..LANES].iter().all(|s| s.inputs.len() == steps);
+        let together = if lockstep {
+            forward_lanes(network, &rest[..LANES], &mut traces[..LANES * steps]);
+            LANES
+        } else {
+            // Checked by the caller: not empty, and the buffer fits.
+            let _ = forward_sequence(
+                network,
+                &network.initial_state(),
+                first.inputs,
+                &mut traces[..steps],
+            );
+            1
+        };
+        // Backward in the batch's order, so the sums are the same whichever way the
+        // forward passes ran.
+        for (sequence, traces) in rest[..together].iter().zip(traces.chunks_exact(steps)) {
+            let sequence_loss =
+                backward_through_time(network, traces, sequence.targets, horizon, grads);
+            loss = loss + sequence_loss * scale;
+        }
+        rest = &rest[together..];
     }
     loss
+}
+
+/// The forward passes of [`LANES`] sequences of equal length, step by step together, into
+/// consecutive runs of `traces` (one sequence's length each), each from the initial state.
+fn forward_lanes<N: Recurrent>(
+    network: &N,
+    sequences: &[Sequence<'_, N>],
+    traces: &mut [N::Trace],
+) {
+    let steps = traces.len() / LANES;
+    let mut runs = traces.chunks_exact_mut(steps);
+    let mut lanes: [&mut [N::Trace]; LANES] =
+        core::array::from_fn(|_| runs.next().expect("LANES runs of `steps` traces"));
+    let mut states = [network.initial_state(); LANES];
+    for t in 0..steps {
+        let inputs = core::array::from_fn(|l| &sequences[l].inputs[t]);
+        network.forward_step_lanes(
+            states.each_ref(),
+            inputs,
+            lanes.each_mut().map(|lane| &mut lane[t]),
+        );
+        states = core::array::from_fn(|l| N::state_after(&lanes[l][t]));
+    }
 }
 
 /// One step of mini-batch training on sequences with any optimizer: the mean gradient of
@@ -575,7 +645,7 @@ where
         let mut traces = match sequences.first() {
             Some(first) => {
                 let filler = network.forward_step(&network.initial_state(), &first.inputs[0]);
-                alloc::vec![filler; longest]
+                alloc::vec![filler; LANES * longest]
             }
             None => alloc::vec::Vec::new(),
         };

@@ -76,6 +76,18 @@ pub trait Scalar:
         }
     }
 
+    /// `z += W x` lane by lane ([`crate::dense::matvec_acc_lanes`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn matvec_acc_lanes<const M: usize, const N: usize, const L: usize>(
+        lanes: &mut [(&mut [Self; N], &[Self; M]); L],
+        w: &[[Self; M]; N],
+    ) {
+        for (z, x) in lanes.iter_mut() {
+            Self::matvec_acc(z, w, x);
+        }
+    }
+
     /// `dx += W^T dz` ([`crate::dense::matvec_transpose_acc`]).
     #[doc(hidden)]
     #[inline(always)]
@@ -193,6 +205,15 @@ impl Scalar for f32 {
         x: &[Self; M],
     ) {
         crate::simd::matvec_acc(z, w, x);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn matvec_acc_lanes<const M: usize, const N: usize, const L: usize>(
+        lanes: &mut [(&mut [Self; N], &[Self; M]); L],
+        w: &[[Self; M]; N],
+    ) {
+        crate::simd::matvec_acc_lanes(lanes, w);
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -68,6 +68,93 @@ pub(crate) fn matvec_acc<const M: usize, const N: usize>(
     matvec_acc_sse(z, w, x);
 }
 
+/// `z += W x` for several lanes (`lanes[l] = (z, x)`): the same bits as [`matvec_acc`] lane
+/// by lane. Where that takes [`matvec_acc_avx512`], four lanes at a time share each load of
+/// a row ([`matvec_acc_lanes_avx512`]); elsewhere lane by lane.
+#[inline(always)]
+pub(crate) fn matvec_acc_lanes<const M: usize, const N: usize, const L: usize>(
+    lanes: &mut [(&mut [f32; N], &[f32; M]); L],
+    w: &[[f32; M]; N],
+) {
+    #[cfg(feature = "std")]
+    if uses_avx512::<M, N>() {
+        let mut quads = lanes.chunks_exact_mut(4);
+        for quad in &mut quads {
+            let quad: &mut [_; 4] = quad.try_into().expect("chunks of four");
+            // SAFETY: `uses_avx512` found the CPU to support AVX-512F, AVX2 and FMA, and
+            // `M % 16 == 0`.
+            unsafe { matvec_acc_lanes_avx512(quad, w) };
+        }
+        for (z, x) in quads.into_remainder() {
+            matvec_acc(z, w, x);
+        }
+        return;
+    }
+    for (z, x) in lanes.iter_mut() {
+        matvec_acc(z, w, x);
+    }
+}
+
+/// Whether [`matvec_acc`] takes [`matvec_acc_avx512`] for this shape on this CPU.
+#[cfg(feature = "std")]
+#[inline(always)]
+fn uses_avx512<const M: usize, const N: usize>() -> bool {
+    M.is_multiple_of(16) && M >= 64 && N >= 16 && has_avx512()
+}
+
+/// [`matvec_acc_avx512`] for four lanes at once: rows in blocks of four, each block's
+/// sixteen accumulators (four rows by four lanes) summed over the columns exactly as
+/// [`matvec_acc_avx512`] sums each row's, and reduced by the same [`sum_sixteen_rows`]
+/// (which treats its sixteen vectors alike), so the same bits; each load of a row serves
+/// the four lanes. The rows past the last sixteen as there, one lane at a time.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F, AVX2 and FMA, and `M % 16 == 0`.
+#[cfg(any(feature = "std", test))]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn matvec_acc_lanes_avx512<const M: usize, const N: usize>(
+    lanes: &mut [(&mut [f32; N], &[f32; M]); 4],
+    w: &[[f32; M]; N],
+) {
+    use core::arch::x86_64::{
+        _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_setzero_ps, _mm512_storeu_ps,
+    };
+    let whole = N - N % 16;
+    for block in 0..whole / 4 {
+        let rows = &w[4 * block..4 * block + 4];
+        // SAFETY: the caller's CPU has AVX-512F; loads read columns `c .. c + 16` with
+        // `c + 16 <= M` (a multiple of 16), of a row or of a lane's `x`.
+        let sums = unsafe {
+            let mut a = [_mm512_setzero_ps(); 16];
+            for c in (0..M).step_by(16) {
+                let xs: [_; 4] =
+                    core::array::from_fn(|l| _mm512_loadu_ps(lanes[l].1.as_ptr().add(c)));
+                for (r, row) in rows.iter().enumerate() {
+                    let wv = _mm512_loadu_ps(row.as_ptr().add(c));
+                    for (l, &xv) in xs.iter().enumerate() {
+                        a[4 * l + r] = _mm512_fmadd_ps(wv, xv, a[4 * l + r]);
+                    }
+                }
+            }
+            let mut sums = [0.0_f32; 16];
+            _mm512_storeu_ps(sums.as_mut_ptr(), sum_sixteen_rows(a));
+            sums
+        };
+        for (l, (z, _)) in lanes.iter_mut().enumerate() {
+            for r in 0..4 {
+                z[4 * block + r] += sums[4 * l + r];
+            }
+        }
+    }
+    if whole < N {
+        for (z, x) in lanes.iter_mut() {
+            // SAFETY: the caller's CPU has AVX-512F, and `M % 16 == 0`.
+            unsafe { matvec_acc_avx512_rows(z, w, x, whole) };
+        }
+    }
+}
+
 /// Whether the CPU has AVX-512F (and with it AVX2 and FMA).
 #[cfg(feature = "std")]
 #[inline(always)]
@@ -91,8 +178,7 @@ unsafe fn matvec_acc_avx512<const M: usize, const N: usize>(
     x: &[f32; M],
 ) {
     use core::arch::x86_64::{
-        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_reduce_add_ps, _mm512_setzero_ps,
-        _mm512_storeu_ps,
+        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_setzero_ps, _mm512_storeu_ps,
     };
     for block in 0..N / 16 {
         let rows = &w[16 * block..16 * block + 16];
@@ -114,8 +200,29 @@ unsafe fn matvec_acc_avx512<const M: usize, const N: usize>(
             );
         }
     }
-    for row in N - N % 16..N {
-        // SAFETY: as above, columns `c .. c + 16` of one row and of `x`.
+    // SAFETY: as above.
+    unsafe { matvec_acc_avx512_rows(z, w, x, N - N % 16) };
+}
+
+/// Rows `first..` of [`matvec_acc_avx512`] one at a time, each reduced on its own.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F, and `M % 16 == 0`.
+#[cfg(any(feature = "std", test))]
+#[target_feature(enable = "avx512f")]
+unsafe fn matvec_acc_avx512_rows<const M: usize, const N: usize>(
+    z: &mut [f32; N],
+    w: &[[f32; M]; N],
+    x: &[f32; M],
+    first: usize,
+) {
+    use core::arch::x86_64::{
+        _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_reduce_add_ps, _mm512_setzero_ps,
+    };
+    for row in first..N {
+        // SAFETY: the caller's CPU has AVX-512F; columns `c .. c + 16` of one row and of
+        // `x`, with `c + 16 <= M` (a multiple of 16).
         unsafe {
             let mut acc = _mm512_setzero_ps();
             for c in (0..M).step_by(16) {
@@ -806,6 +913,51 @@ mod tests {
                 assert_eq!(wide, one_by_one, "avx512 M={M} N={N} samples={samples}");
             }
         }
+    }
+
+    /// Lanes against [`matvec_acc`] lane by lane: equal bit for bit, with 1 to 6 lanes (a
+    /// whole group of four and a remainder), on the AVX-512 shapes and others.
+    fn check_lanes<const M: usize, const N: usize>() {
+        let w: [[f32; M]; N] = core::array::from_fn(|r| {
+            core::array::from_fn(|c| ((r * 29 + c * 11) % 23) as f32 * 0.173 - 1.9)
+        });
+        let xs: [[f32; M]; 6] = core::array::from_fn(|l| {
+            core::array::from_fn(|c| ((c * 7 + l * 5) % 13) as f32 * 0.311 - 1.7)
+        });
+        let starts: [[f32; N]; 6] =
+            core::array::from_fn(|l| core::array::from_fn(|r| (r + l) as f32 * 0.0625 - 1.0));
+        fn run<const M: usize, const N: usize, const L: usize>(
+            w: &[[f32; M]; N],
+            xs: &[[f32; M]; 6],
+            starts: &[[f32; N]; 6],
+        ) {
+            let mut zs: [[f32; N]; L] = core::array::from_fn(|l| starts[l]);
+            let mut lanes: [(&mut [f32; N], &[f32; M]); L] = {
+                let mut zs = zs.iter_mut();
+                core::array::from_fn(|l| (zs.next().expect("one per lane"), &xs[l]))
+            };
+            matvec_acc_lanes(&mut lanes, w);
+            for l in 0..L {
+                let mut want = starts[l];
+                matvec_acc(&mut want, w, &xs[l]);
+                assert_eq!(*lanes[l].0, want, "M={M} N={N} lanes={L} lane {l}");
+            }
+        }
+        run::<M, N, 1>(&w, &xs, &starts);
+        run::<M, N, 3>(&w, &xs, &starts);
+        run::<M, N, 4>(&w, &xs, &starts);
+        run::<M, N, 6>(&w, &xs, &starts);
+    }
+
+    #[test]
+    fn lanes_sum_what_one_lane_at_a_time_sums_to_the_bit() {
+        check_lanes::<64, 192>();
+        check_lanes::<64, 32>();
+        check_lanes::<64, 20>();
+        check_lanes::<128, 17>();
+        check_lanes::<32, 192>();
+        check_lanes::<64, 8>();
+        check_lanes::<13, 7>();
     }
 
     #[test]

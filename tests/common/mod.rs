@@ -275,6 +275,7 @@ pub fn sequence<const I: usize>(steps: usize, seed: u64) -> Vec<[f64; I]> {
 pub fn assert_sequence_gradients_match<N, const I: usize, const O: usize>(seed: u64, bound: f64)
 where
     N: backprop_runtime::Recurrent<Scalar = f64, Input = [f64; I], Target = [f64; O]>,
+    N::Trace: std::fmt::Debug,
 {
     use backprop_runtime::recurrent::Targets;
     for case in 0..3 {
@@ -304,7 +305,114 @@ where
         ] {
             assert_backward_steps_is_per_step(&net, &inputs, targets);
         }
+        assert_lockstep_is_one_by_one(&net, seed + 500 + case);
     }
+}
+
+/// Sequences in lockstep (`forward_step_lanes`, which mini-batch training through time uses
+/// when its trace buffer holds `LANES` sequences) give, bit for bit, the traces of
+/// `forward_step` one sequence at a time, and a batch (a run of `LANES` sequences of equal
+/// length, then shorter ones) the same loss and gradients with a buffer of `LANES` times
+/// the longest sequence as with one of the longest.
+pub fn assert_lockstep_is_one_by_one<N>(network: &N, seed: u64)
+where
+    N: backprop_runtime::Recurrent,
+    N::Trace: std::fmt::Debug,
+    N::Input: for<'a> TryFrom<&'a [N::Scalar]>,
+    N::Target: for<'a> TryFrom<&'a [N::Scalar]>,
+{
+    use backprop_runtime::recurrent::{batch_sequence_gradient, Horizon, Sequence, Targets, LANES};
+    let mut random = SplitMix::new(seed);
+    let mut values = |count: usize| -> Vec<N::Scalar> {
+        (0..count)
+            .map(|_| N::Scalar::from_f64(random.uniform(-1.0, 1.0)))
+            .collect()
+    };
+    let lengths = [11, 11, 11, 11, 7, 11];
+    let inputs: Vec<Vec<N::Input>> = lengths
+        .iter()
+        .map(|&steps| {
+            (0..steps)
+                .map(|_| match N::Input::try_from(&values(N::INPUTS)) {
+                    Ok(input) => input,
+                    Err(_) => panic!("{} values make an input", N::INPUTS),
+                })
+                .collect()
+        })
+        .collect();
+    let targets: Vec<Vec<N::Target>> = lengths
+        .iter()
+        .map(|&steps| {
+            (0..steps)
+                .map(|_| match N::Target::try_from(&values(N::OUTPUTS)) {
+                    Ok(target) => target,
+                    Err(_) => panic!("{} values make a target", N::OUTPUTS),
+                })
+                .collect()
+        })
+        .collect();
+
+    let filler = network.forward(&inputs[0][0]);
+    let mut one_by_one = vec![filler.clone(); LANES * 11];
+    for (l, run) in one_by_one.chunks_exact_mut(11).enumerate() {
+        backprop_runtime::recurrent::forward_sequence(
+            network,
+            &network.initial_state(),
+            &inputs[l],
+            run,
+        )
+        .unwrap();
+    }
+    let mut lockstep = vec![filler.clone(); LANES * 11];
+    let mut states = [network.initial_state(); LANES];
+    for t in 0..11 {
+        let mut runs = lockstep.chunks_exact_mut(11);
+        let mut lanes: [&mut [N::Trace]; LANES] = std::array::from_fn(|_| runs.next().unwrap());
+        let step_inputs = std::array::from_fn(|l| &inputs[l][t]);
+        network.forward_step_lanes(
+            states.each_ref(),
+            step_inputs,
+            lanes.each_mut().map(|lane| &mut lane[t]),
+        );
+        states = std::array::from_fn(|l| N::state_after(&lanes[l][t]));
+    }
+    for (index, (lockstep, one_by_one)) in lockstep.iter().zip(&one_by_one).enumerate() {
+        assert_eq!(
+            format!("{lockstep:?}"),
+            format!("{one_by_one:?}"),
+            "{}: sequence {}, step {}, in lockstep",
+            N::NAME,
+            index / 11,
+            index % 11
+        );
+    }
+
+    let batch: Vec<Sequence<'_, N>> = inputs
+        .iter()
+        .zip(&targets)
+        .map(|(inputs, targets)| Sequence {
+            inputs,
+            targets: Targets::EveryStep(targets),
+        })
+        .collect();
+    let gradient = |buffer: usize| {
+        let mut traces = vec![filler.clone(); buffer];
+        let mut grads = N::Grads::default();
+        let loss = batch_sequence_gradient(network, &batch, Horizon::Full, &mut traces, &mut grads)
+            .unwrap();
+        let bits: Vec<u64> = grads
+            .as_slice()
+            .iter()
+            .map(|g| g.to_f64().to_bits())
+            .collect();
+        (loss.to_f64().to_bits(), bits)
+    };
+    assert_eq!(
+        gradient(LANES * 11),
+        gradient(11),
+        "{}: a batch's loss and gradient in lockstep",
+        N::NAME
+    );
 }
 
 /// `backward_steps` (for networks with dense layers or cells the generated chunked pass,

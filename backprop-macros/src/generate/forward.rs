@@ -29,6 +29,10 @@ pub(crate) enum Pass {
     /// A prepared stream's step (`Streaming::step_by_columns`): a [`Pass::Stream`] whose
     /// matrices are read by columns from `columns.W`.
     Columns,
+    /// [`Pass::Trace`] for several sequences in lockstep (`forward_step_lanes`): each step
+    /// for every trace of `traces` in turn, but a product with a weight matrix (and a cell's
+    /// recurrent side) one kernel call for all of them, which reads the matrix once.
+    Lanes,
 }
 
 impl Pass {
@@ -111,6 +115,50 @@ pub(crate) fn stream_body(ctx: &Context) -> TokenStream {
     }
 }
 
+/// Whether `forward_step_lanes` is generated: a recurrent network with something to share
+/// between lanes (a weight matrix between arrays, or a cell's `weight_hh`), of at most
+/// `fused::FUSED_NEURONS` neurons (the method repeats the forward pass's code). Otherwise
+/// the trait's default runs the lanes one by one, which is the same.
+pub(crate) fn lanes_apply(model: &Model) -> bool {
+    let shares = |neuron: &Neuron| {
+        neuron.cell.is_some()
+            || (neuron.width.is_some() && neuron.edges.iter().any(|edge| model.reads_array(edge)))
+    };
+    model.is_recurrent()
+        && model.neurons.len() <= super::fused::FUSED_NEURONS
+        && model.neurons.iter().any(shares)
+}
+
+/// The body of a recurrent network's `forward_step_lanes`: each of `traces` zeroed, its
+/// state and input read, then every step for all of them ([`Pass::Lanes`]).
+pub(crate) fn lanes_body(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        order,
+        private,
+        trace,
+        ..
+    } = ctx;
+    let read_state = read_state(model);
+    let read_inputs = read_inputs(model);
+    let steps = steps(model, order, Pass::Lanes)
+        .into_iter()
+        .map(|step| step.code);
+    quote! {
+        #[allow(unused_imports)] // not every network calls every runtime module
+        use #private::{act, dense};
+        // Paths, not methods: a scope may have no prelude.
+        let lanes = ::core::iter::Iterator::zip(traces.iter_mut(), states);
+        for ((trace, state), input) in ::core::iter::Iterator::zip(lanes, inputs) {
+            let trace = &mut **trace;
+            *trace = #trace::ZERO;
+            #read_state
+            #read_inputs
+        }
+        #(#steps)*
+    }
+}
+
 /// The statements of a forward pass into a local `trace`, shared by `forward`,
 /// `forward_step`, a stream's `step` and the fused `train_step`: the runtime's modules in
 /// scope, the trace zeroed, `read_state` (copies out of a recurrent state, or nothing), the
@@ -166,6 +214,33 @@ fn cell_step(model: &Model, neuron: &Neuron, cell: &Cell, pass: Pass) -> Step {
     let (weight_hh, bias_hh) = (&cell.weight_hh.name, &cell.bias_hh.name);
     let fast = cell.fast;
     let h_text = neuron.text();
+    if pass == Pass::Lanes {
+        let code = match cell.kind {
+            CellKind::Gru => {
+                let lanes = lane_borrows(&[
+                    quote!(&mut trace.#gates),
+                    quote!(&mut trace.#h),
+                    quote!(&trace.#z),
+                    quote!(&trace.#previous),
+                ]);
+                quote!(#private::cell::gru_lanes(#lanes, &self.#weight_hh, &self.#bias_hh, #fast);)
+            }
+            CellKind::Lstm => {
+                let c = cell_state_name(h);
+                let previous_c = names::previous(&c);
+                let lanes = lane_borrows(&[
+                    quote!(&mut trace.#gates),
+                    quote!(&mut trace.#c),
+                    quote!(&mut trace.#h),
+                    quote!(&trace.#z),
+                    quote!(&trace.#previous),
+                    quote!(&trace.#previous_c),
+                ]);
+                quote!(#private::cell::lstm_lanes(#lanes, &self.#weight_hh, &self.#bias_hh, #fast);)
+            }
+        };
+        return Step::new(code, "", &[]);
+    }
     if pass.streams() {
         // The explanation is the trace pass's; a stream is never explained.
         let by_columns = pass == Pass::Columns;
@@ -264,7 +339,7 @@ fn read(model: &Model, edge: &Edge, pass: Pass) -> TokenStream {
     let source = model.node_name(edge.source);
     let value = match (edge.delayed, pass) {
         (None, _) => quote!(trace.#source),
-        (Some(_), Pass::Trace) => {
+        (Some(_), Pass::Trace | Pass::Lanes) => {
             let field = names::previous(source);
             quote!(trace.#field)
         }
@@ -283,8 +358,31 @@ fn read(model: &Model, edge: &Edge, pass: Pass) -> TokenStream {
 fn neuron_steps(model: &Model, neuron: &Neuron, pass: Pass) -> [Step; 2] {
     let sum_text = sum_text(model, neuron);
     match neuron.width {
+        None if pass == Pass::Lanes => single_steps(model, neuron, &sum_text, pass)
+            .map(|step| Step::new(each_lane(&step.code), "", &[])),
         None => single_steps(model, neuron, &sum_text, pass),
         Some(width) => layer_steps(model, neuron, width, &sum_text, pass),
+    }
+}
+
+/// `code`, written for one `trace`, run for each of a [`Pass::Lanes`]'s `traces`.
+fn each_lane(code: &TokenStream) -> TokenStream {
+    quote! {
+        for trace in traces.iter_mut() {
+            let trace = &mut **trace;
+            #code
+        }
+    }
+}
+
+/// `(a, b, ..)` of each trace of a [`Pass::Lanes`], for a kernel over the lanes: `fields`
+/// are borrows of `trace`'s fields (`&mut trace.z_h`, `&trace.x`), disjoint.
+fn lane_borrows(fields: &[TokenStream]) -> TokenStream {
+    quote! {
+        traces.each_mut().map(|trace| {
+            let trace = &mut **trace;
+            (#(#fields),*)
+        })
     }
 }
 
@@ -374,6 +472,15 @@ fn layer_steps(
     let edges = neuron.edges.iter().map(|edge| {
         let weight = &edge.weight.name;
         let value = read(model, edge, pass);
+        if pass == Pass::Lanes {
+            // Each edge in turn, as for one trace, so each sum is rounded as there.
+            return if model.reads_array(edge) {
+                let lanes = lane_borrows(&[quote!(&mut trace.#z), quote!(&#value)]);
+                quote!(dense::matvec_acc_lanes(&mut #lanes, &self.#weight);)
+            } else {
+                each_lane(&quote!(dense::axpy(&mut trace.#z, &self.#weight, #value);))
+            };
+        }
         if model.reads_array(edge) && pass == Pass::Columns {
             quote!(dense::matvec_columns_acc(&mut trace.#z, &columns.#weight, &#value);)
         } else if model.reads_array(edge) {
@@ -382,11 +489,17 @@ fn layer_steps(
             quote!(dense::axpy(&mut trace.#z, &self.#weight, #value);)
         }
     });
+    let start = quote!(trace.#z = #init;);
+    let start = if pass == Pass::Lanes {
+        each_lane(&start)
+    } else {
+        start
+    };
     let value = if let Some(cell) = &neuron.cell {
         return [
             Step::new(
                 quote! {
-                    trace.#z = #init;
+                    #start
                     #(#edges)*
                 },
                 &format!("{z_text} = {sum_text} = {{:.4?}}"),
@@ -412,17 +525,23 @@ fn layer_steps(
             values
         }
     };
+    let activate = quote!(trace.#h = #value;);
+    let activate = if pass == Pass::Lanes {
+        each_lane(&activate)
+    } else {
+        activate
+    };
     [
         Step::new(
             quote! {
-                trace.#z = #init;
+                #start
                 #(#edges)*
             },
             &format!("{z_text} = {sum_text} = {{:.4?}}"),
             &[quote!(trace.#z)],
         ),
         Step::new(
-            quote!(trace.#h = #value;),
+            activate,
             &format!("{h_text} = {activation}({z_text}) = {{:.4?}}"),
             &[quote!(trace.#h)],
         ),

@@ -125,6 +125,26 @@ fn network(ctx: &Context) -> TokenStream {
             }
         }
     });
+    // The generated lockstep forward pass, which the runtime's mini-batch training calls.
+    let lanes = ctx
+        .state
+        .as_ref()
+        .filter(|_| super::forward::lanes_apply(ctx.model))
+        .map(|state| {
+            let body = super::forward::lanes_body(ctx);
+            quote! {
+                #[inline]
+                #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
+                fn forward_step_lanes(
+                    &self,
+                    states: [&#state; #private::recurrent::LANES],
+                    inputs: [&Self::Input; #private::recurrent::LANES],
+                    mut traces: [&mut #trace; #private::recurrent::LANES],
+                ) {
+                    #body
+                }
+            }
+        });
     let recurrent = ctx.state.as_ref().map(|state| {
         quote! {
             #[automatically_derived]
@@ -142,6 +162,7 @@ fn network(ctx: &Context) -> TokenStream {
                 fn state_after(trace: &#trace) -> #state {
                     trace.state()
                 }
+                #lanes
                 #[inline]
                 #[allow(unused_variables)] // without trainable initial values there is nothing to add
                 fn initial_gradient(carry: &#state, grads: &mut #grads) {
