@@ -195,30 +195,52 @@ fn recurrent_side_by_columns<T: Scalar, const H: usize, const G: usize>(
     side
 }
 
-/// `sums += W_hh h` by columns for the fused kernels, inlined into the function compiled
-/// for their registers, in as many chains of accumulators as those registers hold: blocks
-/// of 64 `f32` (32 `f64`), four vectors of AVX-512 in four chains, eight of AVX2 in two.
+/// `sums += W x` with `W` by columns (`w_t`), by `kernels`: for the fused kernels inlined
+/// into the function compiled for their registers, in as many chains of accumulators as
+/// those registers hold (blocks of 64 `f32` or 32 `f64`: four vectors of AVX-512 in four
+/// chains, eight of AVX2 in two); otherwise [`dense::matvec_columns_acc`].
 #[inline(always)]
-fn add_recurrent_product<T: Scalar, const H: usize, const G: usize>(
+fn add_product_by_columns<T: Scalar, const M: usize, const G: usize>(
     sums: &mut [T; G],
-    weight_hh_t: &[[T; G]; H],
-    previous: &[T; H],
+    w_t: &[[T; G]; M],
+    x: &[T; M],
     kernels: Kernels,
 ) {
     let single = core::mem::size_of::<T>() == 4;
     match (kernels, single) {
         (Kernels::FusedWide, true) => {
-            dense::matvec_columns_acc_in_registers::<T, H, G, 64, 4>(sums, weight_hh_t, previous);
+            dense::matvec_columns_acc_in_registers::<T, M, G, 64, 4>(sums, w_t, x);
         }
         (Kernels::FusedWide, false) => {
-            dense::matvec_columns_acc_in_registers::<T, H, G, 32, 4>(sums, weight_hh_t, previous);
+            dense::matvec_columns_acc_in_registers::<T, M, G, 32, 4>(sums, w_t, x);
         }
-        (_, true) => {
-            dense::matvec_columns_acc_in_registers::<T, H, G, 48, 2>(sums, weight_hh_t, previous);
+        (Kernels::Fused, true) => {
+            dense::matvec_columns_acc_in_registers::<T, M, G, 48, 2>(sums, w_t, x);
         }
-        (_, false) => {
-            dense::matvec_columns_acc_in_registers::<T, H, G, 24, 2>(sums, weight_hh_t, previous);
+        (Kernels::Fused, false) => {
+            dense::matvec_columns_acc_in_registers::<T, M, G, 24, 2>(sums, w_t, x);
         }
+        (Kernels::Exact | Kernels::Fast, _) => dense::matvec_columns_acc(sums, w_t, x),
+    }
+}
+
+/// A cell's input side `bias_ih + weight_ih x`, with `weight_ih` by columns, for a prepared
+/// stream's step to compute in its own function ([`gru_step_by_columns_from`]).
+struct InputSide<'a, T, const I: usize, const G: usize> {
+    weight_ih_t: &'a [[T; G]; I],
+    bias_ih: &'a [T; G],
+    x: &'a [T; I],
+}
+
+impl<T: Scalar, const I: usize, const G: usize> InputSide<'_, T, I, G> {
+    /// `bias_ih + weight_ih x`: for the exact and fast kernels as generated code sums it
+    /// (so the same bits as [`gru_step_by_columns`] given that sum); for the fused kernels
+    /// in registers, with the recurrent side's product beside it.
+    #[inline(always)]
+    fn sum(&self, kernels: Kernels) -> [T; G] {
+        let mut z = *self.bias_ih;
+        add_product_by_columns(&mut z, self.weight_ih_t, self.x, kernels);
+        z
     }
 }
 
@@ -346,6 +368,63 @@ pub fn gru_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     stream_pass(fast_kernels, step);
 }
 
+/// [`gru_step_by_columns`] for a layer whose input side is one matrix product and its bias,
+/// `z = bias_ih + weight_ih x` (`weight_ih_t` by columns), computed here: under the fused
+/// kernels in the same function as the rest of the step, so `z` never leaves registers.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn gru_step_by_columns_from<T: Scalar, const I: usize, const H: usize, const G: usize>(
+    h: &mut [T; H],
+    weight_ih_t: &[[T; G]; I],
+    bias_ih: &[T; G],
+    x: &[T; I],
+    weight_hh_t: &[[T; G]; H],
+    bias_hh: &[T; G],
+    previous: &[T; H],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 3 * H) };
+    let input = InputSide {
+        weight_ih_t,
+        bias_ih,
+        x,
+    };
+    let step = GruStreamFrom {
+        h,
+        input,
+        weight_hh_t,
+        bias_hh,
+        previous,
+    };
+    stream_pass(fast_kernels, step);
+}
+
+/// The arguments of [`gru_step_by_columns_from`], for [`stream_pass`].
+struct GruStreamFrom<'a, T, const I: usize, const H: usize, const G: usize> {
+    h: &'a mut [T; H],
+    input: InputSide<'a, T, I, G>,
+    weight_hh_t: &'a [[T; G]; H],
+    bias_hh: &'a [T; G],
+    previous: &'a [T; H],
+}
+
+impl<T: Scalar, const I: usize, const H: usize, const G: usize> StreamPass
+    for GruStreamFrom<'_, T, I, H, G>
+{
+    #[inline(always)]
+    fn pass(self, kernels: Kernels) {
+        let z = self.input.sum(kernels);
+        let step = GruStream {
+            h: self.h,
+            z: &z,
+            weight_hh_t: self.weight_hh_t,
+            bias_hh: self.bias_hh,
+            previous: self.previous,
+        };
+        step.pass(kernels);
+    }
+}
+
 /// The arguments of [`gru_step_by_columns`], for [`stream_pass`].
 struct GruStream<'a, T, const H: usize, const G: usize> {
     h: &'a mut [T; H],
@@ -377,7 +456,7 @@ impl<T: Scalar, const H: usize, const G: usize> StreamPass for GruStream<'_, T, 
         for k in 0..2 * H {
             sums[k] = sums[k] + z[k];
         }
-        add_recurrent_product(&mut sums, weight_hh_t, previous, kernels);
+        add_product_by_columns(&mut sums, weight_hh_t, previous, kernels);
         for j in 0..H {
             let r = sigma(sums[j], kernels);
             let u = sigma(sums[H + j], kernels);
@@ -599,6 +678,70 @@ pub fn lstm_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     stream_pass(fast_kernels, step);
 }
 
+/// [`lstm_step_by_columns`] for a layer whose input side is one matrix product and its
+/// bias, computed here, as [`gru_step_by_columns_from`].
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_step_by_columns_from<T: Scalar, const I: usize, const H: usize, const G: usize>(
+    c: &mut [T; H],
+    h: &mut [T; H],
+    weight_ih_t: &[[T; G]; I],
+    bias_ih: &[T; G],
+    x: &[T; I],
+    weight_hh_t: &[[T; G]; H],
+    bias_hh: &[T; G],
+    previous_h: &[T; H],
+    previous_c: &[T; H],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 4 * H) };
+    let input = InputSide {
+        weight_ih_t,
+        bias_ih,
+        x,
+    };
+    let step = LstmStreamFrom {
+        c,
+        h,
+        input,
+        weight_hh_t,
+        bias_hh,
+        previous_h,
+        previous_c,
+    };
+    stream_pass(fast_kernels, step);
+}
+
+/// The arguments of [`lstm_step_by_columns_from`], for [`stream_pass`].
+struct LstmStreamFrom<'a, T, const I: usize, const H: usize, const G: usize> {
+    c: &'a mut [T; H],
+    h: &'a mut [T; H],
+    input: InputSide<'a, T, I, G>,
+    weight_hh_t: &'a [[T; G]; H],
+    bias_hh: &'a [T; G],
+    previous_h: &'a [T; H],
+    previous_c: &'a [T; H],
+}
+
+impl<T: Scalar, const I: usize, const H: usize, const G: usize> StreamPass
+    for LstmStreamFrom<'_, T, I, H, G>
+{
+    #[inline(always)]
+    fn pass(self, kernels: Kernels) {
+        let z = self.input.sum(kernels);
+        let step = LstmStream {
+            c: self.c,
+            h: self.h,
+            z: &z,
+            weight_hh_t: self.weight_hh_t,
+            bias_hh: self.bias_hh,
+            previous_h: self.previous_h,
+            previous_c: self.previous_c,
+        };
+        step.pass(kernels);
+    }
+}
+
 /// The arguments of [`lstm_step_by_columns`], for [`stream_pass`].
 struct LstmStream<'a, T, const H: usize, const G: usize> {
     c: &'a mut [T; H],
@@ -633,7 +776,7 @@ impl<T: Scalar, const H: usize, const G: usize> StreamPass for LstmStream<'_, T,
         for k in 0..G {
             sums[k] = sums[k] + z[k];
         }
-        add_recurrent_product(&mut sums, weight_hh_t, previous_h, kernels);
+        add_product_by_columns(&mut sums, weight_hh_t, previous_h, kernels);
         for j in 0..H {
             let i = sigma(sums[j], kernels);
             let f = sigma(sums[H + j], kernels);
@@ -738,7 +881,9 @@ pub fn lstm_backward_gates<T: Scalar, const H: usize, const G: usize, const K: u
 
 #[cfg(test)]
 mod tests {
-    use super::{GruStream, Kernels, LstmStream, StreamPass};
+    use super::{
+        GruStream, GruStreamFrom, InputSide, Kernels, LstmStream, LstmStreamFrom, StreamPass,
+    };
 
     /// The functions a prepared stream's step can run in.
     #[derive(Clone, Copy, Debug)]
@@ -881,6 +1026,117 @@ mod tests {
             assert_close("LSTM c", path, &c, &want_c);
             assert_close("LSTM h", path, &h, &want_h);
         }
+    }
+
+    /// A cell's input side `bias_ih + weight_ih x`, seeded, and that sum as generated code
+    /// computes it (the exact kernels' path).
+    struct Input<const I: usize, const G: usize> {
+        weight_ih_t: [[f32; G]; I],
+        bias_ih: [f32; G],
+        x: [f32; I],
+    }
+
+    impl<const I: usize, const G: usize> Input<I, G> {
+        fn new(mut seed: u64) -> Self {
+            Input {
+                weight_ih_t: core::array::from_fn(|_| filled(&mut seed, 0.5)),
+                bias_ih: filled(&mut seed, 0.5),
+                x: filled(&mut seed, 1.0),
+            }
+        }
+
+        fn side(&self) -> InputSide<'_, f32, I, G> {
+            InputSide {
+                weight_ih_t: &self.weight_ih_t,
+                bias_ih: &self.bias_ih,
+                x: &self.x,
+            }
+        }
+    }
+
+    /// What a cell that sums its own input side (`*_step_by_columns_from`) gives, against
+    /// the same cell given that sum: to the bit on the exact and fast paths (which sum it as
+    /// generated code does), to rounding on the fused ones (which sum it in registers).
+    fn assert_same<const H: usize>(cell: &str, path: Path, from: &[f32; H], given: &[f32; H]) {
+        let exact = matches!(path, Path::Exact | Path::Fast);
+        for j in 0..H {
+            let (got, want) = (from[j], given[j]);
+            let same = if exact {
+                got.to_bits() == want.to_bits()
+            } else {
+                (got - want).abs() < 2e-6
+            };
+            assert!(
+                same,
+                "{cell}-{H} from its input, {path:?}, unit {j}: {got} vs {want}"
+            );
+        }
+    }
+
+    fn gru_from_input_agrees<const I: usize, const H: usize, const G: usize>(seed: u64) {
+        let (sides, input) = (Sides::<H, G>::new(seed), Input::<I, G>::new(seed + 1));
+        let z = input.side().sum(Kernels::Exact);
+        for path in paths() {
+            let (mut from, mut given) = ([f32::NAN; H], [f32::NAN; H]);
+            let step = GruStreamFrom {
+                h: &mut from,
+                input: input.side(),
+                weight_hh_t: &sides.weight_hh_t,
+                bias_hh: &sides.bias_hh,
+                previous: &sides.previous,
+            };
+            run(step, path);
+            let step = GruStream {
+                h: &mut given,
+                z: &z,
+                weight_hh_t: &sides.weight_hh_t,
+                bias_hh: &sides.bias_hh,
+                previous: &sides.previous,
+            };
+            run(step, path);
+            assert_same("GRU", path, &from, &given);
+        }
+    }
+
+    fn lstm_from_input_agrees<const I: usize, const H: usize, const G: usize>(seed: u64) {
+        let (sides, input) = (Sides::<H, G>::new(seed), Input::<I, G>::new(seed + 1));
+        let z = input.side().sum(Kernels::Exact);
+        for path in paths() {
+            let mut from = ([f32::NAN; H], [f32::NAN; H]);
+            let mut given = from;
+            let step = LstmStreamFrom {
+                c: &mut from.0,
+                h: &mut from.1,
+                input: input.side(),
+                weight_hh_t: &sides.weight_hh_t,
+                bias_hh: &sides.bias_hh,
+                previous_h: &sides.previous,
+                previous_c: &sides.previous_c,
+            };
+            run(step, path);
+            let step = LstmStream {
+                c: &mut given.0,
+                h: &mut given.1,
+                z: &z,
+                weight_hh_t: &sides.weight_hh_t,
+                bias_hh: &sides.bias_hh,
+                previous_h: &sides.previous,
+                previous_c: &sides.previous_c,
+            };
+            run(step, path);
+            assert_same("LSTM c", path, &from.0, &given.0);
+            assert_same("LSTM h", path, &from.1, &given.1);
+        }
+    }
+
+    #[test]
+    fn a_cell_summing_its_own_input_side_agrees_with_one_given_it() {
+        gru_from_input_agrees::<5, 3, 9>(11);
+        gru_from_input_agrees::<16, 16, 48>(12);
+        gru_from_input_agrees::<7, 21, 63>(13);
+        lstm_from_input_agrees::<1, 2, 8>(14);
+        lstm_from_input_agrees::<16, 16, 64>(15);
+        lstm_from_input_agrees::<9, 19, 76>(16);
     }
 
     // Sizes for every shape of the vector loops: fewer units than a vector, whole vectors

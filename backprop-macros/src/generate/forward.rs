@@ -296,6 +296,32 @@ fn cell_step(model: &Model, neuron: &Neuron, cell: &Cell, pass: Pass) -> Step {
     }
 }
 
+/// A prepared stream's cell step that also sums the input side `z = bias + W x`, given as
+/// `(W by columns, x, bias)`: the runtime's `*_step_by_columns_from` kernels.
+fn cell_step_from(
+    model: &Model,
+    neuron: &Neuron,
+    cell: &Cell,
+    (weight_ih, x, bias_ih): &(TokenStream, TokenStream, TokenStream),
+) -> Step {
+    let private = model.private();
+    let h = &neuron.name;
+    let (weight_hh, bias_hh) = (&cell.weight_hh.name, &cell.bias_hh.name);
+    let fast = cell.fast;
+    let code = match cell.kind {
+        CellKind::Gru => quote! {
+            #private::cell::gru_step_by_columns_from(&mut trace.#h, &#weight_ih, &#bias_ih, &#x, &columns.#weight_hh, &self.#bias_hh, &state.#h, #fast);
+        },
+        CellKind::Lstm => {
+            let c = cell_state_name(h);
+            quote! {
+                #private::cell::lstm_step_by_columns_from(&mut trace.#c, &mut trace.#h, &#weight_ih, &#bias_ih, &#x, &columns.#weight_hh, &self.#bias_hh, &state.#h, &state.#c, #fast);
+            }
+        }
+    };
+    Step::new(code, "", &[])
+}
+
 /// Copies each input out of the flat input array into its trace field.
 pub(crate) fn read_inputs(model: &Model) -> TokenStream {
     let fields: Vec<_> = model.inputs.iter().map(|input| &input.name).collect();
@@ -495,6 +521,22 @@ fn layer_steps(
     } else {
         start
     };
+    if let (Some(cell), Pass::Columns, [edge]) = (&neuron.cell, pass, neuron.edges.as_slice()) {
+        if model.reads_array(edge) {
+            // One matrix and a bias: the cell's kernel sums them itself, in the function that
+            // runs the rest of the step, so `z` stays in registers (and in the trace, zero).
+            let weight = &edge.weight.name;
+            let input = (
+                quote!(columns.#weight),
+                read(model, edge, pass),
+                init.clone(),
+            );
+            return [
+                Step::new(TokenStream::new(), "", &[]),
+                cell_step_from(model, neuron, cell, &input),
+            ];
+        }
+    }
     let value = if let Some(cell) = &neuron.cell {
         return [
             Step::new(
