@@ -1,6 +1,7 @@
-//! Recurrent networks against hand-written twins (`src/cell_twins.rs`), in one run: one
-//! streaming step of a GRU and an LSTM of 16 units (the size of real-time audio models),
-//! and one training batch of a GRU of 64 units by backpropagation through time.
+//! Recurrent networks against hand-written twins (`src/cell_twins.rs`, `src/bptt_twin.rs`),
+//! in one run: one streaming step of a GRU and an LSTM of 16 units (the size of real-time
+//! audio models), and one training batch of a GRU of 64 units by backpropagation through
+//! time.
 //!
 //! `cargo bench --bench recurrent`; the figures and the machine are in BENCHMARKS.md.
 
@@ -11,6 +12,7 @@ use backprop_runtime::optim::Sgd;
 use backprop_runtime::recurrent::{train_sequences_with, Horizon, Sequence, Targets, LANES};
 use backprop_runtime::stream::Stream;
 use backprop_runtime::{init, Network};
+use backprop_tests::bptt_twin::Gru64BatchTwin;
 use backprop_tests::cell_twins::{GruTwin, LstmTwin};
 use backprop_tests::nets::{
     Gru16, Gru16Fast, Gru16FastState, Gru16State, Gru64, Gru64Fast, Lstm16, Lstm16Fast,
@@ -221,6 +223,14 @@ fn training(c: &mut Criterion) {
             )
             .unwrap()
         })
+    });
+    let mut twin = Gru64BatchTwin::<false>::from(&net);
+    group.bench_function("hand-written, the batch in lockstep, exact", |b| {
+        b.iter(|| twin.train(&inputs, &targets, 1e-6))
+    });
+    let mut fast_twin = Gru64BatchTwin::<true>::from(&net);
+    group.bench_function("hand-written, the batch in lockstep, fast kernels", |b| {
+        b.iter(|| fast_twin.train(&inputs, &targets, 1e-6))
     });
     group.finish();
 }

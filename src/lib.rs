@@ -3,6 +3,7 @@
 //!
 //! This package is not published; users depend on `backprop-runtime`.
 
+pub mod bptt_twin;
 pub mod cell_twins;
 pub mod digits;
 pub mod nets;

@@ -267,3 +267,96 @@ fn expert_digits_twin_computes_the_generated_batch_step() {
     );
     assert_eq!(expert, before);
 }
+
+#[test]
+fn the_expert_gru_64_batch_twin_takes_the_generated_training_step() {
+    use backprop_runtime::optim::Sgd;
+    use backprop_runtime::recurrent::{train_sequences_with, Horizon, Sequence, Targets};
+    use backprop_tests::bptt_twin::{Gru64BatchTwin, BATCH};
+    use backprop_tests::nets::{Gru64, Gru64Fast};
+
+    let mut random = SplitMix::new(7);
+    let mut signal = |steps: usize| -> Vec<[f32; 32]> {
+        (0..steps)
+            .map(|_| std::array::from_fn(|_| random.uniform(-1.0, 1.0) as f32))
+            .collect()
+    };
+    let steps = 6;
+    let inputs: Vec<_> = (0..BATCH).map(|_| signal(steps)).collect();
+    let targets: Vec<_> = (0..BATCH).map(|_| signal(steps)).collect();
+    let mut net = Gru64::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(5));
+    let learning_rate = 0.5;
+
+    fn generated<
+        N: backprop_runtime::Recurrent<Scalar = f32, Input = [f32; 32], Target = [f32; 32]>,
+    >(
+        mut net: N,
+        inputs: &[Vec<[f32; 32]>],
+        targets: &[Vec<[f32; 32]>],
+        learning_rate: f32,
+    ) -> (N, f32) {
+        let batch: Vec<Sequence<'_, N>> = inputs
+            .iter()
+            .zip(targets)
+            .map(|(inputs, targets)| Sequence {
+                inputs,
+                targets: Targets::EveryStep(targets),
+            })
+            .collect();
+        let mut traces = vec![net.forward(&inputs[0][0]); inputs[0].len()];
+        let mut sgd = Sgd::new(learning_rate).unwrap();
+        let loss =
+            train_sequences_with(&mut net, &mut sgd, &batch, Horizon::Full, &mut traces).unwrap();
+        (net, loss)
+    }
+
+    // The update, `w0 - w1 = rate * gradient`, of every parameter against its largest.
+    let compare = |name: &str, generated: &[f32], twin: &[f32], loss: (f32, f32)| {
+        let start = net.as_slice();
+        let largest = generated
+            .iter()
+            .zip(start)
+            .map(|(w, w0)| (w0 - w).abs())
+            .fold(0.0_f32, f32::max);
+        assert!(largest > 1e-3, "{name}: the step moves the parameters");
+        for (index, ((g, t), w0)) in generated.iter().zip(twin).zip(start).enumerate() {
+            let (dg, dt) = (w0 - g, w0 - t);
+            assert!(
+                (dg - dt).abs() <= 2e-3 * largest,
+                "{name}: {} moved by {dg:e} generated, {dt:e} by the twin",
+                Gru64::name_of(index).unwrap()
+            );
+        }
+        assert!(
+            (loss.0 - loss.1).abs() <= 1e-5 * loss.0.abs(),
+            "{name}: loss {} generated, {} by the twin",
+            loss.0,
+            loss.1
+        );
+    };
+
+    let (exact, exact_loss) = generated(net, &inputs, &targets, learning_rate);
+    let mut twin = Gru64BatchTwin::<false>::from(&net);
+    let twin_loss = twin.train(&inputs, &targets, learning_rate);
+    let mut stepped = net;
+    twin.write_to(&mut stepped);
+    compare(
+        "exact",
+        exact.as_slice(),
+        stepped.as_slice(),
+        (exact_loss, twin_loss),
+    );
+
+    let (fast, fast_loss) = generated(Gru64Fast::from(&net), &inputs, &targets, learning_rate);
+    let mut twin = Gru64BatchTwin::<true>::from(&net);
+    let twin_loss = twin.train(&inputs, &targets, learning_rate);
+    let mut stepped = net;
+    twin.write_to(&mut stepped);
+    compare(
+        "fast",
+        fast.as_slice(),
+        stepped.as_slice(),
+        (fast_loss, twin_loss),
+    );
+}
