@@ -10,8 +10,7 @@
 //! linear readout at every step, half the squared error summed over the steps, the mean
 //! over the batch, one SGD step), up to the order of its sums.
 
-use backprop_runtime::activation::{fast, sigmoid, tanh};
-
+use crate::cell_twins::{hyperbolic, sigma};
 use crate::nets::Gru64;
 
 /// Sequences per batch.
@@ -23,24 +22,6 @@ const OUTPUTS: usize = 32;
 
 /// A feature-major block: `[feature][sequence]`.
 type Block<const N: usize> = [[f32; BATCH]; N];
-
-#[inline(always)]
-fn sigma<const FAST: bool>(x: f32) -> f32 {
-    if FAST {
-        fast::sigmoid(x)
-    } else {
-        sigmoid(x)
-    }
-}
-
-#[inline(always)]
-fn hyperbolic<const FAST: bool>(x: f32) -> f32 {
-    if FAST {
-        fast::tanh(x)
-    } else {
-        tanh(x)
-    }
-}
 
 /// What the forward pass keeps of one step for the backward pass.
 #[derive(Clone)]

@@ -8,8 +8,9 @@ use backprop_runtime::activation::{fast, sigmoid, tanh};
 
 use crate::nets::{Gru16, Lstm16};
 
+/// The sigmoid of the exact kernels, or of the fast ones.
 #[inline(always)]
-fn sigma<const FAST: bool>(x: f32) -> f32 {
+pub(crate) fn sigma<const FAST: bool>(x: f32) -> f32 {
     if FAST {
         fast::sigmoid(x)
     } else {
@@ -17,8 +18,9 @@ fn sigma<const FAST: bool>(x: f32) -> f32 {
     }
 }
 
+/// `tanh` of the exact kernels, or of the fast ones.
 #[inline(always)]
-fn hyperbolic<const FAST: bool>(x: f32) -> f32 {
+pub(crate) fn hyperbolic<const FAST: bool>(x: f32) -> f32 {
     if FAST {
         fast::tanh(x)
     } else {

@@ -379,10 +379,11 @@ backprop_runtime::network! {
 
 backprop_runtime::network! {
     /// The same with the names of the recurrent machinery: the state, the carried gradient,
-    /// the output gradient, the stream's methods and its `columns`, and items in scope.
+    /// the output gradient, the stream's methods and its `columns`, the lockstep pass's
+    /// `states` and `lanes`, and items in scope.
     pub struct HostileRecurrent<f64> {
         input Some[2], input;
-        layer state[3] = lstm(k * Some + output * state.prev + step + trace);
+        layer state[3] = lstm(states * Some + lanes * state.prev + step + trace);
         neuron carry = tanh(N * state + Unit * carry.prev + initial_state * input.prev);
         output output_gradient = identity(target * state + grads * carry + forward_step * output_gradient.prev + columns);
         loss half_squared_error;
@@ -455,6 +456,48 @@ fn recurrent_names_compute_what_plain_names_compute_through_time() {
         );
     }
     assert_same_bits("stream state", s.as_slice(), t.as_slice());
+
+    // Four sequences in lockstep (a buffer of `LANES` sequences), the same bits.
+    use backprop_runtime::recurrent::{batch_sequence_gradient, Sequence, LANES};
+    let (plain, hostile) = (plain.into_network(), hostile.into_network());
+    let plain_batch = vec![
+        Sequence::<PlainRecurrent> {
+            inputs: &inputs,
+            targets
+        };
+        LANES
+    ];
+    let hostile_batch = vec![
+        Sequence::<HostileRecurrent> {
+            inputs: &inputs,
+            targets
+        };
+        LANES
+    ];
+    let mut plain_traces = vec![plain.forward(&inputs[0]); LANES * 6];
+    let mut hostile_traces = vec![hostile.forward(&inputs[0]); LANES * 6];
+    let a = batch_sequence_gradient(
+        &plain,
+        &plain_batch,
+        Horizon::Full,
+        &mut plain_traces,
+        &mut plain_grads,
+    )
+    .unwrap();
+    let b = batch_sequence_gradient(
+        &hostile,
+        &hostile_batch,
+        Horizon::Full,
+        &mut hostile_traces,
+        &mut hostile_grads,
+    )
+    .unwrap();
+    assert_eq!(a.to_bits(), b.to_bits(), "lockstep loss");
+    assert_same_bits(
+        "lockstep gradient",
+        plain_grads.as_slice(),
+        hostile_grads.as_slice(),
+    );
 }
 
 mod through_time {
