@@ -389,49 +389,10 @@ pub(crate) fn outer_acc_batch<S, const M: usize, const N: usize>(
     }
 }
 
-/// [`outer_acc_batch`] with AVX2 and FMA: each row in blocks of up to 64 columns held in
-/// registers while every sample is added in.
-///
-/// # Safety
-///
-/// The CPU must support AVX2 and FMA.
-#[cfg(feature = "std")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn outer_acc_batch_avx2<S, const M: usize, const N: usize>(
-    g: &mut [[f32; M]; N],
-    dz: &[[f32; N]],
-    samples: &[S],
-    source: impl Fn(&S) -> &[f32; M],
-) {
-    let whole = M - M % 8;
-    for (row_index, row) in g.iter_mut().enumerate() {
-        let mut column = 0;
-        // SAFETY (all three): the caller's CPU has AVX2 and FMA, and each block ends at or
-        // before `whole <= M`.
-        while column + 64 <= whole {
-            unsafe { add_columns::<8, S, M, N>(row, column, row_index, dz, samples, &source) };
-            column += 64;
-        }
-        while column + 32 <= whole {
-            unsafe { add_columns::<4, S, M, N>(row, column, row_index, dz, samples, &source) };
-            column += 32;
-        }
-        while column < whole {
-            unsafe { add_columns::<1, S, M, N>(row, column, row_index, dz, samples, &source) };
-            column += 8;
-        }
-        // Index ranges, not `skip` (see `columns_avx2`).
-        #[allow(clippy::needless_range_loop)]
-        for column in whole..M {
-            for (dz, sample) in dz.iter().zip(samples) {
-                row[column] = source(sample)[column].mul_add(dz[row_index], row[column]);
-            }
-        }
-    }
-}
-
-/// [`outer_acc_batch`] with AVX-512 for rows of whole sixteens: each row in blocks of 64
-/// columns (four registers) held while every sample is added in, then blocks of 16.
+/// [`outer_acc_batch`] with AVX-512 for rows of whole sixteens: blocks of rows by 64
+/// columns (four registers a row, four rows a block), then by 16, held while every sample
+/// is added in; as [`outer_acc_batch_avx2`], a block spans several rows so that each load
+/// of a sample's `x` feeds several rows.
 ///
 /// # Safety
 ///
@@ -448,58 +409,133 @@ unsafe fn outer_acc_batch_avx512<S, const M: usize, const N: usize>(
         __m512, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps,
         _mm512_storeu_ps,
     };
-    /// Columns `column .. column + 16 * VECTORS` of `row`, every sample added in.
+    /// Columns `column .. column + 16 * V` of rows `first .. first + R`, every sample
+    /// added in.
     #[target_feature(enable = "avx512f")]
     #[inline]
-    unsafe fn add_columns<const VECTORS: usize, S, const M: usize, const N: usize>(
-        row: &mut [f32; M],
+    unsafe fn block<const R: usize, const V: usize, S, const M: usize, const N: usize>(
+        g: &mut [[f32; M]; N],
+        first: usize,
         column: usize,
-        row_index: usize,
         dz: &[[f32; N]],
         samples: &[S],
         source: &impl Fn(&S) -> &[f32; M],
     ) {
+        debug_assert!(column + 16 * V <= M && first + R <= N);
         // SAFETY: the caller's CPU has AVX-512F; every load and store touches columns
-        // `column .. column + 16 * VECTORS <= M` of `row` or of a sample's `x`.
+        // `column .. column + 16 * V <= M` of rows `first .. first + R <= N` of `g` or of
+        // a sample's `x`.
         unsafe {
-            let out = row.as_mut_ptr().add(column);
-            let mut sums: [__m512; VECTORS] = [_mm512_setzero_ps(); VECTORS];
-            for (k, sum) in sums.iter_mut().enumerate() {
-                *sum = _mm512_loadu_ps(out.add(16 * k));
-            }
-            for (dz, sample) in dz.iter().zip(samples) {
-                let dz = _mm512_set1_ps(dz[row_index]);
-                let x = source(sample).as_ptr().add(column);
+            let mut sums = [[_mm512_setzero_ps(); V]; R];
+            for (r, sums) in sums.iter_mut().enumerate() {
+                let out = g[first + r].as_ptr().add(column);
                 for (k, sum) in sums.iter_mut().enumerate() {
-                    *sum = _mm512_fmadd_ps(_mm512_loadu_ps(x.add(16 * k)), dz, *sum);
+                    *sum = _mm512_loadu_ps(out.add(16 * k));
                 }
             }
-            for (k, sum) in sums.into_iter().enumerate() {
-                _mm512_storeu_ps(out.add(16 * k), sum);
+            for (dz, sample) in dz.iter().zip(samples) {
+                let x = source(sample).as_ptr().add(column);
+                let xs: [__m512; V] = core::array::from_fn(|k| _mm512_loadu_ps(x.add(16 * k)));
+                for (r, sums) in sums.iter_mut().enumerate() {
+                    let dz = _mm512_set1_ps(dz[first + r]);
+                    for (sum, &x) in sums.iter_mut().zip(&xs) {
+                        *sum = _mm512_fmadd_ps(x, dz, *sum);
+                    }
+                }
+            }
+            for (r, sums) in sums.into_iter().enumerate() {
+                let out = g[first + r].as_mut_ptr().add(column);
+                for (k, sum) in sums.into_iter().enumerate() {
+                    _mm512_storeu_ps(out.add(16 * k), sum);
+                }
             }
         }
     }
+    /// Columns `column .. column + 16 * V` of every row, `R` rows a block.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn add_rows<const R: usize, const V: usize, S, const M: usize, const N: usize>(
+        g: &mut [[f32; M]; N],
+        column: usize,
+        dz: &[[f32; N]],
+        samples: &[S],
+        source: &impl Fn(&S) -> &[f32; M],
+    ) {
+        let mut first = 0;
+        // SAFETY (both): as the caller's; each block of rows ends at or before `N`.
+        while first + R <= N {
+            unsafe { block::<R, V, S, M, N>(g, first, column, dz, samples, source) };
+            first += R;
+        }
+        while first < N {
+            unsafe { block::<1, V, S, M, N>(g, first, column, dz, samples, source) };
+            first += 1;
+        }
+    }
+    let mut column = 0;
+    // SAFETY (all three): the caller's CPU has AVX-512F, and each block ends at or before
+    // `M`, a multiple of 16.
+    while column + 64 <= M {
+        unsafe { add_rows::<4, 4, S, M, N>(g, column, dz, samples, &source) };
+        column += 64;
+    }
+    while column + 32 <= M {
+        unsafe { add_rows::<8, 2, S, M, N>(g, column, dz, samples, &source) };
+        column += 32;
+    }
+    while column < M {
+        unsafe { add_rows::<8, 1, S, M, N>(g, column, dz, samples, &source) };
+        column += 16;
+    }
+}
+
+/// [`outer_acc_batch`] with AVX2 and FMA: blocks of rows by up to 64 columns held in
+/// registers while every sample is added in. A block spans as many rows as its
+/// accumulators allow (eight registers of sixteen, four for the sample's row and the
+/// broadcast), so that each load of a sample's `x` feeds several rows' fused multiply-adds:
+/// with one row per block, the loads alone set the pace.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(feature = "std")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn outer_acc_batch_avx2<S, const M: usize, const N: usize>(
+    g: &mut [[f32; M]; N],
+    dz: &[[f32; N]],
+    samples: &[S],
+    source: impl Fn(&S) -> &[f32; M],
+) {
+    let whole = M - M % 8;
+    let mut column = 0;
+    // SAFETY (all three): the caller's CPU has AVX2 and FMA, and each block ends at or
+    // before `whole <= M`.
+    while column + 64 <= whole {
+        unsafe { add_rows_avx2::<1, 8, S, M, N>(g, column, dz, samples, &source) };
+        column += 64;
+    }
+    while column + 32 <= whole {
+        unsafe { add_rows_avx2::<2, 4, S, M, N>(g, column, dz, samples, &source) };
+        column += 32;
+    }
+    while column < whole {
+        unsafe { add_rows_avx2::<4, 1, S, M, N>(g, column, dz, samples, &source) };
+        column += 8;
+    }
     for (row_index, row) in g.iter_mut().enumerate() {
-        let mut column = 0;
-        // SAFETY (both): the caller's CPU has AVX-512F, and each block ends at or before
-        // `M`, a multiple of 16.
-        while column + 64 <= M {
-            unsafe { add_columns::<4, S, M, N>(row, column, row_index, dz, samples, &source) };
-            column += 64;
-        }
-        while column + 32 <= M {
-            unsafe { add_columns::<2, S, M, N>(row, column, row_index, dz, samples, &source) };
-            column += 32;
-        }
-        while column < M {
-            unsafe { add_columns::<1, S, M, N>(row, column, row_index, dz, samples, &source) };
-            column += 16;
+        // Index ranges, not `skip` (see `columns_avx2`).
+        #[allow(clippy::needless_range_loop)]
+        for column in whole..M {
+            for (dz, sample) in dz.iter().zip(samples) {
+                row[column] = source(sample)[column].mul_add(dz[row_index], row[column]);
+            }
         }
     }
 }
 
-/// Columns `column .. column + 8 * VECTORS` of one row of [`outer_acc_batch_avx2`]: loaded
-/// into registers, every sample's `x * dz` fused in, stored back.
+/// Columns `column .. column + 8 * VECTORS` of every row of [`outer_acc_batch_avx2`],
+/// `ROWS` rows at a time (the rows past the last whole block one at a time): loaded into
+/// registers, every sample's `x * dz` fused in, stored back.
 ///
 /// # Safety
 ///
@@ -507,36 +543,73 @@ unsafe fn outer_acc_batch_avx512<S, const M: usize, const N: usize>(
 #[cfg(feature = "std")]
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-unsafe fn add_columns<const VECTORS: usize, S, const M: usize, const N: usize>(
-    row: &mut [f32; M],
+unsafe fn add_rows_avx2<
+    const ROWS: usize,
+    const VECTORS: usize,
+    S,
+    const M: usize,
+    const N: usize,
+>(
+    g: &mut [[f32; M]; N],
     column: usize,
-    row_index: usize,
     dz: &[[f32; N]],
     samples: &[S],
     source: &impl Fn(&S) -> &[f32; M],
 ) {
     use core::arch::x86_64::{
-        _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+        __m256, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_setzero_ps,
+        _mm256_storeu_ps,
     };
-    debug_assert!(column + 8 * VECTORS <= M);
-    // SAFETY: the caller's CPU has AVX2 and FMA; every load and store touches columns
-    // `column .. column + 8 * VECTORS <= M` of `row` or of a sample's `x`.
-    unsafe {
-        let out = row.as_mut_ptr().add(column);
-        let mut sums = [_mm256_setzero_ps(); VECTORS];
-        for (k, sum) in sums.iter_mut().enumerate() {
-            *sum = _mm256_loadu_ps(out.add(8 * k));
-        }
-        for (dz, sample) in dz.iter().zip(samples) {
-            let dz = _mm256_set1_ps(dz[row_index]);
-            let x = source(sample).as_ptr().add(column);
-            for (k, sum) in sums.iter_mut().enumerate() {
-                *sum = _mm256_fmadd_ps(_mm256_loadu_ps(x.add(8 * k)), dz, *sum);
+    /// Rows `first .. first + R` of the block.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn block<const R: usize, const V: usize, S, const M: usize, const N: usize>(
+        g: &mut [[f32; M]; N],
+        first: usize,
+        column: usize,
+        dz: &[[f32; N]],
+        samples: &[S],
+        source: &impl Fn(&S) -> &[f32; M],
+    ) {
+        debug_assert!(column + 8 * V <= M && first + R <= N);
+        // SAFETY: the caller's CPU has AVX2 and FMA; every load and store touches columns
+        // `column .. column + 8 * V <= M` of rows `first .. first + R <= N` of `g` or of a
+        // sample's `x`.
+        unsafe {
+            let mut sums = [[_mm256_setzero_ps(); V]; R];
+            for (r, sums) in sums.iter_mut().enumerate() {
+                let out = g[first + r].as_ptr().add(column);
+                for (k, sum) in sums.iter_mut().enumerate() {
+                    *sum = _mm256_loadu_ps(out.add(8 * k));
+                }
+            }
+            for (dz, sample) in dz.iter().zip(samples) {
+                let x = source(sample).as_ptr().add(column);
+                let xs: [__m256; V] = core::array::from_fn(|k| _mm256_loadu_ps(x.add(8 * k)));
+                for (r, sums) in sums.iter_mut().enumerate() {
+                    let dz = _mm256_set1_ps(dz[first + r]);
+                    for (sum, &x) in sums.iter_mut().zip(&xs) {
+                        *sum = _mm256_fmadd_ps(x, dz, *sum);
+                    }
+                }
+            }
+            for (r, sums) in sums.into_iter().enumerate() {
+                let out = g[first + r].as_mut_ptr().add(column);
+                for (k, sum) in sums.into_iter().enumerate() {
+                    _mm256_storeu_ps(out.add(8 * k), sum);
+                }
             }
         }
-        for (k, sum) in sums.into_iter().enumerate() {
-            _mm256_storeu_ps(out.add(8 * k), sum);
-        }
+    }
+    let mut first = 0;
+    // SAFETY (both): as the caller's; each block of rows ends at or before `N`.
+    while first + ROWS <= N {
+        unsafe { block::<ROWS, VECTORS, S, M, N>(g, first, column, dz, samples, source) };
+        first += ROWS;
+    }
+    while first < N {
+        unsafe { block::<1, VECTORS, S, M, N>(g, first, column, dz, samples, source) };
+        first += 1;
     }
 }
 
