@@ -50,11 +50,11 @@ pub(crate) fn matvec_acc<const M: usize, const N: usize>(
         }
         return;
     }
-    // AVX-512 only for rows of 64 or more: for rows of 16 (a sine or GRU-16 step) it
+    // AVX-512 only for rows of 32 or more: for rows of 16 (a sine or GRU-16 step) it
     // measured no faster, and per-sample steps mixing it with SSE code ran 10-20% slower
     // (the core lowers its clock for 512-bit work; BENCHMARKS.md).
     #[cfg(feature = "std")]
-    if M.is_multiple_of(16) && M >= 64 && N >= 16 && has_avx512() {
+    if uses_avx512::<M, N>() {
         // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA.
         unsafe { matvec_acc_avx512(z, w, x) };
         return;
@@ -99,7 +99,7 @@ pub(crate) fn matvec_acc_lanes<const M: usize, const N: usize, const L: usize>(
 #[cfg(feature = "std")]
 #[inline(always)]
 fn uses_avx512<const M: usize, const N: usize>() -> bool {
-    M.is_multiple_of(16) && M >= 64 && N >= 16 && has_avx512()
+    M.is_multiple_of(16) && M >= 32 && N >= 16 && has_avx512()
 }
 
 /// [`matvec_acc_avx512`] for four lanes at once: rows in blocks of four, each block's
@@ -281,7 +281,15 @@ pub(crate) fn matvec_transpose_acc<const M: usize, const N: usize>(
     w: &[[f32; M]; N],
     dz: &[f32; N],
 ) {
-    // Rows shorter than an AVX vector gain nothing from it.
+    // Rows shorter than an AVX vector gain nothing from it; AVX-512 as for `matvec_acc`.
+    // Both add the rows in order with fused multiply-adds, so they round alike.
+    #[cfg(feature = "std")]
+    if M.is_multiple_of(16) && M >= 32 && has_avx512() {
+        // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA, and
+        // `M % 16 == 0`.
+        unsafe { matvec_transpose_acc_avx512(dx, w, dz) };
+        return;
+    }
     #[cfg(feature = "std")]
     if M >= 8 && has_avx2_fma() {
         // SAFETY: the CPU has just been found to support AVX2 and FMA.
@@ -311,6 +319,72 @@ unsafe fn matvec_transpose_acc_avx2<const M: usize, const N: usize>(
         for (dx, &w) in dx.iter_mut().zip(row) {
             *dx = w.mul_add(dz, *dx);
         }
+    }
+}
+
+/// [`matvec_transpose_acc`] with AVX-512 for rows of whole sixteens: `dx` in registers
+/// (up to eight, in blocks of 128 columns) while every row's `dz * w` is fused in, in order.
+/// LLVM's own vectorizer stops at 256 bits, which takes twice the loads of a row streamed
+/// from the second-level cache.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F, AVX2 and FMA, and `M % 16 == 0`.
+#[cfg(any(feature = "std", test))]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn matvec_transpose_acc_avx512<const M: usize, const N: usize>(
+    dx: &mut [f32; M],
+    w: &[[f32; M]; N],
+    dz: &[f32; N],
+) {
+    /// Columns `column .. column + 16 * V` of `dx`, every row added in.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn columns<const V: usize, const M: usize, const N: usize>(
+        dx: &mut [f32; M],
+        w: &[[f32; M]; N],
+        dz: &[f32; N],
+        column: usize,
+    ) {
+        use core::arch::x86_64::{
+            _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_storeu_ps,
+        };
+        debug_assert!(column + 16 * V <= M);
+        // SAFETY: the caller's CPU has AVX-512F; every load and store touches columns
+        // `column .. column + 16 * V <= M` of `dx` or of a row of `w`.
+        unsafe {
+            let out = dx.as_mut_ptr().add(column);
+            let mut sums: [_; V] = core::array::from_fn(|k| _mm512_loadu_ps(out.add(16 * k)));
+            for (row, &dz) in w.iter().zip(dz) {
+                let dz = _mm512_set1_ps(dz);
+                let row = row.as_ptr().add(column);
+                for (k, sum) in sums.iter_mut().enumerate() {
+                    *sum = _mm512_fmadd_ps(_mm512_loadu_ps(row.add(16 * k)), dz, *sum);
+                }
+            }
+            for (k, sum) in sums.into_iter().enumerate() {
+                _mm512_storeu_ps(out.add(16 * k), sum);
+            }
+        }
+    }
+    let mut column = 0;
+    // SAFETY (all three): the caller's CPU has AVX-512F, and each block ends at or before
+    // `M`, a multiple of 16.
+    while column + 128 <= M {
+        unsafe { columns::<8, M, N>(dx, w, dz, column) };
+        column += 128;
+    }
+    while column + 64 <= M {
+        unsafe { columns::<4, M, N>(dx, w, dz, column) };
+        column += 64;
+    }
+    while column + 32 <= M {
+        unsafe { columns::<2, M, N>(dx, w, dz, column) };
+        column += 32;
+    }
+    while column < M {
+        unsafe { columns::<1, M, N>(dx, w, dz, column) };
+        column += 16;
     }
 }
 
@@ -366,9 +440,9 @@ pub(crate) fn outer_acc_batch<S, const M: usize, const N: usize>(
     source: impl Fn(&S) -> &[f32; M],
 ) {
     // Fused multiply-adds wherever `outer_acc` uses them, so that the two round alike on
-    // every CPU. AVX-512 only for rows of 64 or more, as for `matvec_acc`.
+    // every CPU. AVX-512 only for rows of 32 or more, as for `matvec_acc`.
     #[cfg(feature = "std")]
-    if M.is_multiple_of(16) && M >= 64 && has_avx512() {
+    if M.is_multiple_of(16) && M >= 32 && has_avx512() {
         // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA.
         unsafe { outer_acc_batch_avx512(g, dz, samples, source) };
         return;
@@ -947,6 +1021,23 @@ mod tests {
                 "M={M} N={N}"
             );
         }
+        // Where the CPU fuses, every path adds the rows in order with fused multiply-adds.
+        let mut rows = [1.0_f32; M];
+        for (row, &dz) in w.iter().zip(&dz) {
+            for (dx, &w) in rows.iter_mut().zip(row) {
+                *dx = w.mul_add(dz, *dx);
+            }
+        }
+        let fused = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+        if fused && M >= 8 {
+            assert_eq!(dx, rows, "M={M} N={N}");
+        }
+        if M.is_multiple_of(16) && fused && std::is_x86_feature_detected!("avx512f") {
+            let mut wide = [1.0_f32; M];
+            // SAFETY: just checked; `M` is a multiple of 16.
+            unsafe { matvec_transpose_acc_avx512(&mut wide, &w, &dz) };
+            assert_eq!(wide, rows, "avx512 M={M} N={N}");
+        }
         let mut g = w;
         outer_acc(&mut g, &dz, &x);
         for r in 0..N {
@@ -1048,6 +1139,9 @@ mod tests {
     #[test]
     fn backward_kernels_sum_what_the_reference_sums() {
         check_backward::<64, 192>();
+        check_backward::<32, 10>();
+        check_backward::<16, 5>();
+        check_backward::<208, 9>();
         check_backward::<13, 7>();
         check_backward::<1, 3>();
         check_backward::<784, 2>();
