@@ -202,6 +202,16 @@ pub mod fast {
         x.fast_tanh()
     }
 
+    /// [`tanh`] by fused multiply-adds for `f32`, with a shorter chain of dependent
+    /// operations (the same error bound; it may differ in the last bit): for code compiled
+    /// with FMA, where the generated code of a `precision fast` layer calls it (elsewhere
+    /// `mul_add` would be a library call, and the layer calls [`tanh`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn tanh_fused<T: Scalar>(x: T) -> T {
+        x.fused_tanh()
+    }
+
     /// The logistic function `1 / (1 + e^-x)`.
     #[inline(always)]
     pub fn sigmoid<T: Scalar>(x: T) -> T {

@@ -1,8 +1,11 @@
 //! The dense kernels for `f32` on x86-64. `z += W x` is explicit SIMD: SSE (part of every
 //! x86-64 CPU), or AVX2 with FMA chosen at run time where the CPU has them (with `std`,
-//! which can ask; without it the SSE kernel). `dx += W^T dz` and `g += dz x^T`, whose
-//! row-by-row axpys the compiler vectorizes well, are compiled a second time for AVX2 and
-//! FMA and chosen the same way.
+//! which can ask; without it the SSE kernel), and AVX-512 for rows of whole sixteens, 32 or
+//! more. `dx += W^T dz` and `g += dz x^T`, whose row-by-row axpys the compiler vectorizes
+//! well, are compiled a second time for AVX2 and FMA and chosen the same way; for rows of 32
+//! or more on AVX-512 they are written with intrinsics (LLVM vectorizes to 256 bits at
+//! most), and the outer product summed over a batch ([`outer_acc_batch`]) adds blocks of
+//! rows so that each load of a sample feeds several rows.
 //!
 //! Why `z += W x` by hand: written as scalar loops, the product of a small layer is
 //! vectorized by LLVM *across rows*, four rows at a time, gathering each row's elements one

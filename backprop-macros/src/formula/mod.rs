@@ -45,6 +45,8 @@ pub(crate) enum Primitive {
 pub(crate) enum FastPrimitive {
     Exp,
     Tanh,
+    /// `tanh` by fused multiply-adds, for code compiled with FMA (`act::fast::tanh_fused`).
+    TanhFused,
     Sigmoid,
     Softplus,
 }
@@ -70,6 +72,7 @@ impl Primitive {
     /// The runtime function's name (in `act::fast` for the fast kernels).
     fn runtime_name(self) -> &'static str {
         match self {
+            Primitive::Fast(FastPrimitive::TanhFused) => "tanh_fused",
             Primitive::Fast(fast) => fast.exact().runtime_name(),
             Primitive::Exp => "exp",
             Primitive::Ln => "ln",
@@ -220,7 +223,7 @@ impl FastPrimitive {
     pub(crate) fn exact(self) -> Primitive {
         match self {
             FastPrimitive::Exp => Primitive::Exp,
-            FastPrimitive::Tanh => Primitive::Tanh,
+            FastPrimitive::Tanh | FastPrimitive::TanhFused => Primitive::Tanh,
             FastPrimitive::Sigmoid => Primitive::Sigmoid,
             FastPrimitive::Softplus => Primitive::Softplus,
         }
@@ -241,6 +244,28 @@ impl Formula {
             other => *other,
         };
         Formula::Call(fast, Box::new(argument.with_fast_kernels()))
+    }
+}
+
+impl Formula {
+    /// `self` for code compiled with FMA: every fast `tanh` by its fused kernel, or `None`
+    /// if it has none (the fused kernel may differ in the last bit, so the code keeps both).
+    pub(crate) fn with_fused_kernels(&self) -> Option<Formula> {
+        fn replace(formula: &Formula, found: &mut bool) -> Formula {
+            match formula {
+                Formula::Call(Primitive::Fast(FastPrimitive::Tanh), argument) => {
+                    *found = true;
+                    Formula::Call(
+                        Primitive::Fast(FastPrimitive::TanhFused),
+                        Box::new(replace(argument, found)),
+                    )
+                }
+                other => other.map_children(|child| replace(child, found)),
+            }
+        }
+        let mut found = false;
+        let fused = replace(self, &mut found);
+        found.then_some(fused)
     }
 }
 

@@ -560,9 +560,17 @@ fn layer_steps(
         let values = quote!(::core::array::from_fn(|j| #element));
         if model.precision == Precision::Fast {
             // The fast kernels vectorize: compiled for AVX2 where the CPU has it, twice the
-            // lanes of the default target's SSE.
+            // lanes of the default target's SSE; there a `tanh` takes its fused kernel,
+            // whose chain of dependent operations is half as long.
             let private = model.private();
-            quote!(#private::wide(|| #values))
+            match neuron.activation.forward.with_fused_kernels() {
+                Some(fused) => {
+                    let element = emit(&fused, &quote!(trace.#z[j]), &quote!(trace.#h[j]));
+                    let fused = quote!(::core::array::from_fn(|j| #element));
+                    quote!(#private::wide_or(|| #fused, || #values))
+                }
+                None => quote!(#private::wide(|| #values)),
+            }
         } else {
             values
         }

@@ -79,6 +79,26 @@ fn digits_classifier_with_dense_layers() {
 }
 
 #[test]
+fn a_fast_tanh_layer_written_for_both_kinds_of_cpu() {
+    let expansion = expand_pretty(quote! {
+        /// A `precision fast` layer: its `tanh` by fused multiply-adds where the CPU has
+        /// them, by the plain kernel elsewhere; a single neuron's by the plain kernel.
+        pub struct FastLayer<f32> {
+            input x[2];
+            layer h[4] = tanh(W * x + b);
+            neuron n = tanh(u * x[0]);
+            output y = identity(v * h + s * n + c);
+            loss half_squared_error;
+            precision fast;
+        }
+    });
+    assert!(expansion.contains("act::fast::tanh_fused(trace.z_h[j])"));
+    assert!(expansion.contains("act::fast::tanh(trace.z_h[j])"));
+    assert!(!expansion.contains("tanh_fused(trace.z_n)"));
+    insta::assert_snapshot!(expansion);
+}
+
+#[test]
 fn mixed_layers_neurons_and_custom_activations() {
     insta::assert_snapshot!(expand_pretty(quote! {
         struct Mixed<f64> {
