@@ -525,6 +525,25 @@ pub fn gru_backward_gates<T: Scalar, const H: usize, const G: usize, const K: us
     grad_bias_hh: &mut [T; G],
     carry: &mut [T; H],
 ) -> [T; G] {
+    let dj_dside = gru_backward_gates_deferred(dj_dz, dj_dh, gates, previous, grad_bias_hh, carry);
+    dense::matvec_transpose_acc(carry, weight_hh, &dj_dside);
+    dj_dside
+}
+
+/// [`gru_backward_gates`] but for the recurrent product: `carry` gets only the share that
+/// reaches the previous state directly (`dJ/dh u`), and the caller adds
+/// `weight_hh^T dj_dside` (the returned value), which a pass over several sequences in
+/// lockstep does for all of them at once, reading `weight_hh` once
+/// (`dense::matvec_transpose_acc_lanes`).
+#[inline]
+pub fn gru_backward_gates_deferred<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    dj_dz: &mut [T; G],
+    dj_dh: &[T; H],
+    gates: &[T; K],
+    previous: &[T; H],
+    grad_bias_hh: &mut [T; G],
+    carry: &mut [T; H],
+) -> [T; G] {
     const { assert!(G == 3 * H && K == 4 * H) };
     let one = T::one();
     let mut dj_dside = [T::zero(); G];
@@ -545,7 +564,6 @@ pub fn gru_backward_gates<T: Scalar, const H: usize, const G: usize, const K: us
         carry[j] = dh * u;
     }
     dense::add_assign(grad_bias_hh, &dj_dside);
-    dense::matvec_transpose_acc(carry, weight_hh, &dj_dside);
     dj_dside
 }
 
@@ -855,6 +873,31 @@ pub fn lstm_backward_gates<T: Scalar, const H: usize, const G: usize, const K: u
     carry_h: &mut [T; H],
     carry_c: &mut [T; H],
 ) {
+    lstm_backward_gates_deferred(
+        dj_dz,
+        dj_dh,
+        gates,
+        previous_c,
+        grad_bias_hh,
+        carry_h,
+        carry_c,
+    );
+    dense::matvec_transpose_acc(carry_h, weight_hh, dj_dz);
+}
+
+/// [`lstm_backward_gates`] but for the recurrent product: `carry_h` is set to zero, and the
+/// caller adds `weight_hh^T dj_dz`, which a pass over several sequences in lockstep does for
+/// all of them at once, reading `weight_hh` once (`dense::matvec_transpose_acc_lanes`).
+#[inline]
+pub fn lstm_backward_gates_deferred<T: Scalar, const H: usize, const G: usize, const K: usize>(
+    dj_dz: &mut [T; G],
+    dj_dh: &[T; H],
+    gates: &[T; K],
+    previous_c: &[T; H],
+    grad_bias_hh: &mut [T; G],
+    carry_h: &mut [T; H],
+    carry_c: &mut [T; H],
+) {
     const { assert!(G == 4 * H && K == 5 * H) };
     let one = T::one();
     for j in 0..H {
@@ -876,7 +919,6 @@ pub fn lstm_backward_gates<T: Scalar, const H: usize, const G: usize, const K: u
         carry_h[j] = T::zero();
     }
     dense::add_assign(grad_bias_hh, dj_dz);
-    dense::matvec_transpose_acc(carry_h, weight_hh, dj_dz);
 }
 
 #[cfg(test)]

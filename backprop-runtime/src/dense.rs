@@ -72,6 +72,17 @@ pub fn matvec_transpose_acc<T: Scalar, const M: usize, const N: usize>(
     T::matvec_transpose_acc(dx, w, dz);
 }
 
+/// `dx += W^T dz` for several lanes (`lanes[l] = (dx, dz)`) with one matrix: the same
+/// numbers as [`matvec_transpose_acc`] lane by lane, to the bit, with each row of `W` read
+/// once for all the lanes where a kernel can (`f32` with AVX-512, rows of 32 or more).
+#[inline]
+pub fn matvec_transpose_acc_lanes<T: Scalar, const M: usize, const N: usize, const L: usize>(
+    lanes: &mut [(&mut [T; M], &[T; N]); L],
+    w: &[[T; M]; N],
+) {
+    T::matvec_transpose_acc_lanes(lanes, w);
+}
+
 /// `z += W x` for `W` stored by columns, `w_t = W^T` (`w_t[j]`: the weights on input `j`):
 /// the product of a prepared stream ([`crate::stream::Stream`]), one contiguous
 /// multiply-add per input and no horizontal sums. The sums are grouped differently from

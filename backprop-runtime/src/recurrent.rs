@@ -154,6 +154,34 @@ pub trait Recurrent: Network {
         }
     }
 
+    /// Backpropagation through time of [`LANES`] sequences of equal length, whose forward
+    /// passes are `traces` (one slice per lane, one trace per step), through the steps
+    /// `first..`: for each lane what [`Recurrent::backward_steps`] does from a zero `carry`,
+    /// and, when `first` is 0, [`Recurrent::initial_gradient`] from the carry it ends with.
+    /// Every lane's gradient is added to `grads`.
+    ///
+    /// The default runs the lanes one after the other. `network!` generates one that steps
+    /// back through the lanes together, so that each cell's `weight_hh^T dJ/dz` reads
+    /// `weight_hh` once per step for all of them, and sums each weight matrix's gradient
+    /// over the lanes' chunks of steps at once: the same gradient to rounding, with its sums
+    /// taken in another order.
+    #[inline]
+    fn backward_steps_lanes(
+        &self,
+        traces: [&[Self::Trace]; LANES],
+        targets: [Targets<'_, Self::Target>; LANES],
+        first: usize,
+        grads: &mut Self::Grads,
+    ) {
+        for (traces, targets) in traces.into_iter().zip(targets) {
+            let mut carry = Self::State::default();
+            self.backward_steps(traces, targets, first, &mut carry, grads);
+            if first == 0 {
+                Self::initial_gradient(&carry, grads);
+            }
+        }
+    }
+
     /// One time step of a stream: the outputs, with `state` moved on by one step. Allocates
     /// nothing, in constant time.
     #[inline]
@@ -164,8 +192,9 @@ pub trait Recurrent: Network {
     }
 }
 
-/// How many sequences of a mini-batch run their forward passes together
-/// ([`Recurrent::forward_step_lanes`]): training through time does so for each run of this
+/// How many sequences of a mini-batch run their forward and backward passes together
+/// ([`Recurrent::forward_step_lanes`], [`Recurrent::backward_steps_lanes`]): training
+/// through time does so for each run of this
 /// many consecutive sequences of equal length when its trace buffer holds that many
 /// sequences (`LANES` times the longest).
 pub const LANES: usize = 4;
@@ -327,6 +356,26 @@ pub fn sequence_loss<N: Recurrent>(
     Ok(loss)
 }
 
+/// The loss of a sequence's forward pass: the sum over the steps with a target.
+fn traces_loss<N: Recurrent>(traces: &[N::Trace], targets: Targets<'_, N::Target>) -> N::Scalar {
+    let steps = traces.len();
+    let mut loss = N::Scalar::zero();
+    for (t, trace) in traces.iter().enumerate() {
+        if let Some(target) = targets.at(t, steps) {
+            loss = loss + N::trace_loss(trace, target);
+        }
+    }
+    loss
+}
+
+/// The first step backpropagation through time goes back to, of a sequence of `steps`.
+fn first_step(horizon: Horizon, steps: usize) -> usize {
+    match horizon {
+        Horizon::Full => 0,
+        Horizon::LastSteps(k) => steps.saturating_sub(k),
+    }
+}
+
 /// Backpropagation through time over the traces of a forward pass ([`forward_sequence`]):
 /// adds `dJ/dw` to `grads` and returns `J`. Each weight's gradient is summed over the steps;
 /// the share of later steps reaches earlier ones through the carried state.
@@ -337,17 +386,8 @@ fn backward_through_time<N: Recurrent>(
     horizon: Horizon,
     grads: &mut N::Grads,
 ) -> N::Scalar {
-    let steps = traces.len();
-    let mut loss = N::Scalar::zero();
-    for (t, trace) in traces.iter().enumerate() {
-        if let Some(target) = targets.at(t, steps) {
-            loss = loss + N::trace_loss(trace, target);
-        }
-    }
-    let first = match horizon {
-        Horizon::Full => 0,
-        Horizon::LastSteps(k) => steps.saturating_sub(k),
-    };
+    let loss = traces_loss::<N>(traces, targets);
+    let first = first_step(horizon, traces.len());
     let mut carry = N::State::default();
     network.backward_steps(traces, targets, first, &mut carry, grads);
     // Truncated, the starting state is held fixed: its initial values get no gradient.
@@ -458,8 +498,10 @@ pub struct Sequence<'a, N: Network> {
 /// The mean loss of a mini-batch of sequences (each from the network's initial state; they
 /// may differ in length) and the mean of their gradients, written to `grads`. `traces` must be
 /// as long as the longest sequence; [`LANES`] times that lets runs of [`LANES`] sequences of
-/// equal length step forward together ([`Recurrent::forward_step_lanes`]), which is faster
-/// for matrices larger than the first-level cache and gives the same numbers.
+/// equal length step forward and back together ([`Recurrent::forward_step_lanes`],
+/// [`Recurrent::backward_steps_lanes`]), which is faster for matrices larger than the
+/// first-level cache: the same loss, and the same gradient to rounding (its sums over the
+/// sequences taken in another order).
 ///
 /// # Errors
 ///
@@ -525,7 +567,7 @@ fn mean_scale<N: Network>(sequences: usize) -> N::Scalar {
 /// scaled by `scale` before it is added (so that the sum cannot overflow where the mean
 /// would not; the gradients are scaled once summed, as for a batch of samples). The
 /// sequences are checked and `traces` holds the longest (runs of [`LANES`] sequences of equal
-/// length step forward together where it holds [`LANES`] times that).
+/// length step forward and back together where it holds [`LANES`] times that).
 fn accumulate_sequences<N: Recurrent>(
     network: &N,
     sequences: &[Sequence<'_, N>],
@@ -541,28 +583,51 @@ fn accumulate_sequences<N: Recurrent>(
         let lockstep = rest.len() >= LANES
             && traces.len() >= LANES * steps
             && rest[..LANES].iter().all(|s| s.inputs.len() == steps);
-        let together = if lockstep {
-            forward_lanes(network, &rest[..LANES], &mut traces[..LANES * steps]);
-            LANES
-        } else {
-            // Checked by the caller: not empty, and the buffer fits.
-            let _ = forward_sequence(
-                network,
-                &network.initial_state(),
-                first.inputs,
-                &mut traces[..steps],
-            );
-            1
-        };
-        // Backward in the batch's order, so the sums are the same whichever way the
-        // forward passes ran.
-        for (sequence, traces) in rest[..together].iter().zip(traces.chunks_exact(steps)) {
-            let sequence_loss =
-                backward_through_time(network, traces, sequence.targets, horizon, grads);
-            loss = loss + sequence_loss * scale;
+        if lockstep {
+            let (lanes, traces) = (&rest[..LANES], &mut traces[..LANES * steps]);
+            forward_lanes(network, lanes, traces);
+            loss = loss + backward_lanes(network, lanes, horizon, scale, traces, grads);
+            rest = &rest[LANES..];
+            continue;
         }
-        rest = &rest[together..];
+        // Checked by the caller: not empty, and the buffer fits.
+        let _ = forward_sequence(
+            network,
+            &network.initial_state(),
+            first.inputs,
+            &mut traces[..steps],
+        );
+        let sequence_loss =
+            backward_through_time(network, &traces[..steps], first.targets, horizon, grads);
+        loss = loss + sequence_loss * scale;
+        rest = &rest[1..];
     }
+    loss
+}
+
+/// Backpropagation through time of [`LANES`] sequences of equal length whose forward passes
+/// are consecutive runs of `traces` ([`forward_lanes`]), together
+/// ([`Recurrent::backward_steps_lanes`]): adds their gradients to `grads` and returns the
+/// sum of their losses, each scaled by `scale`, in the batch's order.
+fn backward_lanes<N: Recurrent>(
+    network: &N,
+    sequences: &[Sequence<'_, N>],
+    horizon: Horizon,
+    scale: N::Scalar,
+    traces: &[N::Trace],
+    grads: &mut N::Grads,
+) -> N::Scalar {
+    let steps = traces.len() / LANES;
+    let mut loss = N::Scalar::zero();
+    for (sequence, traces) in sequences.iter().zip(traces.chunks_exact(steps)) {
+        loss = loss + traces_loss::<N>(traces, sequence.targets) * scale;
+    }
+    let first = first_step(horizon, steps);
+    let mut runs = traces.chunks_exact(steps);
+    let lanes: [&[N::Trace]; LANES] =
+        core::array::from_fn(|_| runs.next().expect("LANES runs of `steps` traces"));
+    let targets = core::array::from_fn(|l| sequences[l].targets);
+    network.backward_steps_lanes(lanes, targets, first, grads);
     loss
 }
 

@@ -101,6 +101,18 @@ pub trait Scalar:
         }
     }
 
+    /// `dx += W^T dz` lane by lane ([`crate::dense::matvec_transpose_acc_lanes`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn matvec_transpose_acc_lanes<const M: usize, const N: usize, const L: usize>(
+        lanes: &mut [(&mut [Self; M], &[Self; N]); L],
+        w: &[[Self; M]; N],
+    ) {
+        for (dx, dz) in lanes.iter_mut() {
+            Self::matvec_transpose_acc(dx, w, dz);
+        }
+    }
+
     /// `z += W x` with `W` stored by columns ([`crate::dense::matvec_columns_acc`]).
     #[doc(hidden)]
     #[inline(always)]
@@ -224,6 +236,15 @@ impl Scalar for f32 {
         dz: &[Self; N],
     ) {
         crate::simd::matvec_transpose_acc(dx, w, dz);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn matvec_transpose_acc_lanes<const M: usize, const N: usize, const L: usize>(
+        lanes: &mut [(&mut [Self; M], &[Self; N]); L],
+        w: &[[Self; M]; N],
+    ) {
+        crate::simd::matvec_transpose_acc_lanes(lanes, w);
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -325,6 +325,101 @@ unsafe fn matvec_transpose_acc_avx2<const M: usize, const N: usize>(
     }
 }
 
+/// `dx += W^T dz` for several lanes (`lanes[l] = (dx, dz)`): the same bits as
+/// [`matvec_transpose_acc`] lane by lane. Where that takes [`matvec_transpose_acc_avx512`],
+/// four lanes at a time share each load of a row ([`matvec_transpose_acc_lanes_avx512`]);
+/// elsewhere lane by lane.
+#[inline(always)]
+pub(crate) fn matvec_transpose_acc_lanes<const M: usize, const N: usize, const L: usize>(
+    lanes: &mut [(&mut [f32; M], &[f32; N]); L],
+    w: &[[f32; M]; N],
+) {
+    #[cfg(feature = "std")]
+    if M.is_multiple_of(16) && M >= 32 && has_avx512() {
+        let mut quads = lanes.chunks_exact_mut(4);
+        for quad in &mut quads {
+            let quad: &mut [_; 4] = quad.try_into().expect("chunks of four");
+            // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA, and
+            // `M % 16 == 0`.
+            unsafe { matvec_transpose_acc_lanes_avx512(quad, w) };
+        }
+        for (dx, dz) in quads.into_remainder() {
+            matvec_transpose_acc(dx, w, dz);
+        }
+        return;
+    }
+    for (dx, dz) in lanes.iter_mut() {
+        matvec_transpose_acc(dx, w, dz);
+    }
+}
+
+/// [`matvec_transpose_acc_avx512`] for four lanes at once: each lane's `dx` in registers
+/// (blocks of 64 columns, four registers a lane), every row loaded once and fused into all
+/// four in order, so each lane rounds exactly as on its own.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F, AVX2 and FMA, and `M % 16 == 0`.
+#[cfg(any(feature = "std", test))]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn matvec_transpose_acc_lanes_avx512<const M: usize, const N: usize>(
+    lanes: &mut [(&mut [f32; M], &[f32; N]); 4],
+    w: &[[f32; M]; N],
+) {
+    /// Columns `column .. column + 16 * V` of every lane's `dx`, every row added in.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn columns<const V: usize, const M: usize, const N: usize>(
+        lanes: &mut [(&mut [f32; M], &[f32; N]); 4],
+        w: &[[f32; M]; N],
+        column: usize,
+    ) {
+        use core::arch::x86_64::{
+            _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_storeu_ps,
+        };
+        debug_assert!(column + 16 * V <= M);
+        // SAFETY: the caller's CPU has AVX-512F; every load and store touches columns
+        // `column .. column + 16 * V <= M` of a lane's `dx` or of a row of `w`.
+        unsafe {
+            let mut sums: [[_; V]; 4] = core::array::from_fn(|l| {
+                let out = lanes[l].0.as_ptr().add(column);
+                core::array::from_fn(|k| _mm512_loadu_ps(out.add(16 * k)))
+            });
+            for (r, row) in w.iter().enumerate() {
+                let row = row.as_ptr().add(column);
+                let ws: [_; V] = core::array::from_fn(|k| _mm512_loadu_ps(row.add(16 * k)));
+                for (sums, lane) in sums.iter_mut().zip(lanes.iter()) {
+                    let dz = _mm512_set1_ps(lane.1[r]);
+                    for (sum, &w) in sums.iter_mut().zip(&ws) {
+                        *sum = _mm512_fmadd_ps(w, dz, *sum);
+                    }
+                }
+            }
+            for (sums, lane) in sums.into_iter().zip(lanes.iter_mut()) {
+                let out = lane.0.as_mut_ptr().add(column);
+                for (k, sum) in sums.into_iter().enumerate() {
+                    _mm512_storeu_ps(out.add(16 * k), sum);
+                }
+            }
+        }
+    }
+    let mut column = 0;
+    // SAFETY (all three): the caller's CPU has AVX-512F, and each block ends at or before
+    // `M`, a multiple of 16.
+    while column + 64 <= M {
+        unsafe { columns::<4, M, N>(lanes, w, column) };
+        column += 64;
+    }
+    while column + 32 <= M {
+        unsafe { columns::<2, M, N>(lanes, w, column) };
+        column += 32;
+    }
+    while column < M {
+        unsafe { columns::<1, M, N>(lanes, w, column) };
+        column += 16;
+    }
+}
+
 /// [`matvec_transpose_acc`] with AVX-512 for rows of whole sixteens: `dx` in registers
 /// (up to eight, in blocks of 128 columns) while every row's `dz * w` is fused in, in order.
 /// LLVM's own vectorizer stops at 256 bits, which takes twice the loads of a row streamed
@@ -1137,6 +1232,48 @@ mod tests {
         check_batch::<8, 2>();
         check_batch::<3, 4>();
         check_batch::<200, 2>();
+    }
+
+    /// The transposed product of several lanes against one lane at a time: equal bit for
+    /// bit, with 1 to 6 lanes.
+    fn check_transpose_lanes<const M: usize, const N: usize>() {
+        let w: [[f32; M]; N] = core::array::from_fn(|r| {
+            core::array::from_fn(|c| ((r * 19 + c * 7) % 17) as f32 * 0.211 - 1.7)
+        });
+        let dzs: [[f32; N]; 6] = core::array::from_fn(|l| {
+            core::array::from_fn(|r| ((r * 3 + l * 5) % 11) as f32 * 0.37 - 1.8)
+        });
+        let starts: [[f32; M]; 6] =
+            core::array::from_fn(|l| core::array::from_fn(|c| (c + 2 * l) as f32 * 0.03 - 0.5));
+        fn run<const M: usize, const N: usize, const L: usize>(
+            w: &[[f32; M]; N],
+            dzs: &[[f32; N]; 6],
+            starts: &[[f32; M]; 6],
+        ) {
+            let mut dxs: [[f32; M]; L] = core::array::from_fn(|l| starts[l]);
+            let mut lanes: [(&mut [f32; M], &[f32; N]); L] = {
+                let mut dxs = dxs.iter_mut();
+                core::array::from_fn(|l| (dxs.next().expect("one per lane"), &dzs[l]))
+            };
+            matvec_transpose_acc_lanes(&mut lanes, w);
+            for l in 0..L {
+                let mut one = starts[l];
+                matvec_transpose_acc(&mut one, w, &dzs[l]);
+                assert_eq!(dxs[l], one, "M={M} N={N} lanes={L} lane={l}");
+            }
+        }
+        run::<M, N, 1>(&w, &dzs, &starts);
+        run::<M, N, 4>(&w, &dzs, &starts);
+        run::<M, N, 6>(&w, &dzs, &starts);
+    }
+
+    #[test]
+    fn transposed_lanes_sum_what_one_lane_at_a_time_sums_to_the_bit() {
+        check_transpose_lanes::<64, 192>();
+        check_transpose_lanes::<32, 10>();
+        check_transpose_lanes::<112, 7>();
+        check_transpose_lanes::<16, 5>();
+        check_transpose_lanes::<13, 7>();
     }
 
     #[test]

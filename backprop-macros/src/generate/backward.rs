@@ -86,6 +86,10 @@ pub(crate) struct Locals {
     /// each step's recurrent-side `dJ/dz` goes to `batch_dj_dside_h[back]` (a GRU's) or is
     /// `dj_dz_h` itself (an LSTM's).
     deferred_cells: bool,
+    /// Whether the cells also leave their recurrent product `weight_hh^T dJ/dz` to a pass
+    /// over several sequences in lockstep, and keep their deltas at `slot` (the lane's
+    /// place in the chunk) rather than `back`.
+    lockstep_cells: bool,
 }
 
 impl Locals {
@@ -94,6 +98,17 @@ impl Locals {
             declare,
             list: Vec::new(),
             deferred_cells: false,
+            lockstep_cells: false,
+        }
+    }
+
+    /// Locals whose cells leave their `weight_hh` gradient and their recurrent product to a
+    /// pass over several sequences in lockstep.
+    pub(crate) fn with_lockstep_cells(self) -> Self {
+        Locals {
+            deferred_cells: true,
+            lockstep_cells: true,
+            ..self
         }
     }
 
@@ -567,9 +582,22 @@ fn cell_link(
     let previous = names::previous(h);
     let (weight_hh, bias_hh) = (&cell.weight_hh.name, &cell.bias_hh.name);
     let local = Local::new(&dj_dz, scalar, neuron.z_width()).mutable(true);
-    let deferred = locals.deferred_cells;
+    let (deferred, lockstep) = (locals.deferred_cells, locals.lockstep_cells);
     let first = locals.bind(local, zeros(&[neuron.z_width().unwrap_or(1)]));
     let call = match cell.kind {
+        CellKind::Gru if lockstep => {
+            let side = names::batch_side_gradient(h);
+            quote! {
+                #side[slot] = #private::cell::gru_backward_gates_deferred(&mut #dj_dz, &#dj_dh, &trace.#gates, &trace.#previous, &mut grads.#bias_hh, &mut carry.#h);
+            }
+        }
+        CellKind::Lstm if lockstep => {
+            let c = cell_state_name(h);
+            let previous_c = names::previous(&c);
+            quote! {
+                #private::cell::lstm_backward_gates_deferred(&mut #dj_dz, &#dj_dh, &trace.#gates, &trace.#previous_c, &mut grads.#bias_hh, &mut carry.#h, &mut carry.#c);
+            }
+        }
         CellKind::Gru if deferred => {
             let side = names::batch_side_gradient(h);
             quote! {

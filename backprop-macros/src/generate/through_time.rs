@@ -178,3 +178,138 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         }
     }
 }
+
+/// `Recurrent::backward_steps_lanes`: the pass of [`method`] for `LANES` sequences in
+/// lockstep. At each step every lane's links run in turn, as in `backward_steps` but with
+/// each cell's recurrent product left out; then that product, `weight_hh^T dJ/dz`, for all
+/// the lanes at once (`dense::matvec_transpose_acc_lanes`, which reads `weight_hh` once
+/// where one lane's product would stream it from the second-level cache). The chunk keeps
+/// every lane's deltas, in `slot = LANES * back + lane`, and each weight matrix's gradient
+/// is summed over all of them at once.
+pub(crate) fn lanes_method(ctx: &Context) -> TokenStream {
+    let Context {
+        model,
+        order,
+        private,
+        scalar,
+        trace,
+        grads,
+        target,
+        state,
+        ..
+    } = ctx;
+    let kept = Kept::of(model);
+    let chunk_len = Literal::usize_unsuffixed(kept.chunk_steps(model));
+    let lanes = quote!(#private::recurrent::LANES);
+    let slots = quote!(#chunk_len * #lanes);
+    let mut locals = Locals::new(Declare::AtUse).with_lockstep_cells();
+    let body = steps_except(
+        model,
+        order,
+        &mut locals,
+        |link| matches!(link, Link::Weight { neuron, edge } if is_batched(model, neuron, edge)),
+    )
+    .into_iter()
+    .map(|step| step.code);
+    let width = |neuron: &Neuron| neuron.z_width().unwrap_or(1);
+    let delta_buffers = kept.deltas.iter().map(|neuron| {
+        let name = names::batch_gradient(&neuron.name);
+        let width = Literal::usize_unsuffixed(width(neuron));
+        quote!(let mut #name: [[#scalar; #width]; #slots] = [[0.0; #width]; #slots];)
+    });
+    let side_buffers = kept.sides.iter().map(|neuron| {
+        let name = names::batch_side_gradient(&neuron.name);
+        let width = Literal::usize_unsuffixed(width(neuron));
+        quote!(let mut #name: [[#scalar; #width]; #slots] = [[0.0; #width]; #slots];)
+    });
+    let keeps = keeps(&kept.deltas, &quote!(slot));
+    let count = quote!(#lanes * chunk);
+    let edge_sums = weight_sums(model, &kept.deltas, &count);
+    let cells: Vec<_> = model
+        .neurons
+        .iter()
+        .filter_map(|neuron| {
+            let cell = neuron.cell.as_ref()?;
+            let deltas = match cell.kind {
+                CellKind::Gru => names::batch_side_gradient(&neuron.name),
+                CellKind::Lstm => names::batch_gradient(&neuron.name),
+            };
+            Some((neuron, cell, deltas))
+        })
+        .collect();
+    let recurrent_products = cells.iter().map(|(neuron, cell, deltas)| {
+        let (h, weight_hh) = (&neuron.name, &cell.weight_hh.name);
+        quote! {
+            let mut lane = 0;
+            let mut sides = carries.each_mut().map(|carry| {
+                let side = &#deltas[#lanes * back + lane];
+                lane += 1;
+                (&mut carry.#h, side)
+            });
+            dense::matvec_transpose_acc_lanes(&mut sides, &self.#weight_hh);
+        }
+    });
+    let cell_sums = cells.iter().map(|(neuron, cell, deltas)| {
+        let weight_hh = &cell.weight_hh.name;
+        let previous = names::previous(&neuron.name);
+        quote! {
+            dense::outer_acc_batch(&mut grads.#weight_hh, &#deltas[..#count], &batch_trace[..#count], |trace| &trace.#previous);
+        }
+    });
+    let state = state.as_ref().expect("a recurrent network has a state");
+    let carries = model
+        .memories()
+        .iter()
+        .any(|memory| !matches!(memory, Memory::Value(NodeRef::Input(_))));
+    let unused_carry = (!carries).then(|| quote!(let _ = &carry;));
+    quote! {
+        #[inline]
+        #[allow(non_snake_case)] // locals follow the user's names, e.g. `dj_dz_W1`
+        #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
+        fn backward_steps_lanes(
+            &self,
+            traces: [&[#trace]; #lanes],
+            targets: [#private::recurrent::Targets<'_, #target>; #lanes],
+            first: ::core::primitive::usize,
+            grads: &mut #grads,
+        ) {
+            #[allow(unused_imports)] // not every network calls every runtime module
+            use #private::{act, dense};
+            let steps = traces[0].len();
+            if first >= steps {
+                return;
+            }
+            let mut carries = [<#state as ::core::default::Default>::default(); #lanes];
+            let mut batch_trace: [&#trace; #slots] = [&traces[0][first]; #slots];
+            #(#delta_buffers)*
+            #(#side_buffers)*
+            let mut end = steps;
+            while end > first {
+                let start = ::core::cmp::max(first, end.saturating_sub(#chunk_len));
+                let chunk = end - start;
+                for back in 0..chunk {
+                    let t = end - 1 - back;
+                    // Paths, not methods: a scope may have no prelude.
+                    for (lane, carry) in ::core::iter::Iterator::enumerate(carries.iter_mut()) {
+                        #unused_carry
+                        let slot = #lanes * back + lane;
+                        let (trace, target) = (&traces[lane][t], targets[lane].at(t, steps));
+                        #(#body)*
+                        #(#keeps)*
+                        batch_trace[slot] = trace;
+                    }
+                    // The cells' recurrent products for every lane at once.
+                    #(#recurrent_products)*
+                }
+                #(#edge_sums)*
+                #(#cell_sums)*
+                end = start;
+            }
+            if first == 0 {
+                for carry in &carries {
+                    <Self as #private::Recurrent>::initial_gradient(carry, grads);
+                }
+            }
+        }
+    }
+}

@@ -125,6 +125,9 @@ fn network(ctx: &Context) -> TokenStream {
             }
         }
     });
+    // The lockstep pass through time, which the runtime's mini-batch training calls.
+    let backward_steps_lanes =
+        super::through_time::applies(ctx.model).then(|| super::through_time::lanes_method(ctx));
     // The generated lockstep forward pass, which the runtime's mini-batch training calls.
     let lanes = ctx
         .state
@@ -183,6 +186,7 @@ fn network(ctx: &Context) -> TokenStream {
                     #name::step(self, state, input)
                 }
                 #backward_steps
+                #backward_steps_lanes
             }
         }
     });
