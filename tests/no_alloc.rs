@@ -99,6 +99,13 @@ fn training_steps_allocate_nothing() {
     let wanted: Vec<[f32; 1]> = signal.iter().map(|[x]| [x.tanh()]).collect();
     let mut amp_traces = vec![<Amp as Network>::Trace::default(); 64];
     let mut amp_adam = Adam::<Amp>::new(1e-3).unwrap();
+    // Room for `LANES` sequences of 16 steps: the run of four steps forward and back in
+    // lockstep.
+    let mut lanes_traces = vec![<Amp as Network>::Trace::default(); recurrent::LANES * 16];
+    let lockstep = [Sequence::<Amp> {
+        inputs: &signal[..16],
+        targets: Targets::EveryStep(&wanted[..16]),
+    }; recurrent::LANES];
     let sequences = [
         Sequence::<Amp> {
             inputs: &signal,
@@ -157,6 +164,14 @@ fn training_steps_allocate_nothing() {
                 &sequences,
                 Horizon::Full,
                 &mut amp_traces,
+            )
+            .unwrap();
+            recurrent::train_sequences_with(
+                &mut amp,
+                &mut amp_adam,
+                &lockstep,
+                Horizon::Full,
+                &mut lanes_traces,
             )
             .unwrap();
         }
