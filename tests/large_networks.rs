@@ -151,3 +151,55 @@ fn a_large_network_predicts_on_a_default_stack() {
         assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-5);
     });
 }
+
+/// The gradient buffer a thread keeps for large networks starts every step at zero: two
+/// steps on one thread (the second reusing the first's buffer, left dirty) take exactly the
+/// steps that two fresh threads take, and a net of another size in between (a smaller
+/// buffer request, then a larger one) changes nothing.
+#[test]
+fn a_reused_gradient_buffer_starts_every_step_at_zero() {
+    use backprop_runtime::optim::Sgd;
+    let mut random = SplitMix::new(7);
+    let (images, labels) = mnist_batch(&mut random, 4);
+    let (inputs, targets) = wide_batch(&mut random, 2);
+    let start = initialised(Mnist::boxed(), 3);
+    let step = |net: &mut Mnist, images: &[[f32; 784]], labels: &[ClassTarget<f32, 10>]| {
+        let mut sgd = Sgd::new(0.05).unwrap();
+        train_batch_with(net, &mut sgd, images, labels).unwrap();
+    };
+    let (first, second) = (images[..2].to_vec(), images[2..].to_vec());
+    let (first_labels, second_labels) = (labels[..2].to_vec(), labels[2..].to_vec());
+    // Fresh threads: each step on a thread of its own, so with a buffer of its own.
+    let mut fresh = start.clone();
+    for (images, labels) in [(&first, &first_labels), (&second, &second_labels)] {
+        let (images, labels) = (images.clone(), labels.clone());
+        let mut net = fresh;
+        fresh = std::thread::Builder::new()
+            .stack_size(THREAD_STACK)
+            .spawn(move || {
+                step(&mut net, &images, &labels);
+                net
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+    let reused = std::thread::Builder::new()
+        .stack_size(THREAD_STACK)
+        .spawn(move || {
+            let mut net = start;
+            step(&mut net, &first, &first_labels);
+            let mut wide = initialised(Wide::boxed(), 4);
+            let mut sgd = backprop_runtime::optim::Sgd::new(0.01).unwrap();
+            train_batch_with(&mut *wide, &mut sgd, &inputs, &targets).unwrap();
+            step(&mut net, &second, &second_labels);
+            net
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(
+        *reused == *fresh,
+        "a step on a reused buffer differs from one on a fresh one"
+    );
+}

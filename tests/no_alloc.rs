@@ -117,8 +117,16 @@ fn training_steps_allocate_nothing() {
         },
     ];
 
+    // The training functions keep a large network's gradient buffer per thread: the first
+    // call makes it, the later ones reuse it.
+    let first = allocations(|| {
+        train_batch_with(&mut *large, &mut large_adam, &large_inputs, &large_labels).unwrap();
+    });
+    assert!(first > 0, "the first large step made its buffer");
+
     let counted = allocations(|| {
         for _ in 0..10 {
+            train_batch_with(&mut *large, &mut large_adam, &large_inputs, &large_labels).unwrap();
             seed.train_step(&[0.5, 1.0], &[0.25], 0.1).unwrap();
             let trace = seed.forward(&[0.5, 1.0]);
             let g = seed.backward(&trace, &[0.25]);

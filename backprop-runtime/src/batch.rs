@@ -1,5 +1,6 @@
 //! Mini-batch training: the mean gradient of a batch and one update, without allocating
-//! (for networks whose gradients fit [`crate::STACK_BUFFER_LIMIT`]).
+//! (for networks whose gradients fit [`crate::STACK_BUFFER_LIMIT`], and for larger ones with
+//! `std` after a thread's first step).
 
 use num_traits::Zero;
 
@@ -82,9 +83,10 @@ fn summed_gradient<N: Network>(
 /// `w = w - learning_rate * mean dJ/dw`. Returns the mean loss before the update.
 ///
 /// The gradient buffer lives on the stack, or on the heap for a network whose gradients are
-/// larger than [`crate::STACK_BUFFER_LIMIT`] (allocated per call: to train a large network
-/// without allocating, keep a `NetGrads::boxed()` for [`batch_gradient`] and call the
-/// optimizer yourself).
+/// larger than [`crate::STACK_BUFFER_LIMIT`]: with `std` a buffer each thread keeps and
+/// reuses (allocated by its first step, grown for a larger network), without it one
+/// allocated per call (to train a large network without allocating there, keep a
+/// `NetGrads::boxed()` for [`batch_gradient`] and call the optimizer yourself).
 ///
 /// # Errors
 ///

@@ -72,7 +72,8 @@ pub(crate) fn filled_buffer<P: FlatLayout + Default>(value: P::Scalar) -> Buffer
 }
 
 /// Runs `work` on a buffer of `P` with every scalar zero, on the stack if it is small and on
-/// the heap (with `alloc`) if it is larger than [`STACK_BUFFER_LIMIT`].
+/// the heap (with `alloc`; with `std` a buffer the thread keeps) if it is larger than
+/// [`STACK_BUFFER_LIMIT`].
 #[inline]
 pub(crate) fn with_buffer<P: FlatLayout + Default, R>(work: impl FnOnce(&mut P) -> R) -> R {
     // Two functions, not two branches: an unoptimised build reserves the stack of every
@@ -85,10 +86,79 @@ pub(crate) fn with_buffer<P: FlatLayout + Default, R>(work: impl FnOnce(&mut P) 
     on_stack(work)
 }
 
-/// [`with_buffer`] on the heap.
+/// [`with_buffer`] on the heap: with `std`, in this thread's cached buffer, allocated (or
+/// grown) by the first call that needs it and reused after, so training a large network
+/// allocates nothing after its first step; without `std` (or when the cache is in use by
+/// an enclosing call), a fresh allocation.
 #[cfg(feature = "alloc")]
 fn on_heap<P: FlatLayout, R>(work: impl FnOnce(&mut P) -> R) -> R {
+    #[cfg(feature = "std")]
+    {
+        // `try_with`: a thread being torn down has no cache, and allocates.
+        let cached = CACHE
+            .try_with(|cache| {
+                cache.try_borrow_mut().ok().map(|mut words| {
+                    let mut words = core::mem::take(&mut *words);
+                    let len = core::mem::size_of::<P>().div_ceil(core::mem::size_of::<u64>());
+                    if words.len() < len {
+                        words = alloc::vec![0; len];
+                    }
+                    words
+                })
+            })
+            .ok()
+            .flatten();
+        if let Some(mut words) = cached {
+            let result = {
+                let buffer = as_zeroed::<P>(&mut words);
+                work(buffer)
+            };
+            let _ = CACHE.try_with(|cache| {
+                if let Ok(mut slot) = cache.try_borrow_mut() {
+                    if slot.len() < words.len() {
+                        *slot = words;
+                    }
+                }
+            });
+            return result;
+        }
+    }
     work(&mut zeroed_box::<P>())
+}
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    /// The words behind [`on_heap`]'s buffers on this thread, taken out while in use.
+    static CACHE: core::cell::RefCell<alloc::vec::Vec<u64>> =
+        const { core::cell::RefCell::new(alloc::vec::Vec::new()) };
+}
+
+/// The start of `words` as a `P` with every scalar zero. `words` must hold at least
+/// `size_of::<P>()` bytes.
+#[cfg(feature = "std")]
+fn as_zeroed<P: FlatLayout>(words: &mut [u64]) -> &mut P {
+    use core::mem::{align_of, size_of};
+    use num_traits::Zero;
+    // The contract of `FlatLayout`, checked as in `zeroed_box`; a `u64` is aligned at least
+    // as a scalar (`f32` or `f64`).
+    assert!(
+        size_of::<P>() == P::LEN * size_of::<P::Scalar>()
+            && align_of::<P>() <= align_of::<P::Scalar>()
+            && align_of::<P::Scalar>() <= align_of::<u64>()
+            && size_of::<P>() <= size_of_val(words)
+    );
+    let scalars = words.as_mut_ptr().cast::<P::Scalar>();
+    // SAFETY: `words` holds at least `P::LEN` scalars' bytes, aligned for a scalar; writing
+    // zero to each makes them valid scalars.
+    let scalars = unsafe {
+        for k in 0..P::LEN {
+            scalars.add(k).write(P::Scalar::zero());
+        }
+        core::slice::from_raw_parts_mut(scalars, P::LEN)
+    };
+    // SAFETY: by the contract of `FlatLayout` (and the assertion), `P::LEN` consecutive
+    // scalars aligned as a scalar are a valid `P`; the borrow is `words`'.
+    unsafe { &mut *scalars.as_mut_ptr().cast::<P>() }
 }
 
 /// [`with_buffer`] on the stack (`Default` is zero for the structs `network!` generates).

@@ -465,7 +465,8 @@ pub fn train_sequence<N: Recurrent>(
 
 /// One step on one sequence with any optimizer: [`sequence_gradient`], then
 /// `optimizer.step`. Returns the loss before the update. Allocates nothing for networks
-/// whose gradients fit in [`crate::STACK_BUFFER_LIMIT`].
+/// whose gradients fit in [`crate::STACK_BUFFER_LIMIT`], and with `std` nothing after a
+/// thread's first step for larger ones.
 ///
 /// # Errors
 ///

@@ -200,9 +200,10 @@ pub fn train_step<N: Network>(
 /// `optimizer.step`. Returns the loss before the update.
 ///
 /// The gradient lives on the stack, or on the heap for a network whose gradients are
-/// larger than [`crate::STACK_BUFFER_LIMIT`] (allocated per call: to train a large network
-/// without allocating, keep a `NetGrads::boxed()` and call `backward_accumulate` and
-/// `optimizer.step` yourself).
+/// larger than [`crate::STACK_BUFFER_LIMIT`]: with `std` a buffer each thread keeps and
+/// reuses (allocated by its first step), without it one allocated per call (to train a
+/// large network without allocating there, keep a `NetGrads::boxed()` and call
+/// `backward_accumulate` and `optimizer.step` yourself).
 ///
 /// # Errors
 ///
