@@ -388,12 +388,19 @@ where
         );
     }
 
+    // A loss at every step, and (every other sequence, within the run of `LANES` too) at
+    // the last only.
     let batch: Vec<Sequence<'_, N>> = inputs
         .iter()
         .zip(&targets)
-        .map(|(inputs, targets)| Sequence {
+        .enumerate()
+        .map(|(index, (inputs, targets))| Sequence {
             inputs,
-            targets: Targets::EveryStep(targets),
+            targets: if index % 2 == 0 {
+                Targets::EveryStep(targets)
+            } else {
+                Targets::LastStep(&targets[targets.len() - 1])
+            },
         })
         .collect();
     let gradient = |buffer: usize, horizon: Horizon| {
