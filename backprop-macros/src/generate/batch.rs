@@ -85,7 +85,7 @@ pub(crate) fn buffer(
     name: &Ident,
     scalar: &TokenStream,
     width: usize,
-    chunk: &Literal,
+    chunk: &TokenStream,
 ) -> TokenStream {
     let width = Literal::usize_unsuffixed(width);
     quote!(let mut #name: [[#scalar; #width]; #chunk] = [[0.0; #width]; #chunk];)
@@ -163,7 +163,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
             &names::batch_gradient(&neuron.name),
             scalar,
             width,
-            &samples,
+            &quote!(#samples),
         )
     });
     let keeps = keeps(&neurons, &quote!(sample));

@@ -10,7 +10,7 @@
 //! more than the first-level cache. Each element is summed step by step in the same order
 //! as the per-step pass, so the two give the same bits.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::backward::{steps_except, Declare, Locals};
@@ -18,7 +18,7 @@ use super::batch::{batched_neurons, buffer, chunk_len, is_batched, keeps, weight
 use super::context::Context;
 use super::links::Link;
 use super::names;
-use crate::model::{CellKind, Memory, Model, Neuron, NodeRef};
+use crate::model::{Cell, CellKind, Memory, Model, Neuron, NodeRef};
 
 /// A neuron whose per-step `dJ/dz` a chunk keeps, and the GRU cells whose recurrent-side
 /// `dJ/dz` it keeps.
@@ -71,6 +71,82 @@ pub(crate) fn applies(model: &Model) -> bool {
         && kept.chunk_steps(model) >= 2
 }
 
+/// Every link of one step but the batched weights' gradients, rendered with `locals`.
+fn step_links(model: &Model, order: &[usize], locals: &mut Locals) -> Vec<TokenStream> {
+    steps_except(
+        model,
+        order,
+        locals,
+        |link| matches!(link, Link::Weight { neuron, edge } if is_batched(model, neuron, edge)),
+    )
+    .into_iter()
+    .map(|step| step.code)
+    .collect()
+}
+
+/// The chunk's buffers of kept deltas and cells' recurrent-side deltas, `slots` each.
+fn chunk_buffers(kept: &Kept, scalar: &TokenStream, slots: &TokenStream) -> TokenStream {
+    let width = |neuron: &Neuron| neuron.z_width().unwrap_or(1);
+    let deltas = kept.deltas.iter().map(|neuron| {
+        buffer(
+            &names::batch_gradient(&neuron.name),
+            scalar,
+            width(neuron),
+            slots,
+        )
+    });
+    let sides = kept.sides.iter().map(|neuron| {
+        buffer(
+            &names::batch_side_gradient(&neuron.name),
+            scalar,
+            width(neuron),
+            slots,
+        )
+    });
+    quote!(#(#deltas)* #(#sides)*)
+}
+
+/// Each cell with the buffer of the deltas its `weight_hh` multiplies: a GRU's
+/// recurrent-side `batch_dj_dside_h`, an LSTM's `batch_dj_dz_h`.
+fn cells_and_deltas(model: &Model) -> Vec<(&Neuron, &Cell, Ident)> {
+    model
+        .neurons
+        .iter()
+        .filter_map(|neuron| {
+            let cell = neuron.cell.as_ref()?;
+            let deltas = match cell.kind {
+                CellKind::Gru => names::batch_side_gradient(&neuron.name),
+                CellKind::Lstm => names::batch_gradient(&neuron.name),
+            };
+            Some((neuron, cell, deltas))
+        })
+        .collect()
+}
+
+/// Each cell's `weight_hh` gradient over the first `count` slots of the chunk.
+fn cell_sums(model: &Model, count: &TokenStream) -> Vec<TokenStream> {
+    cells_and_deltas(model)
+        .into_iter()
+        .map(|(neuron, cell, deltas)| {
+            let weight_hh = &cell.weight_hh.name;
+            let previous = names::previous(&neuron.name);
+            quote! {
+                dense::outer_acc_batch(&mut grads.#weight_hh, &#deltas[..#count], &batch_trace[..#count], |trace| &trace.#previous);
+            }
+        })
+        .collect()
+}
+
+/// `let _ = carry;` where nothing is carried (only inputs read through `.prev`, and inputs
+/// get no gradient), so the parameter is not unused.
+fn unused_carry(model: &Model) -> Option<TokenStream> {
+    let carries = model
+        .memories()
+        .iter()
+        .any(|memory| !matches!(memory, Memory::Value(NodeRef::Input(_))));
+    (!carries).then(|| quote!(let _ = &carry;))
+}
+
 /// The inherent `backward_steps`, which the `Recurrent` impl forwards to.
 pub(crate) fn method(ctx: &Context) -> TokenStream {
     let Context {
@@ -87,52 +163,13 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
     let kept = Kept::of(model);
     let chunk_len = Literal::usize_unsuffixed(kept.chunk_steps(model));
     let mut locals = Locals::new(Declare::AtUse).with_deferred_cells();
-    let body = steps_except(
-        model,
-        order,
-        &mut locals,
-        |link| matches!(link, Link::Weight { neuron, edge } if is_batched(model, neuron, edge)),
-    )
-    .into_iter()
-    .map(|step| step.code);
-    let width = |neuron: &Neuron| neuron.z_width().unwrap_or(1);
-    let delta_buffers = kept.deltas.iter().map(|neuron| {
-        buffer(
-            &names::batch_gradient(&neuron.name),
-            scalar,
-            width(neuron),
-            &chunk_len,
-        )
-    });
-    let side_buffers = kept.sides.iter().map(|neuron| {
-        buffer(
-            &names::batch_side_gradient(&neuron.name),
-            scalar,
-            width(neuron),
-            &chunk_len,
-        )
-    });
+    let body = step_links(model, order, &mut locals);
+    let buffers = chunk_buffers(&kept, scalar, &quote!(#chunk_len));
     let keeps = keeps(&kept.deltas, &quote!(back));
     let edge_sums = weight_sums(model, &kept.deltas, &quote!(chunk));
-    let cell_sums = model.neurons.iter().filter_map(|neuron| {
-        let cell = neuron.cell.as_ref()?;
-        let weight_hh = &cell.weight_hh.name;
-        let previous = names::previous(&neuron.name);
-        let deltas = match cell.kind {
-            CellKind::Gru => names::batch_side_gradient(&neuron.name),
-            CellKind::Lstm => names::batch_gradient(&neuron.name),
-        };
-        Some(quote! {
-            dense::outer_acc_batch(&mut grads.#weight_hh, &#deltas[..chunk], &batch_trace[..chunk], |trace| &trace.#previous);
-        })
-    });
+    let cell_sums = cell_sums(model, &quote!(chunk));
     let state = state.as_ref().expect("a recurrent network has a state");
-    // With only inputs read through `.prev`, nothing is carried: inputs get no gradient.
-    let carries = model
-        .memories()
-        .iter()
-        .any(|memory| !matches!(memory, Memory::Value(NodeRef::Input(_))));
-    let unused_carry = (!carries).then(|| quote!(let _ = carry;));
+    let unused_carry = unused_carry(model);
     quote! {
         /// Backpropagation through the steps `first..` of a sequence whose forward pass is
         /// `traces`, from the last step back to `first`: [`Self::backward_step`] for each in
@@ -158,8 +195,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
                 return;
             }
             let mut batch_trace: [&#trace; #chunk_len] = [&traces[first]; #chunk_len];
-            #(#delta_buffers)*
-            #(#side_buffers)*
+            #buffers
             let mut end = steps;
             while end > first {
                 let start = ::core::cmp::max(first, end.saturating_sub(#chunk_len));
@@ -203,65 +239,28 @@ pub(crate) fn lanes_method(ctx: &Context) -> TokenStream {
     let lanes = quote!(#private::recurrent::LANES);
     let slots = quote!(#chunk_len * #lanes);
     let mut locals = Locals::new(Declare::AtUse).with_lockstep_cells();
-    let body = steps_except(
-        model,
-        order,
-        &mut locals,
-        |link| matches!(link, Link::Weight { neuron, edge } if is_batched(model, neuron, edge)),
-    )
-    .into_iter()
-    .map(|step| step.code);
-    let width = |neuron: &Neuron| neuron.z_width().unwrap_or(1);
-    let delta_buffers = kept.deltas.iter().map(|neuron| {
-        let name = names::batch_gradient(&neuron.name);
-        let width = Literal::usize_unsuffixed(width(neuron));
-        quote!(let mut #name: [[#scalar; #width]; #slots] = [[0.0; #width]; #slots];)
-    });
-    let side_buffers = kept.sides.iter().map(|neuron| {
-        let name = names::batch_side_gradient(&neuron.name);
-        let width = Literal::usize_unsuffixed(width(neuron));
-        quote!(let mut #name: [[#scalar; #width]; #slots] = [[0.0; #width]; #slots];)
-    });
+    let body = step_links(model, order, &mut locals);
+    let buffers = chunk_buffers(&kept, scalar, &slots);
     let keeps = keeps(&kept.deltas, &quote!(slot));
     let count = quote!(#lanes * chunk);
     let edge_sums = weight_sums(model, &kept.deltas, &count);
-    let cells: Vec<_> = model
-        .neurons
-        .iter()
-        .filter_map(|neuron| {
-            let cell = neuron.cell.as_ref()?;
-            let deltas = match cell.kind {
-                CellKind::Gru => names::batch_side_gradient(&neuron.name),
-                CellKind::Lstm => names::batch_gradient(&neuron.name),
-            };
-            Some((neuron, cell, deltas))
-        })
-        .collect();
-    let recurrent_products = cells.iter().map(|(neuron, cell, deltas)| {
-        let (h, weight_hh) = (&neuron.name, &cell.weight_hh.name);
-        quote! {
-            let mut lane = 0;
-            let mut sides = carries.each_mut().map(|carry| {
-                let side = &#deltas[#lanes * back + lane];
-                lane += 1;
-                (&mut carry.#h, side)
-            });
-            dense::matvec_transpose_acc_lanes(&mut sides, &self.#weight_hh);
-        }
-    });
-    let cell_sums = cells.iter().map(|(neuron, cell, deltas)| {
-        let weight_hh = &cell.weight_hh.name;
-        let previous = names::previous(&neuron.name);
-        quote! {
-            dense::outer_acc_batch(&mut grads.#weight_hh, &#deltas[..#count], &batch_trace[..#count], |trace| &trace.#previous);
-        }
-    });
+    let cell_sums = cell_sums(model, &count);
+    let recurrent_products = cells_and_deltas(model)
+        .into_iter()
+        .map(|(neuron, cell, deltas)| {
+            let (h, weight_hh) = (&neuron.name, &cell.weight_hh.name);
+            quote! {
+                let mut lane = 0;
+                let mut sides = carries.each_mut().map(|carry| {
+                    let side = &#deltas[#lanes * back + lane];
+                    lane += 1;
+                    (&mut carry.#h, side)
+                });
+                dense::matvec_transpose_acc_lanes(&mut sides, &self.#weight_hh);
+            }
+        });
     let state = state.as_ref().expect("a recurrent network has a state");
-    let carries = model
-        .memories()
-        .iter()
-        .any(|memory| !matches!(memory, Memory::Value(NodeRef::Input(_))));
-    let unused_carry = (!carries).then(|| quote!(let _ = &carry;));
+    let unused_carry = unused_carry(model);
     quote! {
         #[inline]
         #[allow(non_snake_case)] // locals follow the user's names, e.g. `dj_dz_W1`
@@ -281,8 +280,7 @@ pub(crate) fn lanes_method(ctx: &Context) -> TokenStream {
             }
             let mut carries = [<#state as ::core::default::Default>::default(); #lanes];
             let mut batch_trace: [&#trace; #slots] = [&traces[0][first]; #slots];
-            #(#delta_buffers)*
-            #(#side_buffers)*
+            #buffers
             let mut end = steps;
             while end > first {
                 let start = ::core::cmp::max(first, end.saturating_sub(#chunk_len));
