@@ -577,86 +577,19 @@ unsafe fn outer_acc_batch_avx512<S, const M: usize, const N: usize>(
     samples: &[S],
     source: impl Fn(&S) -> &[f32; M],
 ) {
-    use core::arch::x86_64::{
-        __m512, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps,
-        _mm512_storeu_ps,
-    };
-    /// Columns `column .. column + 16 * V` of rows `first .. first + R`, every sample
-    /// added in.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    unsafe fn block<const R: usize, const V: usize, S, const M: usize, const N: usize>(
-        g: &mut [[f32; M]; N],
-        first: usize,
-        column: usize,
-        dz: &[[f32; N]],
-        samples: &[S],
-        source: &impl Fn(&S) -> &[f32; M],
-    ) {
-        debug_assert!(column + 16 * V <= M && first + R <= N);
-        // SAFETY: the caller's CPU has AVX-512F; every load and store touches columns
-        // `column .. column + 16 * V <= M` of rows `first .. first + R <= N` of `g` or of
-        // a sample's `x`.
-        unsafe {
-            let mut sums = [[_mm512_setzero_ps(); V]; R];
-            for (r, sums) in sums.iter_mut().enumerate() {
-                let out = g[first + r].as_ptr().add(column);
-                for (k, sum) in sums.iter_mut().enumerate() {
-                    *sum = _mm512_loadu_ps(out.add(16 * k));
-                }
-            }
-            for (dz, sample) in dz.iter().zip(samples) {
-                let x = source(sample).as_ptr().add(column);
-                let xs: [__m512; V] = core::array::from_fn(|k| _mm512_loadu_ps(x.add(16 * k)));
-                for (r, sums) in sums.iter_mut().enumerate() {
-                    let dz = _mm512_set1_ps(dz[first + r]);
-                    for (sum, &x) in sums.iter_mut().zip(&xs) {
-                        *sum = _mm512_fmadd_ps(x, dz, *sum);
-                    }
-                }
-            }
-            for (r, sums) in sums.into_iter().enumerate() {
-                let out = g[first + r].as_mut_ptr().add(column);
-                for (k, sum) in sums.into_iter().enumerate() {
-                    _mm512_storeu_ps(out.add(16 * k), sum);
-                }
-            }
-        }
-    }
-    /// Columns `column .. column + 16 * V` of every row, `R` rows a block.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    unsafe fn add_rows<const R: usize, const V: usize, S, const M: usize, const N: usize>(
-        g: &mut [[f32; M]; N],
-        column: usize,
-        dz: &[[f32; N]],
-        samples: &[S],
-        source: &impl Fn(&S) -> &[f32; M],
-    ) {
-        let mut first = 0;
-        // SAFETY (both): as the caller's; each block of rows ends at or before `N`.
-        while first + R <= N {
-            unsafe { block::<R, V, S, M, N>(g, first, column, dz, samples, source) };
-            first += R;
-        }
-        while first < N {
-            unsafe { block::<1, V, S, M, N>(g, first, column, dz, samples, source) };
-            first += 1;
-        }
-    }
     let mut column = 0;
     // SAFETY (all three): the caller's CPU has AVX-512F, and each block ends at or before
     // `M`, a multiple of 16.
     while column + 64 <= M {
-        unsafe { add_rows::<4, 4, S, M, N>(g, column, dz, samples, &source) };
+        unsafe { add_rows_avx512::<4, 4, S, M, N>(g, column, dz, samples, &source) };
         column += 64;
     }
     while column + 32 <= M {
-        unsafe { add_rows::<8, 2, S, M, N>(g, column, dz, samples, &source) };
+        unsafe { add_rows_avx512::<8, 2, S, M, N>(g, column, dz, samples, &source) };
         column += 32;
     }
     while column < M {
-        unsafe { add_rows::<8, 1, S, M, N>(g, column, dz, samples, &source) };
+        unsafe { add_rows_avx512::<8, 1, S, M, N>(g, column, dz, samples, &source) };
         column += 16;
     }
 }
@@ -705,85 +638,109 @@ unsafe fn outer_acc_batch_avx2<S, const M: usize, const N: usize>(
     }
 }
 
-/// Columns `column .. column + 8 * VECTORS` of every row of [`outer_acc_batch_avx2`],
-/// `ROWS` rows at a time (the rows past the last whole block one at a time): loaded into
-/// registers, every sample's `x * dz` fused in, stored back.
-///
-/// # Safety
-///
-/// The CPU must support AVX2 and FMA, and `column + 8 * VECTORS <= M`.
-#[cfg(feature = "std")]
-#[target_feature(enable = "avx2,fma")]
-#[inline]
-unsafe fn add_rows_avx2<
-    const ROWS: usize,
-    const VECTORS: usize,
-    S,
-    const M: usize,
-    const N: usize,
->(
-    g: &mut [[f32; M]; N],
-    column: usize,
-    dz: &[[f32; N]],
-    samples: &[S],
-    source: &impl Fn(&S) -> &[f32; M],
-) {
-    use core::arch::x86_64::{
-        __m256, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_setzero_ps,
-        _mm256_storeu_ps,
-    };
-    /// Rows `first .. first + R` of the block.
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    unsafe fn block<const R: usize, const V: usize, S, const M: usize, const N: usize>(
-        g: &mut [[f32; M]; N],
-        first: usize,
-        column: usize,
-        dz: &[[f32; N]],
-        samples: &[S],
-        source: &impl Fn(&S) -> &[f32; M],
-    ) {
-        debug_assert!(column + 8 * V <= M && first + R <= N);
-        // SAFETY: the caller's CPU has AVX2 and FMA; every load and store touches columns
-        // `column .. column + 8 * V <= M` of rows `first .. first + R <= N` of `g` or of a
-        // sample's `x`.
-        unsafe {
-            let mut sums = [[_mm256_setzero_ps(); V]; R];
-            for (r, sums) in sums.iter_mut().enumerate() {
-                let out = g[first + r].as_ptr().add(column);
-                for (k, sum) in sums.iter_mut().enumerate() {
-                    *sum = _mm256_loadu_ps(out.add(8 * k));
-                }
-            }
-            for (dz, sample) in dz.iter().zip(samples) {
-                let x = source(sample).as_ptr().add(column);
-                let xs: [__m256; V] = core::array::from_fn(|k| _mm256_loadu_ps(x.add(8 * k)));
-                for (r, sums) in sums.iter_mut().enumerate() {
-                    let dz = _mm256_set1_ps(dz[first + r]);
-                    for (sum, &x) in sums.iter_mut().zip(&xs) {
-                        *sum = _mm256_fmadd_ps(x, dz, *sum);
+/// `add_rows_*::<ROWS, VECTORS, ..>(g, column, dz, samples, source)`: columns
+/// `column .. column + LANES * VECTORS` of every row of an outer product summed over a
+/// batch, `ROWS` rows at a time (the rows past the last whole block one at a time), for one
+/// instruction set: loaded into registers, every sample's `x * dz` fused in, in order,
+/// stored back. The caller's CPU must have the instruction set, and the block must end at
+/// or before `M`.
+macro_rules! outer_rows {
+    ($name:ident, $features:literal, $lanes:literal, $vector:ident, $load:ident, $store:ident,
+     $set1:ident, $fmadd:ident, $zero:ident) => {
+        #[cfg(any(feature = "std", test))]
+        #[target_feature(enable = $features)]
+        #[inline]
+        unsafe fn $name<
+            const ROWS: usize,
+            const VECTORS: usize,
+            S,
+            const M: usize,
+            const N: usize,
+        >(
+            g: &mut [[f32; M]; N],
+            column: usize,
+            dz: &[[f32; N]],
+            samples: &[S],
+            source: &impl Fn(&S) -> &[f32; M],
+        ) {
+            use core::arch::x86_64::{$fmadd, $load, $set1, $store, $vector, $zero};
+            /// Rows `first .. first + R` of the block.
+            #[target_feature(enable = $features)]
+            #[inline]
+            unsafe fn block<const R: usize, const V: usize, S, const M: usize, const N: usize>(
+                g: &mut [[f32; M]; N],
+                first: usize,
+                column: usize,
+                dz: &[[f32; N]],
+                samples: &[S],
+                source: &impl Fn(&S) -> &[f32; M],
+            ) {
+                debug_assert!(column + $lanes * V <= M && first + R <= N);
+                // SAFETY: the caller's CPU has the instructions; every load and store
+                // touches columns `column .. column + LANES * V <= M` of rows `first ..
+                // first + R <= N` of `g` or of a sample's `x`.
+                unsafe {
+                    let mut sums = [[$zero(); V]; R];
+                    for (r, sums) in sums.iter_mut().enumerate() {
+                        let out = g[first + r].as_ptr().add(column);
+                        for (k, sum) in sums.iter_mut().enumerate() {
+                            *sum = $load(out.add($lanes * k));
+                        }
+                    }
+                    for (dz, sample) in dz.iter().zip(samples) {
+                        let x = source(sample).as_ptr().add(column);
+                        let xs: [$vector; V] = core::array::from_fn(|k| $load(x.add($lanes * k)));
+                        for (r, sums) in sums.iter_mut().enumerate() {
+                            let dz = $set1(dz[first + r]);
+                            for (sum, &x) in sums.iter_mut().zip(&xs) {
+                                *sum = $fmadd(x, dz, *sum);
+                            }
+                        }
+                    }
+                    for (r, sums) in sums.into_iter().enumerate() {
+                        let out = g[first + r].as_mut_ptr().add(column);
+                        for (k, sum) in sums.into_iter().enumerate() {
+                            $store(out.add($lanes * k), sum);
+                        }
                     }
                 }
             }
-            for (r, sums) in sums.into_iter().enumerate() {
-                let out = g[first + r].as_mut_ptr().add(column);
-                for (k, sum) in sums.into_iter().enumerate() {
-                    _mm256_storeu_ps(out.add(8 * k), sum);
-                }
+            let mut first = 0;
+            // SAFETY (both): as the caller's; each block of rows ends at or before `N`.
+            while first + ROWS <= N {
+                unsafe { block::<ROWS, VECTORS, S, M, N>(g, first, column, dz, samples, source) };
+                first += ROWS;
+            }
+            while first < N {
+                unsafe { block::<1, VECTORS, S, M, N>(g, first, column, dz, samples, source) };
+                first += 1;
             }
         }
-    }
-    let mut first = 0;
-    // SAFETY (both): as the caller's; each block of rows ends at or before `N`.
-    while first + ROWS <= N {
-        unsafe { block::<ROWS, VECTORS, S, M, N>(g, first, column, dz, samples, source) };
-        first += ROWS;
-    }
-    while first < N {
-        unsafe { block::<1, VECTORS, S, M, N>(g, first, column, dz, samples, source) };
-        first += 1;
-    }
+    };
 }
+
+outer_rows!(
+    add_rows_avx512,
+    "avx512f",
+    16,
+    __m512,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps,
+    _mm512_set1_ps,
+    _mm512_fmadd_ps,
+    _mm512_setzero_ps
+);
+outer_rows!(
+    add_rows_avx2,
+    "avx2,fma",
+    8,
+    __m256,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_set1_ps,
+    _mm256_fmadd_ps,
+    _mm256_setzero_ps
+);
 
 /// `w = w - learning_rate * (dz x^T)`, row by row, in a function of its own (compiled for
 /// AVX2 where the CPU has it): inlined into a large fused step, LLVM vectorizes these loops
