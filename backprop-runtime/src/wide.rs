@@ -37,6 +37,31 @@ pub fn wide_or<R>(fused: impl FnOnce() -> R, plain: impl FnOnce() -> R) -> R {
     plain()
 }
 
+/// `*out = work()`, with `work` compiled for AVX2 and FMA if the CPU has them ([`wide`]).
+/// The result is stored from inside that function, in its vectors: returned instead and
+/// copied by the caller in narrower pieces, a wider load of it right after (the next
+/// layer's product) cannot be forwarded from those stores and waits for them.
+#[doc(hidden)]
+#[inline(always)]
+pub fn wide_into<R>(out: &mut R, work: impl FnOnce() -> R) {
+    wide(|| *out = work());
+}
+
+/// `*out = fused()` compiled for AVX2 and FMA if the CPU has them, `*out = plain()`
+/// otherwise: [`wide_or`], stored as [`wide_into`] stores.
+#[doc(hidden)]
+#[inline(always)]
+pub fn wide_or_into<R>(out: &mut R, fused: impl FnOnce() -> R, plain: impl FnOnce() -> R) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        unsafe { with_avx2(|| *out = fused()) };
+        return;
+    }
+    let _ = fused;
+    *out = plain();
+}
+
 /// Calls `work`, inlined and so compiled for AVX2 and FMA.
 ///
 /// # Safety

@@ -537,7 +537,7 @@ fn layer_steps(
             ];
         }
     }
-    let value = if let Some(cell) = &neuron.cell {
+    let activate = if let Some(cell) = &neuron.cell {
         return [
             Step::new(
                 quote! {
@@ -550,7 +550,7 @@ fn layer_steps(
             cell_step(model, neuron, cell, pass),
         ];
     } else if neuron.activation.forward == Formula::Var {
-        quote!(trace.#z)
+        quote!(trace.#h = trace.#z;)
     } else {
         let element = emit(
             &neuron.activation.forward,
@@ -561,21 +561,22 @@ fn layer_steps(
         if model.precision == Precision::Fast {
             // The fast kernels vectorize: compiled for AVX2 where the CPU has it, twice the
             // lanes of the default target's SSE; there a `tanh` takes its fused kernel,
-            // whose chain of dependent operations is half as long.
+            // whose chain of dependent operations is half as long. The values are stored
+            // from inside that function, so the next layer's loads of them are forwarded
+            // from its stores.
             let private = model.private();
             match neuron.activation.forward.with_fused_kernels() {
                 Some(fused) => {
                     let element = emit(&fused, &quote!(trace.#z[j]), &quote!(trace.#h[j]));
                     let fused = quote!(::core::array::from_fn(|j| #element));
-                    quote!(#private::wide_or(|| #fused, || #values))
+                    quote!(#private::wide_or_into(&mut trace.#h, || #fused, || #values);)
                 }
-                None => quote!(#private::wide(|| #values)),
+                None => quote!(#private::wide_into(&mut trace.#h, || #values);),
             }
         } else {
-            values
+            quote!(trace.#h = #values;)
         }
     };
-    let activate = quote!(trace.#h = #value;);
     let activate = if pass == Pass::Lanes {
         each_lane(&activate)
     } else {
