@@ -22,21 +22,6 @@ pub fn wide<R>(work: impl FnOnce() -> R) -> R {
     work()
 }
 
-/// Runs `fused`, compiled for AVX2 and FMA, if the CPU has them, and `plain` otherwise: for
-/// work written twice, once with `mul_add` (a single instruction with FMA, a library call
-/// without it), once without.
-#[doc(hidden)]
-#[inline(always)]
-pub fn wide_or<R>(fused: impl FnOnce() -> R, plain: impl FnOnce() -> R) -> R {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if crate::simd::has_avx2_fma() {
-        // SAFETY: the CPU has just been found to support AVX2 and FMA.
-        return unsafe { with_avx2(fused) };
-    }
-    let _ = fused;
-    plain()
-}
-
 /// `*out = work()`, with `work` compiled for AVX2 and FMA if the CPU has them ([`wide`]).
 /// The result is stored from inside that function, in its vectors: returned instead and
 /// copied by the caller in narrower pieces, a wider load of it right after (the next
@@ -48,7 +33,8 @@ pub fn wide_into<R>(out: &mut R, work: impl FnOnce() -> R) {
 }
 
 /// `*out = fused()` compiled for AVX2 and FMA if the CPU has them, `*out = plain()`
-/// otherwise: [`wide_or`], stored as [`wide_into`] stores.
+/// otherwise, stored as [`wide_into`] stores: for work written twice, once with `mul_add`
+/// (a single instruction with FMA, a library call without it), once without.
 #[doc(hidden)]
 #[inline(always)]
 pub fn wide_or_into<R>(out: &mut R, fused: impl FnOnce() -> R, plain: impl FnOnce() -> R) {
@@ -75,19 +61,22 @@ unsafe fn with_avx2<R>(work: impl FnOnce() -> R) -> R {
 
 #[cfg(all(test, feature = "std", target_arch = "x86_64"))]
 mod tests {
-    use super::wide_or;
+    use super::wide_or_into;
 
     #[test]
     fn the_fused_work_runs_exactly_where_the_cpu_fuses() {
         let fuses = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
-        let ran = wide_or(|| "fused", || "plain");
+        let mut ran = "";
+        wide_or_into(&mut ran, || "fused", || "plain");
         assert_eq!(ran, if fuses { "fused" } else { "plain" });
         // Either way, the kernel it ran is `tanh` to the accuracy of `f32`.
         let x = 0.3_f32;
-        let fused = wide_or(
+        let mut value = 0.0;
+        wide_or_into(
+            &mut value,
             || crate::activation::fast::tanh_fused(x),
             || crate::activation::fast::tanh(x),
         );
-        assert!((f64::from(fused) - 0.3_f64.tanh()).abs() < 1e-6);
+        assert!((f64::from(value) - 0.3_f64.tanh()).abs() < 1e-6);
     }
 }
