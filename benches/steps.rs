@@ -198,6 +198,14 @@ fn sine(c: &mut Criterion) {
             fast_twin.step_fast(x, x.sin(), black_box(LEARNING_RATE));
         })
     });
+    let mut native_twin = twin;
+    group.bench_function("hand-written, fast tanh, AVX2 build", |b| {
+        b.iter(|| {
+            let x = black_box(xs[i % 64]);
+            i += 1;
+            native_twin.step_fast_native(x, x.sin(), black_box(LEARNING_RATE));
+        })
+    });
     group.finish();
 }
 

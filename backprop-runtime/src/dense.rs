@@ -72,6 +72,18 @@ pub fn matvec_transpose_acc<T: Scalar, const M: usize, const N: usize>(
     T::matvec_transpose_acc(dx, w, dz);
 }
 
+/// `W^T dz` into a fresh array: the same bits as [`matvec_transpose_acc`] into zeros, but
+/// with the sums started in registers where a kernel can, not loaded from zeros the caller
+/// has just stored (narrower stores than the kernel's loads, which then wait for them).
+#[inline]
+#[must_use]
+pub fn matvec_transpose<T: Scalar, const M: usize, const N: usize>(
+    w: &[[T; M]; N],
+    dz: &[T; N],
+) -> [T; M] {
+    T::matvec_transpose(w, dz)
+}
+
 /// `dx += W^T dz` for several lanes (`lanes[l] = (dx, dz)`) with one matrix: the same
 /// numbers as [`matvec_transpose_acc`] lane by lane, to the bit, with each row of `W` read
 /// once for all the lanes where a kernel can (`f32` with AVX-512, rows of 32 or more).

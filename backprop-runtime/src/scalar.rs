@@ -101,6 +101,18 @@ pub trait Scalar:
         }
     }
 
+    /// `W^T dz` into a fresh array ([`crate::dense::matvec_transpose`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn matvec_transpose<const M: usize, const N: usize>(
+        w: &[[Self; M]; N],
+        dz: &[Self; N],
+    ) -> [Self; M] {
+        let mut dx = [Self::zero(); M];
+        Self::matvec_transpose_acc(&mut dx, w, dz);
+        dx
+    }
+
     /// `dx += W^T dz` lane by lane ([`crate::dense::matvec_transpose_acc_lanes`]).
     #[doc(hidden)]
     #[inline(always)]
@@ -236,6 +248,15 @@ impl Scalar for f32 {
         dz: &[Self; N],
     ) {
         crate::simd::matvec_transpose_acc(dx, w, dz);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn matvec_transpose<const M: usize, const N: usize>(
+        w: &[[Self; M]; N],
+        dz: &[Self; N],
+    ) -> [Self; M] {
+        crate::simd::matvec_transpose(w, dz)
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -306,6 +306,62 @@ pub(crate) fn matvec_transpose_acc<const M: usize, const N: usize>(
     }
 }
 
+/// `W^T dz` into a fresh array: [`matvec_transpose_acc`] into zeros, by the same kernels,
+/// with the zeros written inside them (in registers, or in stores as wide as their loads).
+#[inline(always)]
+pub(crate) fn matvec_transpose<const M: usize, const N: usize>(
+    w: &[[f32; M]; N],
+    dz: &[f32; N],
+) -> [f32; M] {
+    #[cfg(feature = "std")]
+    if M.is_multiple_of(16) && M >= 32 && has_avx512() {
+        // SAFETY: as in `matvec_transpose_acc`.
+        return unsafe { matvec_transpose_avx512(w, dz) };
+    }
+    #[cfg(feature = "std")]
+    if M >= 8 && has_avx2_fma() {
+        // SAFETY: as in `matvec_transpose_acc`.
+        return unsafe { matvec_transpose_avx2(w, dz) };
+    }
+    let mut dx = [0.0; M];
+    matvec_transpose_acc(&mut dx, w, dz);
+    dx
+}
+
+/// [`matvec_transpose`] by [`matvec_transpose_acc_avx2`].
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(feature = "std")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn matvec_transpose_avx2<const M: usize, const N: usize>(
+    w: &[[f32; M]; N],
+    dz: &[f32; N],
+) -> [f32; M] {
+    let mut dx = [0.0; M];
+    // SAFETY: the caller's promise.
+    unsafe { matvec_transpose_acc_avx2(&mut dx, w, dz) };
+    dx
+}
+
+/// [`matvec_transpose`] by [`matvec_transpose_acc_avx512`].
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F, AVX2 and FMA, and `M % 16 == 0`.
+#[cfg(feature = "std")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn matvec_transpose_avx512<const M: usize, const N: usize>(
+    w: &[[f32; M]; N],
+    dz: &[f32; N],
+) -> [f32; M] {
+    let mut dx = [0.0; M];
+    // SAFETY: the caller's promise.
+    unsafe { matvec_transpose_acc_avx512(&mut dx, w, dz) };
+    dx
+}
+
 /// [`matvec_transpose_acc`] compiled for AVX2 and FMA.
 ///
 /// # Safety
@@ -313,6 +369,7 @@ pub(crate) fn matvec_transpose_acc<const M: usize, const N: usize>(
 /// The CPU must support AVX2 and FMA.
 #[cfg(feature = "std")]
 #[target_feature(enable = "avx2,fma")]
+#[inline]
 unsafe fn matvec_transpose_acc_avx2<const M: usize, const N: usize>(
     dx: &mut [f32; M],
     w: &[[f32; M]; N],
@@ -430,6 +487,7 @@ unsafe fn matvec_transpose_acc_lanes_avx512<const M: usize, const N: usize>(
 /// The CPU must support AVX-512F, AVX2 and FMA, and `M % 16 == 0`.
 #[cfg(any(feature = "std", test))]
 #[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
 unsafe fn matvec_transpose_acc_avx512<const M: usize, const N: usize>(
     dx: &mut [f32; M],
     w: &[[f32; M]; N],
@@ -1222,6 +1280,33 @@ mod tests {
         run::<M, N, 1>(&w, &dzs, &starts);
         run::<M, N, 4>(&w, &dzs, &starts);
         run::<M, N, 6>(&w, &dzs, &starts);
+    }
+
+    /// The transposed product into a fresh array against the one added into zeros: equal
+    /// bit for bit (negative zeros included) on the AVX-512, AVX2 and SSE shapes.
+    fn check_fresh_transpose<const M: usize, const N: usize>() {
+        let w: [[f32; M]; N] = core::array::from_fn(|r| {
+            core::array::from_fn(|c| ((r * 17 + c * 5) % 13) as f32 * 0.257 - 1.5)
+        });
+        let dz: [f32; N] = core::array::from_fn(|r| ((r * 7) % 9) as f32 * 0.41 - 1.6);
+        let mut into_zeros = [0.0; M];
+        matvec_transpose_acc(&mut into_zeros, &w, &dz);
+        let fresh = matvec_transpose(&w, &dz);
+        let bits = |v: &[f32; M]| v.map(f32::to_bits);
+        assert_eq!(bits(&fresh), bits(&into_zeros), "M={M} N={N}");
+        // A product of exact zeros with negative factors: +0.0 either way.
+        let negative = matvec_transpose(&[[-1.0; M]; N], &[0.0; N]);
+        assert!(negative.iter().all(|x| x.to_bits() == 0), "M={M} N={N}");
+    }
+
+    #[test]
+    fn a_fresh_transposed_product_is_the_one_added_into_zeros() {
+        check_fresh_transpose::<64, 192>();
+        check_fresh_transpose::<32, 10>();
+        check_fresh_transpose::<16, 16>();
+        check_fresh_transpose::<24, 5>();
+        check_fresh_transpose::<13, 7>();
+        check_fresh_transpose::<4, 3>();
     }
 
     #[test]

@@ -731,12 +731,14 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
     if carry_term.is_some() {
         texts.push(format!("dJ/d{h_text} from the next step"));
     }
+    let starts_at_zero = loss_term.is_none() && carry_term.is_none();
     let init = match (loss_term, carry_term) {
         (Some(loss), Some(carry)) => quote!(::core::array::from_fn(|j| #loss + #carry[j])),
         (Some(loss), None) => quote!(::core::array::from_fn(|j| #loss)),
         (None, Some(carry)) => carry,
         (None, None) => zeros(&[width]),
     };
+    let mut init = Some(init);
     let shares: Vec<TokenStream> = readers
         .iter()
         .map(|(reader, edge)| {
@@ -752,6 +754,12 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
                 }
                 (None, true) => {
                     texts.push(format!("{weight_text}^T dJ/dz_{reader_name}"));
+                    if starts_at_zero && texts.len() == 1 {
+                        // The first share into zeros: the product itself, with its sums
+                        // started in the kernel's registers (the same numbers).
+                        init = Some(quote!(dense::matvec_transpose(&self.#weight, &#dj_dz_reader)));
+                        return TokenStream::new();
+                    }
                     quote!(dense::matvec_transpose_acc(&mut #dj_dh, &self.#weight, &#dj_dz_reader);)
                 }
                 (Some(index), false) => {
@@ -767,6 +775,11 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
             }
         })
         .collect();
+    let shares: Vec<TokenStream> = shares
+        .into_iter()
+        .filter(|share| !share.is_empty())
+        .collect();
+    let init = init.expect("the start of the sum");
     let local = Local::new(dj_dh, scalar, Some(width)).mutable(!shares.is_empty());
     let first = locals.bind(local, init);
     Step::new(
