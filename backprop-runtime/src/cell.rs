@@ -280,6 +280,22 @@ fn recurrent_sides<T: Scalar, const H: usize, const G: usize, const L: usize>(
     sides
 }
 
+/// The recurrent sides of several lanes with `weight_hh` by columns, by
+/// [`dense::matvec_columns_acc_lanes`].
+#[inline(always)]
+fn recurrent_sides_by_columns<T: Scalar, const H: usize, const G: usize, const L: usize>(
+    weight_hh_t: &[[T; G]; H],
+    bias_hh: &[T; G],
+    previous: [&[T; H]; L],
+) -> [[T; G]; L] {
+    let mut sides = [*bias_hh; L];
+    let mut each = sides.iter_mut().zip(previous);
+    let mut products: [(&mut [T; G], &[T; H]); L] =
+        core::array::from_fn(|_| each.next().expect("a side per lane"));
+    dense::matvec_columns_acc_lanes(&mut products, weight_hh_t);
+    sides
+}
+
 /// [`gru`] for several sequences at the same step (`lanes[l] = (gates, h, z, previous)`):
 /// the same bits as [`gru`] lane by lane, with `weight_hh` read once for all of them where
 /// the kernel can ([`dense::matvec_acc_lanes`]).
@@ -293,7 +309,48 @@ pub fn gru_lanes<T: Scalar, const H: usize, const G: usize, const K: usize, cons
 ) {
     const { assert!(G == 3 * H && K == 4 * H) };
     let sides = recurrent_sides(weight_hh, bias_hh, lanes.each_ref().map(|lane| lane.3));
-    for ((gates, h, z, previous), side) in lanes.into_iter().zip(&sides) {
+    gru_lanes_from_sides(lanes, &sides, fast_kernels);
+}
+
+/// [`gru_lanes`] with `weight_hh` stored by columns (`weight_hh_t[j]`: the `3H` weights on
+/// `h[j]`), read once for all the lanes where the kernel can
+/// ([`dense::matvec_columns_acc_lanes`]): the same as [`gru`] lane by lane to rounding (the
+/// recurrent product's sums are grouped otherwise).
+#[inline]
+#[allow(clippy::type_complexity)]
+pub fn gru_lanes_by_columns<
+    T: Scalar,
+    const H: usize,
+    const G: usize,
+    const K: usize,
+    const L: usize,
+>(
+    lanes: [(&mut [T; K], &mut [T; H], &[T; G], &[T; H]); L],
+    weight_hh_t: &[[T; G]; H],
+    bias_hh: &[T; G],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 3 * H && K == 4 * H) };
+    let previous = lanes.each_ref().map(|lane| lane.3);
+    let sides = recurrent_sides_by_columns(weight_hh_t, bias_hh, previous);
+    gru_lanes_from_sides(lanes, &sides, fast_kernels);
+}
+
+/// The gates and new states of [`gru_lanes`] from each lane's recurrent side.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn gru_lanes_from_sides<
+    T: Scalar,
+    const H: usize,
+    const G: usize,
+    const K: usize,
+    const L: usize,
+>(
+    lanes: [(&mut [T; K], &mut [T; H], &[T; G], &[T; H]); L],
+    sides: &[[T; G]; L],
+    fast_kernels: bool,
+) {
+    for ((gates, h, z, previous), side) in lanes.into_iter().zip(sides) {
         gate_pass(fast_kernels, |kernels| {
             gru_gates(gates, h, z, side, previous, kernels)
         });
@@ -609,7 +666,60 @@ pub fn lstm_lanes<T: Scalar, const H: usize, const G: usize, const K: usize, con
 ) {
     const { assert!(G == 4 * H && K == 5 * H) };
     let sides = recurrent_sides(weight_hh, bias_hh, lanes.each_ref().map(|lane| lane.4));
-    for ((gates, c, h, z, _, previous_c), side) in lanes.into_iter().zip(&sides) {
+    lstm_lanes_from_sides(lanes, &sides, fast_kernels);
+}
+
+/// [`lstm_lanes`] with `weight_hh` stored by columns (`weight_hh_t[j]`: the `4H` weights
+/// on `h[j]`), as [`gru_lanes_by_columns`]: the same as [`lstm`] lane by lane to rounding.
+#[inline]
+#[allow(clippy::type_complexity)]
+pub fn lstm_lanes_by_columns<
+    T: Scalar,
+    const H: usize,
+    const G: usize,
+    const K: usize,
+    const L: usize,
+>(
+    lanes: [(
+        &mut [T; K],
+        &mut [T; H],
+        &mut [T; H],
+        &[T; G],
+        &[T; H],
+        &[T; H],
+    ); L],
+    weight_hh_t: &[[T; G]; H],
+    bias_hh: &[T; G],
+    fast_kernels: bool,
+) {
+    const { assert!(G == 4 * H && K == 5 * H) };
+    let previous = lanes.each_ref().map(|lane| lane.4);
+    let sides = recurrent_sides_by_columns(weight_hh_t, bias_hh, previous);
+    lstm_lanes_from_sides(lanes, &sides, fast_kernels);
+}
+
+/// The gates and new states of [`lstm_lanes`] from each lane's recurrent side.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn lstm_lanes_from_sides<
+    T: Scalar,
+    const H: usize,
+    const G: usize,
+    const K: usize,
+    const L: usize,
+>(
+    lanes: [(
+        &mut [T; K],
+        &mut [T; H],
+        &mut [T; H],
+        &[T; G],
+        &[T; H],
+        &[T; H],
+    ); L],
+    sides: &[[T; G]; L],
+    fast_kernels: bool,
+) {
+    for ((gates, c, h, z, _, previous_c), side) in lanes.into_iter().zip(sides) {
         gate_pass(fast_kernels, |kernels| {
             lstm_gates(gates, c, h, z, side, previous_c, kernels);
         });

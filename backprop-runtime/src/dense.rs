@@ -108,6 +108,59 @@ pub fn matvec_columns_acc<T: Scalar, const M: usize, const N: usize>(
     T::matvec_columns_acc(z, w_t, x);
 }
 
+/// `z += W x` for several lanes (`lanes[l] = (z, x)`) with `W` stored by columns (`w_t`, as
+/// for [`matvec_columns_acc`]): each column read once for all the lanes where a kernel can
+/// (`f32` with AVX-512, 16 outputs or more). The sums are grouped as the kernel groups them,
+/// which may differ from [`matvec_columns_acc`] lane by lane in the last bits.
+#[inline]
+pub fn matvec_columns_acc_lanes<T: Scalar, const M: usize, const N: usize, const L: usize>(
+    lanes: &mut [(&mut [T; N], &[T; M]); L],
+    w_t: &[[T; N]; M],
+) {
+    T::matvec_columns_acc_lanes(lanes, w_t);
+}
+
+/// `z += W x` for several lanes with `W` by columns ([`matvec_columns_acc_lanes`]), written
+/// like [`matvec_columns_acc_in_registers`] for code compiled with FMA: blocks of `BLOCK`
+/// outputs, one set of accumulators per lane (`BLOCK * L` values must fit in the register
+/// file), each output summed from its start through the inputs in order by fused
+/// multiply-adds. Each column's block is loaded once for the `L` lanes.
+#[cfg(all(target_arch = "x86_64", any(feature = "std", test)))]
+#[inline(always)]
+pub(crate) fn matvec_columns_acc_lanes_in_registers<
+    T: Scalar,
+    const M: usize,
+    const N: usize,
+    const BLOCK: usize,
+    const L: usize,
+>(
+    lanes: &mut [(&mut [T; N], &[T; M]); L],
+    w_t: &[[T; N]; M],
+) {
+    const { assert!(BLOCK > 0) };
+    let mut row = 0;
+    while row < N {
+        let len = BLOCK.min(N - row);
+        let mut sums = [[T::zero(); BLOCK]; L];
+        for (sums, (z, _)) in sums.iter_mut().zip(lanes.iter()) {
+            sums[..len].copy_from_slice(&z[row..row + len]);
+        }
+        for (j, column) in w_t.iter().enumerate() {
+            let column = &column[row..row + len];
+            for (sums, (_, x)) in sums.iter_mut().zip(lanes.iter()) {
+                let value = x[j];
+                for k in 0..len {
+                    sums[k] = column[k].mul_add(value, sums[k]);
+                }
+            }
+        }
+        for (sums, (z, _)) in sums.iter().zip(lanes.iter_mut()) {
+            z[row..row + len].copy_from_slice(&sums[..len]);
+        }
+        row += BLOCK;
+    }
+}
+
 /// `z += W x` for `W` stored by columns, written for code compiled with FMA for a known
 /// register file (a function with `#[target_feature]`, into which this is inlined): plain
 /// loops the compiler vectorizes, over blocks of `BLOCK` outputs whose accumulators stay in

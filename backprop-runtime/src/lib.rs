@@ -294,6 +294,7 @@ pub mod __private {
     #[cfg(feature = "alloc")]
     pub use crate::zeroed_box;
     pub use crate::{
+        recurrent::{forward_lanes_by_columns, forward_lanes_with, LOCKSTEP_COLUMNS_LIMIT},
         sgd_update, train_batch, train_step, ClassTarget, Classifier, Error, FlatLayout, Network,
         ParameterInfo, ParameterKind, Parameters, Recurrent, Streaming,
     };

@@ -120,6 +120,29 @@ pub trait Recurrent: Network {
         }
     }
 
+    /// The forward passes of [`LANES`] sequences of equal length, each from
+    /// [`Recurrent::initial_state`], in lockstep: `traces[l][t]` becomes the trace of step
+    /// `t` of `inputs[l]`, for as many steps as the shortest of `inputs` and `traces` holds.
+    /// Mini-batch training through time calls it.
+    ///
+    /// The default calls [`Recurrent::forward_step_lanes`] step after step, so each trace
+    /// is [`Recurrent::forward_step`]'s to the bit. `network!` generates one that first
+    /// copies the weight matrices by columns (as a [`crate::stream::Stream`] does, once per
+    /// call), where they take at most [`LOCKSTEP_COLUMNS_LIMIT`] bytes, and then takes every
+    /// product by columns for all the lanes at once: no horizontal sums, and each column
+    /// read once for the lanes. Its traces equal [`Recurrent::forward_step`]'s to rounding
+    /// (the products' sums are grouped otherwise).
+    #[inline]
+    fn forward_sequences_lanes(
+        &self,
+        inputs: [&[Self::Input]; LANES],
+        traces: [&mut [Self::Trace]; LANES],
+    ) {
+        forward_lanes_with(self, inputs, traces, |states, inputs, traces| {
+            self.forward_step_lanes(states, inputs, traces);
+        });
+    }
+
     /// Backpropagation through one time step: adds this step's `dJ/dw` to `grads`. `target`
     /// is `None` at a step without a loss. `carry` holds `dJ/d(state after this step)` from
     /// the later steps on entry, and `dJ/d(state before this step)` on return.
@@ -192,11 +215,63 @@ pub trait Recurrent: Network {
     }
 }
 
+/// The most bytes of weight matrices that the forward pass of a run of [`LANES`] sequences
+/// copies by columns onto the stack ([`Recurrent::forward_sequences_lanes`]); a network with
+/// more takes its products row by row. 128 KiB: a GRU of 64 units with its readout takes 80.
+pub const LOCKSTEP_COLUMNS_LIMIT: usize = 128 * 1024;
+
+/// The forward passes of [`LANES`] sequences in lockstep, each from the network's initial
+/// state: `step(states, inputs, traces)` for each time step, with each lane's state after
+/// its previous step. What [`Recurrent::forward_sequences_lanes`] does, with the step
+/// given.
+#[doc(hidden)]
+#[inline]
+pub fn forward_lanes_with<N: Recurrent>(
+    network: &N,
+    inputs: [&[N::Input]; LANES],
+    mut traces: [&mut [N::Trace]; LANES],
+    mut step: impl FnMut([&N::State; LANES], [&N::Input; LANES], [&mut N::Trace; LANES]),
+) {
+    let steps = inputs
+        .iter()
+        .map(|inputs| inputs.len())
+        .chain(traces.iter().map(|traces| traces.len()))
+        .min()
+        .unwrap_or(0);
+    let mut states = [network.initial_state(); LANES];
+    for t in 0..steps {
+        step(
+            states.each_ref(),
+            inputs.map(|inputs| &inputs[t]),
+            traces.each_mut().map(|lane| &mut lane[t]),
+        );
+        states = core::array::from_fn(|l| N::state_after(&traces[l][t]));
+    }
+}
+
+/// [`forward_lanes_with`] with the network's matrices copied by columns first
+/// ([`crate::Streaming::columns`]), and handed to every step: what a generated
+/// [`Recurrent::forward_sequences_lanes`] calls for matrices of at most
+/// [`LOCKSTEP_COLUMNS_LIMIT`] bytes. Out of line, so that the copy takes stack only while
+/// it runs.
+#[doc(hidden)]
+#[inline(never)]
+pub fn forward_lanes_by_columns<N: crate::Streaming>(
+    network: &N,
+    inputs: [&[N::Input]; LANES],
+    traces: [&mut [N::Trace]; LANES],
+    mut step: impl FnMut(&N::Columns, [&N::State; LANES], [&N::Input; LANES], [&mut N::Trace; LANES]),
+) {
+    let columns = network.columns();
+    forward_lanes_with(network, inputs, traces, |states, inputs, traces| {
+        step(&columns, states, inputs, traces);
+    });
+}
+
 /// How many sequences of a mini-batch run their forward and backward passes together
-/// ([`Recurrent::forward_step_lanes`], [`Recurrent::backward_steps_lanes`]): training
-/// through time does so for each run of this
-/// many consecutive sequences of equal length when its trace buffer holds that many
-/// sequences (`LANES` times the longest).
+/// ([`Recurrent::forward_sequences_lanes`], [`Recurrent::backward_steps_lanes`]): training
+/// through time does so for each run of this many consecutive sequences of equal length
+/// when its trace buffer holds that many sequences (`LANES` times the longest).
 pub const LANES: usize = 4;
 
 /// Where a sequence has targets, and so a loss.
@@ -499,10 +574,10 @@ pub struct Sequence<'a, N: Network> {
 /// The mean loss of a mini-batch of sequences (each from the network's initial state; they
 /// may differ in length) and the mean of their gradients, written to `grads`. `traces` must be
 /// as long as the longest sequence; [`LANES`] times that lets runs of [`LANES`] sequences of
-/// equal length step forward and back together ([`Recurrent::forward_step_lanes`],
+/// equal length step forward and back together ([`Recurrent::forward_sequences_lanes`],
 /// [`Recurrent::backward_steps_lanes`]), which is faster for matrices larger than the
-/// first-level cache: the same loss, and the same gradient to rounding (its sums over the
-/// sequences taken in another order).
+/// first-level cache: the same loss and gradient to rounding (the products by columns, and
+/// the gradient's sums over the sequences, grouped otherwise).
 ///
 /// # Errors
 ///
@@ -641,18 +716,10 @@ fn forward_lanes<N: Recurrent>(
 ) {
     let steps = traces.len() / LANES;
     let mut runs = traces.chunks_exact_mut(steps);
-    let mut lanes: [&mut [N::Trace]; LANES] =
+    let lanes: [&mut [N::Trace]; LANES] =
         core::array::from_fn(|_| runs.next().expect("LANES runs of `steps` traces"));
-    let mut states = [network.initial_state(); LANES];
-    for t in 0..steps {
-        let inputs = core::array::from_fn(|l| &sequences[l].inputs[t]);
-        network.forward_step_lanes(
-            states.each_ref(),
-            inputs,
-            lanes.each_mut().map(|lane| &mut lane[t]),
-        );
-        states = core::array::from_fn(|l| N::state_after(&lanes[l][t]));
-    }
+    let inputs = core::array::from_fn(|l| sequences[l].inputs);
+    network.forward_sequences_lanes(inputs, lanes);
 }
 
 /// One step of mini-batch training on sequences with any optimizer: the mean gradient of

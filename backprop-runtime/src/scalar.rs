@@ -138,6 +138,19 @@ pub trait Scalar:
         }
     }
 
+    /// `z += W x` lane by lane with `W` by columns
+    /// ([`crate::dense::matvec_columns_acc_lanes`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn matvec_columns_acc_lanes<const M: usize, const N: usize, const L: usize>(
+        lanes: &mut [(&mut [Self; N], &[Self; M]); L],
+        w_t: &[[Self; N]; M],
+    ) {
+        for (z, x) in lanes.iter_mut() {
+            Self::matvec_columns_acc(z, w_t, x);
+        }
+    }
+
     /// `g += dz x^T` ([`crate::dense::outer_acc`]).
     #[doc(hidden)]
     #[inline(always)]
@@ -276,6 +289,15 @@ impl Scalar for f32 {
         x: &[Self; M],
     ) {
         crate::simd::matvec_columns_acc(z, w_t, x);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn matvec_columns_acc_lanes<const M: usize, const N: usize, const L: usize>(
+        lanes: &mut [(&mut [Self; N], &[Self; M]); L],
+        w_t: &[[Self; N]; M],
+    ) {
+        crate::simd::matvec_columns_acc_lanes(lanes, w_t);
     }
 
     #[cfg(target_arch = "x86_64")]

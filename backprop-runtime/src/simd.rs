@@ -24,7 +24,7 @@
 
 mod columns;
 
-pub(crate) use columns::matvec_columns_acc;
+pub(crate) use columns::{matvec_columns_acc, matvec_columns_acc_lanes};
 
 use core::arch::x86_64::{
     __m128, _mm_add_ps, _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_mul_ps, _mm_setzero_ps,

@@ -33,12 +33,20 @@ pub(crate) enum Pass {
     /// for every trace of `traces` in turn, but a product with a weight matrix (and a cell's
     /// recurrent side) one kernel call for all of them, which reads the matrix once.
     Lanes,
+    /// [`Pass::Lanes`] reading its matrices by columns from `columns` (a run of sequences'
+    /// forward pass, `forward_sequences_lanes`, which copies them once for all its steps).
+    LanesByColumns,
 }
 
 impl Pass {
     /// Whether the pass is a stream's step, which reads `.prev` from the state.
     fn streams(self) -> bool {
         matches!(self, Pass::Stream | Pass::Columns)
+    }
+
+    /// Whether the pass runs every step for several traces, `traces`.
+    fn lanes(self) -> bool {
+        matches!(self, Pass::Lanes | Pass::LanesByColumns)
     }
 }
 
@@ -131,7 +139,7 @@ pub(crate) fn lanes_apply(model: &Model) -> bool {
 
 /// The body of a recurrent network's `forward_step_lanes`: each of `traces` zeroed, its
 /// state and input read, then every step for all of them ([`Pass::Lanes`]).
-pub(crate) fn lanes_body(ctx: &Context) -> TokenStream {
+pub(crate) fn lanes_body(ctx: &Context, pass: Pass) -> TokenStream {
     let Context {
         model,
         order,
@@ -141,9 +149,7 @@ pub(crate) fn lanes_body(ctx: &Context) -> TokenStream {
     } = ctx;
     let read_state = read_state(model);
     let read_inputs = read_inputs(model);
-    let steps = steps(model, order, Pass::Lanes)
-        .into_iter()
-        .map(|step| step.code);
+    let steps = steps(model, order, pass).into_iter().map(|step| step.code);
     quote! {
         #[allow(unused_imports)] // not every network calls every runtime module
         use #private::{act, dense};
@@ -214,7 +220,20 @@ fn cell_step(model: &Model, neuron: &Neuron, cell: &Cell, pass: Pass) -> Step {
     let (weight_hh, bias_hh) = (&cell.weight_hh.name, &cell.bias_hh.name);
     let fast = cell.fast;
     let h_text = neuron.text();
-    if pass == Pass::Lanes {
+    if pass.lanes() {
+        let (gru, lstm, weight_hh) = if pass == Pass::LanesByColumns {
+            (
+                quote!(gru_lanes_by_columns),
+                quote!(lstm_lanes_by_columns),
+                quote!(columns.#weight_hh),
+            )
+        } else {
+            (
+                quote!(gru_lanes),
+                quote!(lstm_lanes),
+                quote!(self.#weight_hh),
+            )
+        };
         let code = match cell.kind {
             CellKind::Gru => {
                 let lanes = lane_borrows(&[
@@ -223,7 +242,7 @@ fn cell_step(model: &Model, neuron: &Neuron, cell: &Cell, pass: Pass) -> Step {
                     quote!(&trace.#z),
                     quote!(&trace.#previous),
                 ]);
-                quote!(#private::cell::gru_lanes(#lanes, &self.#weight_hh, &self.#bias_hh, #fast);)
+                quote!(#private::cell::#gru(#lanes, &#weight_hh, &self.#bias_hh, #fast);)
             }
             CellKind::Lstm => {
                 let c = cell_state_name(h);
@@ -236,7 +255,7 @@ fn cell_step(model: &Model, neuron: &Neuron, cell: &Cell, pass: Pass) -> Step {
                     quote!(&trace.#previous),
                     quote!(&trace.#previous_c),
                 ]);
-                quote!(#private::cell::lstm_lanes(#lanes, &self.#weight_hh, &self.#bias_hh, #fast);)
+                quote!(#private::cell::#lstm(#lanes, &#weight_hh, &self.#bias_hh, #fast);)
             }
         };
         return Step::new(code, "", &[]);
@@ -365,7 +384,7 @@ fn read(model: &Model, edge: &Edge, pass: Pass) -> TokenStream {
     let source = model.node_name(edge.source);
     let value = match (edge.delayed, pass) {
         (None, _) => quote!(trace.#source),
-        (Some(_), Pass::Trace | Pass::Lanes) => {
+        (Some(_), Pass::Trace | Pass::Lanes | Pass::LanesByColumns) => {
             let field = names::previous(source);
             quote!(trace.#field)
         }
@@ -384,7 +403,7 @@ fn read(model: &Model, edge: &Edge, pass: Pass) -> TokenStream {
 fn neuron_steps(model: &Model, neuron: &Neuron, pass: Pass) -> [Step; 2] {
     let sum_text = sum_text(model, neuron);
     match neuron.width {
-        None if pass == Pass::Lanes => single_steps(model, neuron, &sum_text, pass)
+        None if pass.lanes() => single_steps(model, neuron, &sum_text, pass)
             .map(|step| Step::new(each_lane(&step.code), "", &[])),
         None => single_steps(model, neuron, &sum_text, pass),
         Some(width) => layer_steps(model, neuron, width, &sum_text, pass),
@@ -498,11 +517,15 @@ fn layer_steps(
     let edges = neuron.edges.iter().map(|edge| {
         let weight = &edge.weight.name;
         let value = read(model, edge, pass);
-        if pass == Pass::Lanes {
+        if pass.lanes() {
             // Each edge in turn, as for one trace, so each sum is rounded as there.
             return if model.reads_array(edge) {
                 let lanes = lane_borrows(&[quote!(&mut trace.#z), quote!(&#value)]);
-                quote!(dense::matvec_acc_lanes(&mut #lanes, &self.#weight);)
+                if pass == Pass::LanesByColumns {
+                    quote!(dense::matvec_columns_acc_lanes(&mut #lanes, &columns.#weight);)
+                } else {
+                    quote!(dense::matvec_acc_lanes(&mut #lanes, &self.#weight);)
+                }
             } else {
                 each_lane(&quote!(dense::axpy(&mut trace.#z, &self.#weight, #value);))
             };
@@ -516,7 +539,7 @@ fn layer_steps(
         }
     });
     let start = quote!(trace.#z = #init;);
-    let start = if pass == Pass::Lanes {
+    let start = if pass.lanes() {
         each_lane(&start)
     } else {
         start
@@ -577,7 +600,7 @@ fn layer_steps(
             quote!(trace.#h = #values;)
         }
     };
-    let activate = if pass == Pass::Lanes {
+    let activate = if pass.lanes() {
         each_lane(&activate)
     } else {
         activate

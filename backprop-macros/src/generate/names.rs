@@ -12,8 +12,8 @@
 //!   be called `z_<a neuron>` (the pre-activation's field in the trace) nor `prev_<a node read
 //!   with .prev>` (the previous value's field in the trace); `model` reports both clashes.
 //!   The helpers of a recurrent network are `state`, `carry`, `output_gradient`,
-//!   `columns` (a prepared stream's step), `states`, `inputs`, `traces` and `lanes`
-//!   (the lockstep forward pass), and `carries`, `lane`, `slot` and `sides` (the lockstep
+//!   `columns` (a prepared stream's step, and the lockstep forward pass of whole
+//!   sequences), `states`, `inputs`, `traces` and `lanes` (the lockstep forward pass), and `carries`, `lane`, `slot` and `sides` (the lockstep
 //!   pass back); a
 //!   batch pass adds the helpers `inputs`, `targets`, `scale`, `loss`, `sample_loss`, `sample`, `samples`
 //!   and `batch_trace` (through time also `traces`, `first`, `steps`, `end`, `start`, `chunk`, `back` and `t`), and

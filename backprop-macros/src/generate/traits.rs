@@ -5,6 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::context::Context;
+use super::forward::Pass;
 use super::layout;
 use crate::model::text;
 
@@ -134,8 +135,34 @@ fn network(ctx: &Context) -> TokenStream {
         .as_ref()
         .filter(|_| super::forward::lanes_apply(ctx.model))
         .map(|state| {
-            let body = super::forward::lanes_body(ctx);
+            let body = super::forward::lanes_body(ctx, Pass::Lanes);
+            let by_columns = super::forward::lanes_body(ctx, Pass::LanesByColumns);
+            let columns = super::names::columns_struct(name);
             quote! {
+                #[inline]
+                #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
+                fn forward_sequences_lanes(
+                    &self,
+                    inputs: [&[Self::Input]; #private::recurrent::LANES],
+                    traces: [&mut [#trace]; #private::recurrent::LANES],
+                ) {
+                    // The copy by columns where it fits on the stack (decided at compile
+                    // time); otherwise row by row, step after step.
+                    if #private::size_of::<#columns>() <= #private::LOCKSTEP_COLUMNS_LIMIT {
+                        #private::forward_lanes_by_columns(
+                            self,
+                            inputs,
+                            traces,
+                            |columns, states, inputs, mut traces| {
+                                #by_columns
+                            },
+                        );
+                    } else {
+                        #private::forward_lanes_with(self, inputs, traces, |states, inputs, traces| {
+                            #private::Recurrent::forward_step_lanes(self, states, inputs, traces);
+                        });
+                    }
+                }
                 #[inline]
                 #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
                 fn forward_step_lanes(

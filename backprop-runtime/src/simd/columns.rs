@@ -37,6 +37,48 @@ pub(crate) fn matvec_columns_acc<const M: usize, const N: usize>(
     }
 }
 
+/// `z += W x` for several lanes with `W` by columns: with AVX-512 and 16 outputs or more,
+/// four lanes at a time share each load of a column ([`columns_lanes_avx512`]); the other
+/// lanes, and other CPUs, one lane at a time by [`matvec_columns_acc`].
+#[inline(always)]
+pub(crate) fn matvec_columns_acc_lanes<const M: usize, const N: usize, const L: usize>(
+    lanes: &mut [(&mut [f32; N], &[f32; M]); L],
+    w_t: &[[f32; N]; M],
+) {
+    #[cfg(feature = "std")]
+    if N >= 16 && super::has_avx512() {
+        let mut quads = lanes.chunks_exact_mut(4);
+        for quad in &mut quads {
+            let quad: &mut [_; 4] = quad.try_into().expect("chunks of four");
+            // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA.
+            unsafe { columns_lanes_avx512(quad, w_t) };
+        }
+        for (z, x) in quads.into_remainder() {
+            matvec_columns_acc(z, w_t, x);
+        }
+        return;
+    }
+    for (z, x) in lanes.iter_mut() {
+        matvec_columns_acc(z, w_t, x);
+    }
+}
+
+/// [`matvec_columns_acc_lanes`] for four lanes with AVX-512: the outputs in blocks of 64,
+/// so sixteen registers of accumulators (four per lane), each column's block loaded once
+/// for the four.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F, AVX2 and FMA.
+#[cfg(any(feature = "std", test))]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn columns_lanes_avx512<const M: usize, const N: usize>(
+    lanes: &mut [(&mut [f32; N], &[f32; M]); 4],
+    w_t: &[[f32; N]; M],
+) {
+    crate::dense::matvec_columns_acc_lanes_in_registers::<f32, M, N, 64, 4>(lanes, w_t);
+}
+
 /// [`matvec_columns_acc`] with AVX2 and FMA: the outputs in blocks of 48 (six registers,
 /// twelve with both sets of accumulators).
 ///
@@ -111,6 +153,65 @@ mod tests {
             unsafe { columns_avx512(&mut z, &w_t, &x) };
             agrees("avx512", &z);
         }
+    }
+
+    /// Lanes against a plain loop of fused multiply-adds, input by input, lane by lane:
+    /// equal bit for bit on the AVX-512 kernel, to rounding on every path.
+    fn check_lanes<const M: usize, const N: usize>() {
+        let w_t: [[f32; N]; M] = core::array::from_fn(|j| {
+            core::array::from_fn(|r| ((r * 11 + j * 5) % 19) as f32 * 0.137 - 1.3)
+        });
+        let xs: [[f32; M]; 6] = core::array::from_fn(|l| {
+            core::array::from_fn(|j| ((j * 3 + l * 7) % 11) as f32 * 0.29 - 1.4)
+        });
+        let starts: [[f32; N]; 6] =
+            core::array::from_fn(|l| core::array::from_fn(|r| (r + 3 * l) as f32 * 0.05 - 1.0));
+        let fused: [[f32; N]; 6] = core::array::from_fn(|l| {
+            let mut z = starts[l];
+            for (column, &x) in w_t.iter().zip(&xs[l]) {
+                for (z, &w) in z.iter_mut().zip(column) {
+                    *z = w.mul_add(x, *z);
+                }
+            }
+            z
+        });
+        let mut zs = starts;
+        let mut lanes: [(&mut [f32; N], &[f32; M]); 6] = {
+            let mut zs = zs.iter_mut();
+            core::array::from_fn(|l| (zs.next().expect("one per lane"), &xs[l]))
+        };
+        matvec_columns_acc_lanes(&mut lanes, &w_t);
+        for l in 0..6 {
+            for r in 0..N {
+                let (got, want) = (f64::from(zs[l][r]), f64::from(fused[l][r]));
+                assert!(
+                    (got - want).abs() <= 1e-5 * want.abs().max(1.0),
+                    "M={M} N={N} lane {l}"
+                );
+            }
+        }
+        if std::is_x86_feature_detected!("avx512f") {
+            let mut quad: [[f32; N]; 4] = core::array::from_fn(|l| starts[l]);
+            let mut lanes: [(&mut [f32; N], &[f32; M]); 4] = {
+                let mut quad = quad.iter_mut();
+                core::array::from_fn(|l| (quad.next().expect("one per lane"), &xs[l]))
+            };
+            // SAFETY: just checked (AVX-512F implies AVX2 and FMA on every CPU that has it).
+            unsafe { columns_lanes_avx512(&mut lanes, &w_t) };
+            for l in 0..4 {
+                assert_eq!(quad[l], fused[l], "avx512 M={M} N={N} lane {l}");
+            }
+        }
+    }
+
+    #[test]
+    fn lanes_match_fused_sums_input_by_input() {
+        check_lanes::<64, 192>();
+        check_lanes::<32, 192>();
+        check_lanes::<16, 48>();
+        check_lanes::<5, 112>();
+        check_lanes::<3, 13>();
+        check_lanes::<64, 20>();
     }
 
     #[test]
