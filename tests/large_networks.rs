@@ -203,3 +203,74 @@ fn a_reused_gradient_buffer_starts_every_step_at_zero() {
         "a step on a reused buffer differs from one on a fresh one"
     );
 }
+
+network! {
+    /// A GRU whose matrices by columns (3 MB) are far more than a run of sequences in
+    /// lockstep copies onto the stack.
+    pub struct WideGru<f32> {
+        input x[8];
+        layer h[512] = gru(weight_ih * x + weight_hh * h.prev + bias_ih + bias_hh);
+        output y = identity(v * h + c);
+        loss half_squared_error;
+    }
+}
+
+#[test]
+fn a_recurrent_network_too_large_to_copy_by_columns_steps_in_lockstep_by_rows() {
+    use backprop_runtime::optim::Sgd;
+    use backprop_runtime::recurrent::{
+        forward_sequence, train_sequences_with, Horizon, Sequence, Targets, LANES,
+        LOCKSTEP_COLUMNS_LIMIT,
+    };
+    use backprop_runtime::Recurrent;
+    assert!(std::mem::size_of::<WideGruColumns>() > LOCKSTEP_COLUMNS_LIMIT);
+    on_default_stack(|| {
+        const STEPS: usize = 5;
+        let mut net = initialised(WideGru::boxed(), 17);
+        let mut random = SplitMix::new(18);
+        let inputs: Vec<Vec<[f32; 8]>> = (0..LANES)
+            .map(|_| {
+                (0..STEPS)
+                    .map(|_| std::array::from_fn(|_| random.uniform(-1.0, 1.0) as f32))
+                    .collect()
+            })
+            .collect();
+        let zero = WideGruTrace::ZERO;
+        // Too large for the copy by columns, the run goes row by row, step by step: the
+        // traces of one sequence at a time, to the bit.
+        let mut lockstep = vec![zero; LANES * STEPS];
+        let mut runs = lockstep.chunks_exact_mut(STEPS);
+        let lanes = std::array::from_fn(|_| runs.next().expect("a run per lane"));
+        net.forward_sequences_lanes(std::array::from_fn(|l| &inputs[l][..]), lanes);
+        for (l, inputs) in inputs.iter().enumerate() {
+            let mut one_by_one = vec![zero; STEPS];
+            forward_sequence(&*net, &net.initial_state(), inputs, &mut one_by_one).unwrap();
+            for (t, trace) in one_by_one.iter().enumerate() {
+                assert_eq!(
+                    lockstep[l * STEPS + t].as_slice(),
+                    trace.as_slice(),
+                    "sequence {l}, step {t}"
+                );
+            }
+        }
+        // And a batch trains in lockstep on a default stack.
+        let targets: Vec<Vec<[f32; 1]>> = (0..LANES)
+            .map(|_| (0..STEPS).map(|t| [t as f32 * 0.1]).collect())
+            .collect();
+        let batch: Vec<Sequence<'_, WideGru>> = inputs
+            .iter()
+            .zip(&targets)
+            .map(|(inputs, targets)| Sequence {
+                inputs,
+                targets: Targets::EveryStep(targets),
+            })
+            .collect();
+        let mut traces = vec![zero; LANES * STEPS];
+        let mut sgd = Sgd::new(1e-3).unwrap();
+        let before =
+            train_sequences_with(&mut *net, &mut sgd, &batch, Horizon::Full, &mut traces).unwrap();
+        let after =
+            train_sequences_with(&mut *net, &mut sgd, &batch, Horizon::Full, &mut traces).unwrap();
+        assert!(before.is_finite() && after.is_finite() && after < before);
+    });
+}
