@@ -272,12 +272,9 @@ fn recurrent_sides<T: Scalar, const H: usize, const G: usize, const L: usize>(
     bias_hh: &[T; G],
     previous: [&[T; H]; L],
 ) -> [[T; G]; L] {
-    let mut sides = [*bias_hh; L];
-    let mut each = sides.iter_mut().zip(previous);
-    let mut products: [(&mut [T; G], &[T; H]); L] =
-        core::array::from_fn(|_| each.next().expect("a side per lane"));
-    dense::matvec_acc_lanes(&mut products, weight_hh);
-    sides
+    sides_from(bias_hh, previous, |products| {
+        dense::matvec_acc_lanes(products, weight_hh);
+    })
 }
 
 /// The recurrent sides of several lanes with `weight_hh` by columns, by
@@ -288,11 +285,24 @@ fn recurrent_sides_by_columns<T: Scalar, const H: usize, const G: usize, const L
     bias_hh: &[T; G],
     previous: [&[T; H]; L],
 ) -> [[T; G]; L] {
+    sides_from(bias_hh, previous, |products| {
+        dense::matvec_columns_acc_lanes(products, weight_hh_t);
+    })
+}
+
+/// Each lane's `bias_hh`, with `add_products` adding each lane's product with its previous
+/// state.
+#[inline(always)]
+fn sides_from<T: Scalar, const H: usize, const G: usize, const L: usize>(
+    bias_hh: &[T; G],
+    previous: [&[T; H]; L],
+    add_products: impl FnOnce(&mut [(&mut [T; G], &[T; H]); L]),
+) -> [[T; G]; L] {
     let mut sides = [*bias_hh; L];
     let mut each = sides.iter_mut().zip(previous);
     let mut products: [(&mut [T; G], &[T; H]); L] =
         core::array::from_fn(|_| each.next().expect("a side per lane"));
-    dense::matvec_columns_acc_lanes(&mut products, weight_hh_t);
+    add_products(&mut products);
     sides
 }
 

@@ -81,20 +81,35 @@ pub(crate) fn matvec_acc_lanes<const M: usize, const N: usize, const L: usize>(
 ) {
     #[cfg(feature = "std")]
     if uses_avx512::<M, N>() {
-        let mut quads = lanes.chunks_exact_mut(4);
-        for quad in &mut quads {
-            let quad: &mut [_; 4] = quad.try_into().expect("chunks of four");
+        by_quads(
+            lanes,
             // SAFETY: `uses_avx512` found the CPU to support AVX-512F, AVX2 and FMA, and
             // `M % 16 == 0`.
-            unsafe { matvec_acc_lanes_avx512(quad, w) };
-        }
-        for (z, x) in quads.into_remainder() {
-            matvec_acc(z, w, x);
-        }
+            |quad| unsafe { matvec_acc_lanes_avx512(quad, w) },
+            |(z, x)| matvec_acc(z, w, x),
+        );
         return;
     }
     for (z, x) in lanes.iter_mut() {
         matvec_acc(z, w, x);
+    }
+}
+
+/// `four` on each group of four lanes in turn, then `one` on each lane left over: how the
+/// lanes kernels share each load among four lanes.
+#[cfg(feature = "std")]
+#[inline(always)]
+fn by_quads<P, const L: usize>(
+    lanes: &mut [P; L],
+    mut four: impl FnMut(&mut [P; 4]),
+    mut one: impl FnMut(&mut P),
+) {
+    let mut quads = lanes.chunks_exact_mut(4);
+    for quad in &mut quads {
+        four(quad.try_into().expect("chunks of four"));
+    }
+    for lane in quads.into_remainder() {
+        one(lane);
     }
 }
 
@@ -393,16 +408,13 @@ pub(crate) fn matvec_transpose_acc_lanes<const M: usize, const N: usize, const L
 ) {
     #[cfg(feature = "std")]
     if M.is_multiple_of(16) && M >= 32 && has_avx512() {
-        let mut quads = lanes.chunks_exact_mut(4);
-        for quad in &mut quads {
-            let quad: &mut [_; 4] = quad.try_into().expect("chunks of four");
+        by_quads(
+            lanes,
             // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA, and
             // `M % 16 == 0`.
-            unsafe { matvec_transpose_acc_lanes_avx512(quad, w) };
-        }
-        for (dx, dz) in quads.into_remainder() {
-            matvec_transpose_acc(dx, w, dz);
-        }
+            |quad| unsafe { matvec_transpose_acc_lanes_avx512(quad, w) },
+            |(dx, dz)| matvec_transpose_acc(dx, w, dz),
+        );
         return;
     }
     for (dx, dz) in lanes.iter_mut() {

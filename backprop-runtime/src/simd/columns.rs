@@ -47,15 +47,12 @@ pub(crate) fn matvec_columns_acc_lanes<const M: usize, const N: usize, const L: 
 ) {
     #[cfg(feature = "std")]
     if N >= 16 && super::has_avx512() {
-        let mut quads = lanes.chunks_exact_mut(4);
-        for quad in &mut quads {
-            let quad: &mut [_; 4] = quad.try_into().expect("chunks of four");
+        super::by_quads(
+            lanes,
             // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA.
-            unsafe { columns_lanes_avx512(quad, w_t) };
-        }
-        for (z, x) in quads.into_remainder() {
-            matvec_columns_acc(z, w_t, x);
-        }
+            |quad| unsafe { columns_lanes_avx512(quad, w_t) },
+            |(z, x)| matvec_columns_acc(z, w_t, x),
+        );
         return;
     }
     for (z, x) in lanes.iter_mut() {
