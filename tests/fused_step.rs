@@ -41,6 +41,39 @@ fn a_step_too_large_for_the_guard_is_taken_by_the_general_step() {
     assert_eq!(stepped.w, -1e35);
 }
 
+network! {
+    /// Two single neurons on two inputs, to give one a huge delta and the other a huge
+    /// source.
+    pub struct Pair<f32> {
+        input x1, x2;
+        neuron a = identity(p * x1);
+        neuron b = identity(q * x2);
+        output y = identity(r * a + s * b);
+        loss half_squared_error;
+    }
+}
+
+#[test]
+fn a_step_past_the_single_neurons_bound_is_taken_by_the_general_step() {
+    // The guard bounds single neurons' gradients by their largest delta (b's, 1e20) times
+    // their largest source (x1, 1e30): 1e50 overflows, so it refuses. Every true gradient
+    // is finite (p's 1e-20 * 1e30, q's 1e20 * 1e-3), so the general step takes it.
+    let net = Pair {
+        p: 0.0,
+        q: 0.0,
+        r: 1e-20,
+        s: 1e20,
+    };
+    assert_train_step_is_backward_then_sgd(&net, &[1e30, 1e-3], &[-1.0], 1e-20);
+    let mut stepped = net;
+    assert_eq!(stepped.train_step(&[1e30, 1e-3], &[-1.0], 1e-20), Ok(0.5));
+    let (lr, dz_a, dz_b) = (1e-20_f32, 1e-20_f32, 1e20_f32);
+    assert_eq!(
+        [stepped.p, stepped.q],
+        [-(lr * (dz_a * 1e30)), -(lr * (dz_b * 1e-3))]
+    );
+}
+
 #[test]
 fn a_step_that_would_overflow_a_weight_changes_nothing() {
     let mut net = Line { w: 3e38, b: -3e38 };

@@ -33,10 +33,13 @@ pub fn fused_step_applies<N: Network>(target: &N::Target, learning_rate: N::Scal
 /// relative to 1 (`MAX * EPSILON / 4`). Then `|w - lr g| < MAX + ulp(MAX) / 2` for any
 /// finite `w`, which rounds to a finite value: no update can overflow, whatever the weights.
 ///
-/// The test is exact for the gradients (the largest `|dz_i x_j|` of an edge is the largest
-/// `|dz|` times the largest `|x|`) and conservative for the updates; a step it refuses is
-/// taken, or reported, by [`train_step`], whose checks are exact. Cost: one pass over the
-/// deltas and source values, not over the weights.
+/// The test is exact for the gradients of an edge between arrays (the largest `|dz_i x_j|`
+/// is the largest `|dz|` times the largest `|x|`), conservative for the single neurons'
+/// scalar weights and biases, which the generated step notes as one edge (all their
+/// deltas against all their sources and 1, so that each gradient is bounded by two short
+/// passes instead of one note each), and conservative for the updates; a step it refuses
+/// is taken, or reported, by [`train_step`], whose checks are exact. Cost: one pass over
+/// the deltas and source values, not over the weights.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
 pub struct SgdGuard<T> {
@@ -194,6 +197,21 @@ pub fn train_step<N: Network>(
         input,
         target,
     )
+}
+
+/// [`train_step`] out of line and marked cold: where a generated fused step sends what its
+/// guard refuses, so that the general step's code is not inlined into the fused one (which
+/// it would double in size, for a path taken only on bad input).
+#[doc(hidden)]
+#[cold]
+#[inline(never)]
+pub fn train_step_refused<N: Network>(
+    network: &mut N,
+    input: &N::Input,
+    target: &N::Target,
+    learning_rate: N::Scalar,
+) -> Result<N::Scalar, Error> {
+    train_step(network, input, target, learning_rate)
 }
 
 /// One step on one sample with any optimizer: forward, loss, backward, then

@@ -7,7 +7,8 @@
 //! changes nothing) costs one pass over the deltas and source values: the runtime's
 //! `SgdGuard` allows the in-place updates only when none of them can overflow. Anything it
 //! refuses, and an invalid target or learning rate, goes to the runtime's general
-//! `train_step`, which reports the error or takes the step with exact checks.
+//! `train_step` (out of line, `train_step_refused`), which reports the error or takes the
+//! step with exact checks.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -71,7 +72,11 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
             )
         })
         .collect();
-    let guards = model.neurons.iter().map(|neuron| guard(model, neuron));
+    let guards = model
+        .neurons
+        .iter()
+        .map(|neuron| guard(model, neuron))
+        .chain(single_neurons_guard(model));
     let updates = parameters
         .iter()
         .map(|(neuron, update)| apply(model, neuron, update));
@@ -91,7 +96,7 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
         }
         // An invalid argument, a non-finite loss or a step the guard cannot vouch for: the
         // general step reports the error, or takes the step with exact checks.
-        #private::train_step(self, input, target, learning_rate)
+        #private::train_step_refused(self, input, target, learning_rate)
     }
 }
 
@@ -128,8 +133,8 @@ fn as_slice(value: &TokenStream, array: bool) -> TokenStream {
 
 /// What the guard is told of one neuron's parameters: for a layer, `guard.layer(deltas)`
 /// (its largest delta found once), then `guard.source(x)` per edge and `guard.bias()`; for a
-/// single neuron, each gradient as computed (`guard.gradient(g)`), or for a weight vector on
-/// an array `guard.edge(&[dz], x)`.
+/// single neuron, only its weight vectors on arrays, `guard.edge(&[dz], x)` (its other
+/// parameters go to [`single_neurons_guard`]).
 fn guard(model: &Model, neuron: &Neuron) -> TokenStream {
     let dj_dz = names::pre_activation_gradient(&neuron.name);
     if neuron.width.is_some() {
@@ -140,19 +145,55 @@ fn guard(model: &Model, neuron: &Neuron) -> TokenStream {
         let bias = neuron.bias.is_some().then(|| quote!(guard.bias();));
         return quote!(guard.layer(&#dj_dz); #(#sources)* #bias);
     }
-    let edges = neuron.edges.iter().map(|edge| {
-        let value = edge_value(model, edge);
-        if model.reads_array(edge) {
+    let edges = neuron
+        .edges
+        .iter()
+        .filter(|edge| model.reads_array(edge))
+        .map(|edge| {
+            let value = edge_value(model, edge);
             quote!(guard.edge(&[#dj_dz], &#value);)
-        } else {
-            quote!(guard.gradient(#dj_dz * #value);)
+        });
+    quote!(#(#edges)*)
+}
+
+/// The guard's note of every single neuron's scalar weights and bias at once:
+/// `guard.edge(&[dz, ..], &[x, .., 1.0])`, the largest delta of those neurons times the
+/// largest of their scalar sources (and 1, a bias's): a bound on each of those gradients,
+/// `|dz_i x_j|`, found in two short passes. One note per gradient chained every comparison
+/// and addition through all of them (17 deep for XOR 2-4-1); the bound is looser, and a
+/// step it refuses goes to the general step, whose checks are exact.
+fn single_neurons_guard(model: &Model) -> Option<TokenStream> {
+    let mut deltas = Vec::new();
+    let mut sources: Vec<TokenStream> = Vec::new();
+    let mut seen = Vec::new();
+    let mut bias = false;
+    for neuron in model.neurons.iter().filter(|neuron| neuron.width.is_none()) {
+        let scalar_edges: Vec<&Edge> = neuron
+            .edges
+            .iter()
+            .filter(|edge| !model.reads_array(edge))
+            .collect();
+        if scalar_edges.is_empty() && neuron.bias.is_none() {
+            continue;
         }
-    });
-    let bias = neuron
-        .bias
-        .is_some()
-        .then(|| quote!(guard.gradient(#dj_dz);));
-    quote!(#(#edges)* #bias)
+        deltas.push(names::pre_activation_gradient(&neuron.name));
+        bias |= neuron.bias.is_some();
+        for edge in scalar_edges {
+            let value = edge_value(model, edge);
+            let key = value.to_string();
+            if !seen.contains(&key) {
+                seen.push(key);
+                sources.push(value);
+            }
+        }
+    }
+    if deltas.is_empty() {
+        return None;
+    }
+    if bias {
+        sources.push(quote!(1.0));
+    }
+    Some(quote!(guard.edge(&[#(#deltas),*], &[#(#sources),*]);))
 }
 
 /// `w = w - learning_rate * dJ/dw` in place, rounded as `backward` then `sgd_step` round it.
