@@ -731,14 +731,30 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
     if carry_term.is_some() {
         texts.push(format!("dJ/d{h_text} from the next step"));
     }
-    let starts_at_zero = loss_term.is_none() && carry_term.is_none();
-    let init = match (loss_term, carry_term) {
-        (Some(loss), Some(carry)) => quote!(::core::array::from_fn(|j| #loss + #carry[j])),
-        (Some(loss), None) => quote!(::core::array::from_fn(|j| #loss)),
-        (None, Some(carry)) => carry,
-        (None, None) => zeros(&[width]),
+    // A sum that starts at zero with a transposed product starts with the product itself,
+    // into a fresh array whose sums begin in the kernel's registers (the same numbers).
+    let fresh_product = loss_term.is_none()
+        && carry_term.is_none()
+        && matches!(readers.first(), Some((reader, edge)) if edge.index.is_none() && reader.width.is_some());
+    let (init, readers) = match (loss_term, carry_term) {
+        (Some(loss), Some(carry)) => (
+            quote!(::core::array::from_fn(|j| #loss + #carry[j])),
+            readers,
+        ),
+        (Some(loss), None) => (quote!(::core::array::from_fn(|j| #loss)), readers),
+        (None, Some(carry)) => (carry, readers),
+        (None, None) if fresh_product => {
+            let (reader, edge) = &readers[0];
+            let dj_dz_reader = names::pre_activation_gradient(&reader.name);
+            let weight = &edge.weight.name;
+            texts.push(format!("{}^T dJ/dz_{}", edge.weight.text(), reader.text()));
+            (
+                quote!(dense::matvec_transpose(&self.#weight, &#dj_dz_reader)),
+                &readers[1..],
+            )
+        }
+        (None, None) => (zeros(&[width]), readers),
     };
-    let mut init = Some(init);
     let shares: Vec<TokenStream> = readers
         .iter()
         .map(|(reader, edge)| {
@@ -754,12 +770,6 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
                 }
                 (None, true) => {
                     texts.push(format!("{weight_text}^T dJ/dz_{reader_name}"));
-                    if starts_at_zero && texts.len() == 1 {
-                        // The first share into zeros: the product itself, with its sums
-                        // started in the kernel's registers (the same numbers).
-                        init = Some(quote!(dense::matvec_transpose(&self.#weight, &#dj_dz_reader)));
-                        return TokenStream::new();
-                    }
                     quote!(dense::matvec_transpose_acc(&mut #dj_dh, &self.#weight, &#dj_dz_reader);)
                 }
                 (Some(index), false) => {
@@ -775,11 +785,6 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
             }
         })
         .collect();
-    let shares: Vec<TokenStream> = shares
-        .into_iter()
-        .filter(|share| !share.is_empty())
-        .collect();
-    let init = init.expect("the start of the sum");
     let local = Local::new(dj_dh, scalar, Some(width)).mutable(!shares.is_empty());
     let first = locals.bind(local, init);
     Step::new(
