@@ -224,24 +224,56 @@ fn add_product_by_columns<T: Scalar, const M: usize, const G: usize>(
     }
 }
 
-/// A cell's input side `bias_ih + weight_ih x`, with `weight_ih` by columns, for a prepared
-/// stream's step to compute in its own function ([`gru_step_by_columns_from`]).
-struct InputSide<'a, T, const I: usize, const G: usize> {
-    weight_ih_t: &'a [[T; G]; I],
-    bias_ih: &'a [T; G],
-    x: &'a [T; I],
+/// A prepared stream's cell input side, for a kernel of [`Scalar`]'s own: the sum given, or
+/// one matrix product (by columns) and its bias for the kernel to sum. Not part of the API.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum StreamInput<'a, T, const I: usize, const G: usize> {
+    /// `z`, summed by generated code.
+    Given(&'a [T; G]),
+    /// `z = bias_ih + weight_ih x`, with `weight_ih_t` by columns.
+    Product {
+        /// `weight_ih` by columns.
+        weight_ih_t: &'a [[T; G]; I],
+        /// `bias_ih`.
+        bias_ih: &'a [T; G],
+        /// The layer's input.
+        x: &'a [T; I],
+    },
 }
 
-impl<T: Scalar, const I: usize, const G: usize> InputSide<'_, T, I, G> {
-    /// `bias_ih + weight_ih x`: for the exact and fast kernels as generated code sums it
-    /// (so the same bits as [`gru_step_by_columns`] given that sum); for the fused kernels
-    /// in registers, with the recurrent side's product beside it.
+impl<T: Scalar, const I: usize, const G: usize> StreamInput<'_, T, I, G> {
+    /// `z`: given, or `bias_ih + weight_ih x` summed for the exact and fast kernels as
+    /// generated code sums it (so the same bits as a cell given that sum), for the fused
+    /// kernels in registers, with the recurrent side's product beside it.
     #[inline(always)]
     fn sum(&self, kernels: Kernels) -> [T; G] {
-        let mut z = *self.bias_ih;
-        add_product_by_columns(&mut z, self.weight_ih_t, self.x, kernels);
-        z
+        match *self {
+            StreamInput::Given(z) => *z,
+            StreamInput::Product {
+                weight_ih_t,
+                bias_ih,
+                x,
+            } => {
+                let mut z = *bias_ih;
+                add_product_by_columns(&mut z, weight_ih_t, x, kernels);
+                z
+            }
+        }
     }
+}
+
+/// A prepared stream's cell recurrent side, for a kernel of [`Scalar`]'s own. Not part of
+/// the API.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Recurrence<'a, T, const H: usize, const G: usize> {
+    /// `weight_hh` by columns.
+    pub weight_hh_t: &'a [[T; G]; H],
+    /// `bias_hh`.
+    pub bias_hh: &'a [T; G],
+    /// The previous `h`.
+    pub previous_h: &'a [T; H],
 }
 
 /// One GRU step: from the input side `z` (`3H`) and the previous state, the new state `h`
@@ -414,7 +446,8 @@ pub fn gru_step<T: Scalar, const H: usize, const G: usize>(
 /// unit `j` of the previous state), as a [`crate::stream::Stream`] keeps it. The same
 /// numbers as [`gru_step`] up to rounding: the recurrent side is summed in another order,
 /// and under `precision fast` on a CPU with FMA the gates are a prepared stream's fused
-/// kernels (one function with the recurrent side, compiled for AVX-512 or AVX2).
+/// kernels (for `f32` on AVX-512 written with intrinsics, `crate::simd::stream`; otherwise
+/// one function with the recurrent side, compiled for AVX-512 or AVX2).
 #[inline]
 pub fn gru_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     h: &mut [T; H],
@@ -424,15 +457,20 @@ pub fn gru_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     previous: &[T; H],
     fast_kernels: bool,
 ) {
-    const { assert!(G == 3 * H) };
-    let step = GruStream {
-        h,
-        z,
+    let recurrence = Recurrence {
         weight_hh_t,
         bias_hh,
-        previous,
+        previous_h: previous,
     };
-    stream_pass(fast_kernels, step);
+    let input = StreamInput::<T, 0, G>::Given(z);
+    gru_stream(
+        fast_kernels,
+        GruStream {
+            h,
+            input,
+            recurrence,
+        },
+    );
 }
 
 /// [`gru_step_by_columns`] for a layer whose input side is one matrix product and its bias,
@@ -450,70 +488,78 @@ pub fn gru_step_by_columns_from<T: Scalar, const I: usize, const H: usize, const
     previous: &[T; H],
     fast_kernels: bool,
 ) {
-    const { assert!(G == 3 * H) };
-    let input = InputSide {
+    let input = StreamInput::Product {
         weight_ih_t,
         bias_ih,
         x,
     };
-    let step = GruStreamFrom {
-        h,
-        input,
+    let recurrence = Recurrence {
         weight_hh_t,
         bias_hh,
-        previous,
+        previous_h: previous,
     };
-    stream_pass(fast_kernels, step);
+    gru_stream(
+        fast_kernels,
+        GruStream {
+            h,
+            input,
+            recurrence,
+        },
+    );
 }
 
-/// The arguments of [`gru_step_by_columns_from`], for [`stream_pass`].
-struct GruStreamFrom<'a, T, const I: usize, const H: usize, const G: usize> {
+/// A prepared stream's GRU step: by the scalar type's own kernel where it has one for this
+/// CPU under `precision fast`, else by [`stream_pass`].
+#[inline(always)]
+fn gru_stream<T: Scalar, const I: usize, const H: usize, const G: usize>(
+    fast_kernels: bool,
+    step: GruStream<'_, T, I, H, G>,
+) {
+    const { assert!(G == 3 * H) };
+    let GruStream {
+        h,
+        input,
+        recurrence,
+    } = step;
+    if fast_kernels && T::gru_stream_kernel(h, input, recurrence) {
+        return;
+    }
+    stream_pass(
+        fast_kernels,
+        GruStream {
+            h,
+            input,
+            recurrence,
+        },
+    );
+}
+
+/// The arguments of a prepared stream's GRU step.
+struct GruStream<'a, T, const I: usize, const H: usize, const G: usize> {
     h: &'a mut [T; H],
-    input: InputSide<'a, T, I, G>,
-    weight_hh_t: &'a [[T; G]; H],
-    bias_hh: &'a [T; G],
-    previous: &'a [T; H],
+    input: StreamInput<'a, T, I, G>,
+    recurrence: Recurrence<'a, T, H, G>,
 }
 
 impl<T: Scalar, const I: usize, const H: usize, const G: usize> StreamPass
-    for GruStreamFrom<'_, T, I, H, G>
+    for GruStream<'_, T, I, H, G>
 {
-    #[inline(always)]
-    fn pass(self, kernels: Kernels) {
-        let z = self.input.sum(kernels);
-        let step = GruStream {
-            h: self.h,
-            z: &z,
-            weight_hh_t: self.weight_hh_t,
-            bias_hh: self.bias_hh,
-            previous: self.previous,
-        };
-        step.pass(kernels);
-    }
-}
-
-/// The arguments of [`gru_step_by_columns`], for [`stream_pass`].
-struct GruStream<'a, T, const H: usize, const G: usize> {
-    h: &'a mut [T; H],
-    z: &'a [T; G],
-    weight_hh_t: &'a [[T; G]; H],
-    bias_hh: &'a [T; G],
-    previous: &'a [T; H],
-}
-
-impl<T: Scalar, const H: usize, const G: usize> StreamPass for GruStream<'_, T, H, G> {
     #[inline(always)]
     fn pass(self, kernels: Kernels) {
         let GruStream {
             h,
-            z,
-            weight_hh_t,
-            bias_hh,
-            previous,
+            input,
+            recurrence:
+                Recurrence {
+                    weight_hh_t,
+                    bias_hh,
+                    previous_h: previous,
+                },
         } = self;
+        let z = input.sum(kernels);
         if !kernels.fused() {
             let side = recurrent_side_by_columns(weight_hh_t, bias_hh, previous);
-            gru_state(h, z, &side, previous, kernels);
+            gru_state(h, &z, &side, previous, kernels);
             return;
         }
         // The chain from one state to the next, shortened: r's and u's input side starts
@@ -803,17 +849,20 @@ pub fn lstm_step_by_columns<T: Scalar, const H: usize, const G: usize>(
     previous_c: &[T; H],
     fast_kernels: bool,
 ) {
-    const { assert!(G == 4 * H) };
-    let step = LstmStream {
-        c,
-        h,
-        z,
+    let recurrence = Recurrence {
         weight_hh_t,
         bias_hh,
         previous_h,
-        previous_c,
     };
-    stream_pass(fast_kernels, step);
+    let input = StreamInput::<T, 0, G>::Given(z);
+    let step = LstmStream {
+        c,
+        h,
+        previous_c,
+        input,
+        recurrence,
+    };
+    lstm_stream(fast_kernels, step);
 }
 
 /// [`lstm_step_by_columns`] for a layer whose input side is one matrix product and its
@@ -832,80 +881,83 @@ pub fn lstm_step_by_columns_from<T: Scalar, const I: usize, const H: usize, cons
     previous_c: &[T; H],
     fast_kernels: bool,
 ) {
-    const { assert!(G == 4 * H) };
-    let input = InputSide {
+    let input = StreamInput::Product {
         weight_ih_t,
         bias_ih,
         x,
     };
-    let step = LstmStreamFrom {
-        c,
-        h,
-        input,
+    let recurrence = Recurrence {
         weight_hh_t,
         bias_hh,
         previous_h,
+    };
+    let step = LstmStream {
+        c,
+        h,
         previous_c,
+        input,
+        recurrence,
+    };
+    lstm_stream(fast_kernels, step);
+}
+
+/// A prepared stream's LSTM step, as [`gru_stream`].
+#[inline(always)]
+fn lstm_stream<T: Scalar, const I: usize, const H: usize, const G: usize>(
+    fast_kernels: bool,
+    step: LstmStream<'_, T, I, H, G>,
+) {
+    const { assert!(G == 4 * H) };
+    let LstmStream {
+        c,
+        h,
+        previous_c,
+        input,
+        recurrence,
+    } = step;
+    if fast_kernels && T::lstm_stream_kernel(c, h, previous_c, input, recurrence) {
+        return;
+    }
+    let step = LstmStream {
+        c,
+        h,
+        previous_c,
+        input,
+        recurrence,
     };
     stream_pass(fast_kernels, step);
 }
 
-/// The arguments of [`lstm_step_by_columns_from`], for [`stream_pass`].
-struct LstmStreamFrom<'a, T, const I: usize, const H: usize, const G: usize> {
+/// The arguments of a prepared stream's LSTM step.
+struct LstmStream<'a, T, const I: usize, const H: usize, const G: usize> {
     c: &'a mut [T; H],
     h: &'a mut [T; H],
-    input: InputSide<'a, T, I, G>,
-    weight_hh_t: &'a [[T; G]; H],
-    bias_hh: &'a [T; G],
-    previous_h: &'a [T; H],
     previous_c: &'a [T; H],
+    input: StreamInput<'a, T, I, G>,
+    recurrence: Recurrence<'a, T, H, G>,
 }
 
 impl<T: Scalar, const I: usize, const H: usize, const G: usize> StreamPass
-    for LstmStreamFrom<'_, T, I, H, G>
+    for LstmStream<'_, T, I, H, G>
 {
-    #[inline(always)]
-    fn pass(self, kernels: Kernels) {
-        let z = self.input.sum(kernels);
-        let step = LstmStream {
-            c: self.c,
-            h: self.h,
-            z: &z,
-            weight_hh_t: self.weight_hh_t,
-            bias_hh: self.bias_hh,
-            previous_h: self.previous_h,
-            previous_c: self.previous_c,
-        };
-        step.pass(kernels);
-    }
-}
-
-/// The arguments of [`lstm_step_by_columns`], for [`stream_pass`].
-struct LstmStream<'a, T, const H: usize, const G: usize> {
-    c: &'a mut [T; H],
-    h: &'a mut [T; H],
-    z: &'a [T; G],
-    weight_hh_t: &'a [[T; G]; H],
-    bias_hh: &'a [T; G],
-    previous_h: &'a [T; H],
-    previous_c: &'a [T; H],
-}
-
-impl<T: Scalar, const H: usize, const G: usize> StreamPass for LstmStream<'_, T, H, G> {
     #[inline(always)]
     fn pass(self, kernels: Kernels) {
         let LstmStream {
             c,
             h,
-            z,
-            weight_hh_t,
-            bias_hh,
-            previous_h,
             previous_c,
+            input,
+            recurrence:
+                Recurrence {
+                    weight_hh_t,
+                    bias_hh,
+                    previous_h,
+                },
         } = self;
+        let z = input.sum(kernels);
         if !kernels.fused() {
             let side = recurrent_side_by_columns(weight_hh_t, bias_hh, previous_h);
-            lstm_state(c, h, z, &side, previous_c, kernels);
+            lstm_state(c, h, &z, &side, previous_c, kernels);
             return;
         }
         // The chain from one state to the next, shortened: the input side starts every
@@ -1043,9 +1095,8 @@ pub fn lstm_backward_gates_deferred<T: Scalar, const H: usize, const G: usize, c
 
 #[cfg(test)]
 mod tests {
-    use super::{
-        GruStream, GruStreamFrom, InputSide, Kernels, LstmStream, LstmStreamFrom, StreamPass,
-    };
+    use super::{GruStream, Kernels, LstmStream, Recurrence, StreamInput, StreamPass};
+    use crate::Scalar;
 
     /// The functions a prepared stream's step can run in.
     #[derive(Clone, Copy, Debug)]
@@ -1056,6 +1107,9 @@ mod tests {
         FusedAvx512,
         #[cfg(target_arch = "x86_64")]
         FusedAvx2,
+        /// `f32`'s own kernel, with AVX-512 intrinsics.
+        #[cfg(target_arch = "x86_64")]
+        Avx512Intrinsics,
     }
 
     /// Every path this CPU can run: the fused kernels only where it has the instructions.
@@ -1068,6 +1122,9 @@ mod tests {
             }
             if crate::simd::has_avx2_fma() {
                 paths.push(Path::FusedAvx2);
+            }
+            if crate::simd::has_avx512() {
+                paths.push(Path::Avx512Intrinsics);
             }
         }
         paths
@@ -1082,7 +1139,40 @@ mod tests {
             Path::FusedAvx512 => unsafe { super::fused_avx512(step) },
             #[cfg(target_arch = "x86_64")]
             Path::FusedAvx2 => unsafe { super::fused_avx2(step) },
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512Intrinsics => unreachable!("run by `gru` and `lstm`"),
         }
+    }
+
+    fn gru<const I: usize, const H: usize, const G: usize>(
+        step: GruStream<'_, f32, I, H, G>,
+        path: Path,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if let Path::Avx512Intrinsics = path {
+            assert!(f32::gru_stream_kernel(step.h, step.input, step.recurrence));
+            return;
+        }
+        run(step, path);
+    }
+
+    fn lstm<const I: usize, const H: usize, const G: usize>(
+        step: LstmStream<'_, f32, I, H, G>,
+        path: Path,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if let Path::Avx512Intrinsics = path {
+            let LstmStream {
+                c,
+                h,
+                previous_c,
+                input,
+                recurrence,
+            } = step;
+            assert!(f32::lstm_stream_kernel(c, h, previous_c, input, recurrence));
+            return;
+        }
+        run(step, path);
     }
 
     /// A seeded value in `[-scale, scale)`.
@@ -1122,6 +1212,14 @@ mod tests {
             }
         }
 
+        fn recurrence(&self) -> Recurrence<'_, f32, H, G> {
+            Recurrence {
+                weight_hh_t: &self.weight_hh_t,
+                bias_hh: &self.bias_hh,
+                previous_h: &self.previous,
+            }
+        }
+
         /// `z + bias_hh + weight_hh h` of gate row `k`, `r` times the recurrent side.
         fn gate(&self, k: usize, r: f64) -> f64 {
             let side: f64 = (0..H)
@@ -1152,14 +1250,12 @@ mod tests {
         });
         for path in paths() {
             let mut h = [f32::NAN; H];
-            let step = GruStream {
+            let step = GruStream::<'_, f32, 0, H, G> {
                 h: &mut h,
-                z: &sides.z,
-                weight_hh_t: &sides.weight_hh_t,
-                bias_hh: &sides.bias_hh,
-                previous: &sides.previous,
+                input: StreamInput::Given(&sides.z),
+                recurrence: sides.recurrence(),
             };
-            run(step, path);
+            gru(step, path);
             assert_close("GRU", path, &h, &want);
         }
     }
@@ -1175,16 +1271,14 @@ mod tests {
             core::array::from_fn(|j| sigmoid(sides.gate(3 * H + j, 1.0)) * want_c[j].tanh());
         for path in paths() {
             let (mut c, mut h) = ([f32::NAN; H], [f32::NAN; H]);
-            let step = LstmStream {
+            let step = LstmStream::<'_, f32, 0, H, G> {
                 c: &mut c,
                 h: &mut h,
-                z: &sides.z,
-                weight_hh_t: &sides.weight_hh_t,
-                bias_hh: &sides.bias_hh,
-                previous_h: &sides.previous,
                 previous_c: &sides.previous_c,
+                input: StreamInput::Given(&sides.z),
+                recurrence: sides.recurrence(),
             };
-            run(step, path);
+            lstm(step, path);
             assert_close("LSTM c", path, &c, &want_c);
             assert_close("LSTM h", path, &h, &want_h);
         }
@@ -1207,8 +1301,8 @@ mod tests {
             }
         }
 
-        fn side(&self) -> InputSide<'_, f32, I, G> {
-            InputSide {
+        fn side(&self) -> StreamInput<'_, f32, I, G> {
+            StreamInput::Product {
                 weight_ih_t: &self.weight_ih_t,
                 bias_ih: &self.bias_ih,
                 x: &self.x,
@@ -1240,22 +1334,18 @@ mod tests {
         let z = input.side().sum(Kernels::Exact);
         for path in paths() {
             let (mut from, mut given) = ([f32::NAN; H], [f32::NAN; H]);
-            let step = GruStreamFrom {
+            let step = GruStream {
                 h: &mut from,
                 input: input.side(),
-                weight_hh_t: &sides.weight_hh_t,
-                bias_hh: &sides.bias_hh,
-                previous: &sides.previous,
+                recurrence: sides.recurrence(),
             };
-            run(step, path);
-            let step = GruStream {
+            gru(step, path);
+            let step = GruStream::<'_, f32, 0, H, G> {
                 h: &mut given,
-                z: &z,
-                weight_hh_t: &sides.weight_hh_t,
-                bias_hh: &sides.bias_hh,
-                previous: &sides.previous,
+                input: StreamInput::Given(&z),
+                recurrence: sides.recurrence(),
             };
-            run(step, path);
+            gru(step, path);
             assert_same("GRU", path, &from, &given);
         }
     }
@@ -1266,26 +1356,22 @@ mod tests {
         for path in paths() {
             let mut from = ([f32::NAN; H], [f32::NAN; H]);
             let mut given = from;
-            let step = LstmStreamFrom {
+            let step = LstmStream {
                 c: &mut from.0,
                 h: &mut from.1,
-                input: input.side(),
-                weight_hh_t: &sides.weight_hh_t,
-                bias_hh: &sides.bias_hh,
-                previous_h: &sides.previous,
                 previous_c: &sides.previous_c,
+                input: input.side(),
+                recurrence: sides.recurrence(),
             };
-            run(step, path);
-            let step = LstmStream {
+            lstm(step, path);
+            let step = LstmStream::<'_, f32, 0, H, G> {
                 c: &mut given.0,
                 h: &mut given.1,
-                z: &z,
-                weight_hh_t: &sides.weight_hh_t,
-                bias_hh: &sides.bias_hh,
-                previous_h: &sides.previous,
                 previous_c: &sides.previous_c,
+                input: StreamInput::Given(&z),
+                recurrence: sides.recurrence(),
             };
-            run(step, path);
+            lstm(step, path);
             assert_same("LSTM c", path, &from.0, &given.0);
             assert_same("LSTM h", path, &from.1, &given.1);
         }
@@ -1299,6 +1385,8 @@ mod tests {
         lstm_from_input_agrees::<1, 2, 8>(14);
         lstm_from_input_agrees::<16, 16, 64>(15);
         lstm_from_input_agrees::<9, 19, 76>(16);
+        gru_from_input_agrees::<3, 40, 120>(19);
+        lstm_from_input_agrees::<17, 48, 192>(20);
     }
 
     // Sizes for every shape of the vector loops: fewer units than a vector, whole vectors
@@ -1311,6 +1399,7 @@ mod tests {
         gru_agrees::<8, 24>(3);
         gru_agrees::<16, 48>(4);
         gru_agrees::<21, 63>(5);
+        gru_agrees::<33, 99>(17);
     }
 
     #[test]
@@ -1320,5 +1409,6 @@ mod tests {
         lstm_agrees::<8, 32>(8);
         lstm_agrees::<16, 64>(9);
         lstm_agrees::<19, 76>(10);
+        lstm_agrees::<35, 140>(18);
     }
 }

@@ -192,6 +192,36 @@ fn rational_fused(x: f32, limit: f32, numerator: &[f32; 7], denominator: &[f32; 
     x * p / q
 }
 
+/// A rational function `x P(x^2) / Q(x^2)` with its coefficients in `f32`, for the vector
+/// kernels of a prepared stream (`simd::stream`), which limit `|x|` to `limit` and the
+/// result to `±bound`.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) struct Rational {
+    pub(crate) numerator: [f32; 7],
+    pub(crate) denominator: [f32; 4],
+    pub(crate) limit: f32,
+    pub(crate) bound: f32,
+}
+
+/// `tanh x` as [`tanh_f32_fused`] computes it.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) const TANH: Rational = Rational {
+    numerator: scaled(&TANH_NUMERATOR, 1.0, 1.0),
+    denominator: scaled(&TANH_DENOMINATOR, 1.0, 1.0),
+    limit: TANH_CLAMP,
+    bound: 1.0,
+};
+
+/// `tanh(x / 2) / 2`, the logistic function less one half, as [`sigmoid_f32_fused`]
+/// computes it before adding the half.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) const HALF_TANH_HALF: Rational = Rational {
+    numerator: scaled(&TANH_NUMERATOR, 0.25, 0.25),
+    denominator: scaled(&TANH_DENOMINATOR, 0.25, 1.0),
+    limit: 2.0 * TANH_CLAMP,
+    bound: 0.5,
+};
+
 /// `c[k] * base^k * factor` in `f32`, at compile time: with `base` and `factor` powers of
 /// two, the coefficients of `P(base s) factor`, rounded once.
 #[cfg(feature = "std")]

@@ -63,6 +63,34 @@ pub trait Scalar:
         crate::activation::fast::sigmoid(self)
     }
 
+    /// A prepared stream's GRU step under `precision fast` by this type's own kernel for
+    /// the CPU it runs on (`f32` with AVX-512); `false`, with nothing written, where there
+    /// is none. See [`crate::cell::gru_step_by_columns`].
+    #[doc(hidden)]
+    #[inline(always)]
+    fn gru_stream_kernel<const I: usize, const H: usize, const G: usize>(
+        h: &mut [Self; H],
+        input: crate::cell::StreamInput<'_, Self, I, G>,
+        recurrence: crate::cell::Recurrence<'_, Self, H, G>,
+    ) -> bool {
+        let _ = (h, input, recurrence);
+        false
+    }
+
+    /// [`Scalar::gru_stream_kernel`] for an LSTM step.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn lstm_stream_kernel<const I: usize, const H: usize, const G: usize>(
+        c: &mut [Self; H],
+        h: &mut [Self; H],
+        previous_c: &[Self; H],
+        input: crate::cell::StreamInput<'_, Self, I, G>,
+        recurrence: crate::cell::Recurrence<'_, Self, H, G>,
+    ) -> bool {
+        let _ = (c, h, previous_c, input, recurrence);
+        false
+    }
+
     /// `z += W x` ([`crate::dense::matvec_acc`]): for `f32` on x86-64 by explicit SIMD.
     #[doc(hidden)]
     #[inline(always)]
@@ -232,6 +260,40 @@ impl Scalar for f32 {
     #[inline(always)]
     fn fused_sigmoid(self) -> Self {
         crate::fast::sigmoid_f32_fused(self)
+    }
+
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[inline(always)]
+    fn gru_stream_kernel<const I: usize, const H: usize, const G: usize>(
+        h: &mut [Self; H],
+        input: crate::cell::StreamInput<'_, Self, I, G>,
+        recurrence: crate::cell::Recurrence<'_, Self, H, G>,
+    ) -> bool {
+        if !crate::simd::has_avx512() {
+            return false;
+        }
+        const { assert!(G == 3 * H) };
+        // SAFETY: the CPU has just been found to have the features; `G == 3 * H`.
+        unsafe { crate::simd::stream::gru(h, input, recurrence) };
+        true
+    }
+
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[inline(always)]
+    fn lstm_stream_kernel<const I: usize, const H: usize, const G: usize>(
+        c: &mut [Self; H],
+        h: &mut [Self; H],
+        previous_c: &[Self; H],
+        input: crate::cell::StreamInput<'_, Self, I, G>,
+        recurrence: crate::cell::Recurrence<'_, Self, H, G>,
+    ) -> bool {
+        if !crate::simd::has_avx512() {
+            return false;
+        }
+        const { assert!(G == 4 * H) };
+        // SAFETY: the CPU has just been found to have the features; `G == 4 * H`.
+        unsafe { crate::simd::stream::lstm(c, h, previous_c, input, recurrence) };
+        true
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -23,6 +23,8 @@
 //! runs).
 
 mod columns;
+#[cfg(feature = "std")]
+pub(crate) mod stream;
 
 pub(crate) use columns::{matvec_columns_acc, matvec_columns_acc_lanes};
 
