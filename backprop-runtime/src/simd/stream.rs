@@ -325,23 +325,38 @@ mod tests {
             .collect()
     }
 
+    /// That `rational` stays within `±bound` at every `f32` from `low` to `high` (near
+    /// saturation, where rounding could carry past it).
+    fn assert_bounded(rational: &Rational, low: f32, high: f32) {
+        let xs = every(low, high, 1);
+        for (&x, &y) in xs.iter().zip(&evaluate(rational, &xs)) {
+            assert!(y <= rational.bound, "{x} gives {y}");
+        }
+    }
+
+    /// The largest `error(x, rational(x))` over `xs` and their negatives.
+    fn largest_error(rational: &Rational, xs: &[f32], error: impl Fn(f32, f32) -> f64) -> f64 {
+        let xs: Vec<f32> = xs.iter().flat_map(|&x| [x, -x]).collect();
+        let ys = evaluate(rational, &xs);
+        xs.iter()
+            .zip(&ys)
+            .map(|(&x, &y)| error(x, y))
+            .fold(0.0, f64::max)
+    }
+
     #[test]
     fn tanh_is_within_a_few_ulps_and_never_past_one() {
         if !crate::simd::has_avx512() {
             return;
         }
-        // Near saturation every value, where rounding could carry past one.
-        let near = every(7.0, 9.5, 1);
-        for (&x, &y) in near.iter().zip(&evaluate(&TANH, &near)) {
-            assert!(y <= 1.0, "tanh({x}) = {y}");
-        }
-        let mut worst = 0.0_f64;
-        let xs = every(1e-3, 9.5, 97);
-        for (&x, &y) in xs.iter().zip(&evaluate(&TANH, &xs)) {
+        assert_bounded(&TANH, 7.0, 9.5);
+        let relative = |x: f32, y: f32| {
             let want = f64::from(x).tanh();
-            worst = worst.max((f64::from(y) - want).abs() / want);
-        }
+            (f64::from(y) - want).abs() / want.abs()
+        };
+        let worst = largest_error(&TANH, &every(1e-3, 9.5, 97), relative);
         assert!(worst < 5e-7, "relative error {worst:e}");
+        let xs = every(1e-3, 9.5, 97);
         let odd: Vec<f32> = xs.iter().map(|x| -x).collect();
         for (y, minus) in evaluate(&TANH, &xs).iter().zip(evaluate(&TANH, &odd)) {
             assert_eq!(-y, minus);
@@ -353,17 +368,12 @@ mod tests {
         if !crate::simd::has_avx512() {
             return;
         }
-        let near = every(14.0, 19.0, 1);
-        for (&x, &t) in near.iter().zip(&evaluate(&HALF_TANH_HALF, &near)) {
-            assert!(t <= 0.5, "sigmoid({x}) - 1/2 = {t}");
-        }
-        let mut worst = 0.0_f64;
-        let xs: Vec<f32> = every(1e-3, 19.0, 97);
-        let xs: Vec<f32> = xs.iter().flat_map(|&x| [x, -x]).collect();
-        for (&x, &t) in xs.iter().zip(&evaluate(&HALF_TANH_HALF, &xs)) {
+        assert_bounded(&HALF_TANH_HALF, 14.0, 19.0);
+        let absolute = |x: f32, t: f32| {
             let want = 1.0 / (1.0 + (-f64::from(x)).exp());
-            worst = worst.max((f64::from(t + 0.5) - want).abs());
-        }
+            (f64::from(t + 0.5) - want).abs()
+        };
+        let worst = largest_error(&HALF_TANH_HALF, &every(1e-3, 19.0, 97), absolute);
         assert!(worst < 1.9e-7, "absolute error {worst:e}");
     }
 
