@@ -971,7 +971,10 @@ fn lstm_stream<T: Scalar, const I: usize, const H: usize, const G: usize>(
         };
         stream_pass(fast_kernels, step);
     }
-    (*c, *h) = (new_c, new_h);
+    *h = new_h;
+    for (to, from) in c.iter_mut().zip(new_c) {
+        *to = from;
+    }
 }
 
 /// The arguments of a prepared stream's LSTM step.

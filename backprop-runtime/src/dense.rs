@@ -226,7 +226,9 @@ pub(crate) fn matvec_columns_acc_in_registers<
 #[inline]
 #[must_use]
 pub fn transpose<T: Scalar, const M: usize, const N: usize>(w: &[[T; M]; N]) -> [[T; N]; M] {
-    core::array::from_fn(|j| core::array::from_fn(|r| w[r][j]))
+    let mut w_t = [[T::zero(); N]; M];
+    T::transpose_into(w, &mut w_t);
+    w_t
 }
 
 /// `g += dz x^T`: the gradient of a dense edge's weight matrix.

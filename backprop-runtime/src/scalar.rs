@@ -179,6 +179,20 @@ pub trait Scalar:
         }
     }
 
+    /// `w_t = w^T` ([`crate::dense::transpose`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn transpose_into<const M: usize, const N: usize>(
+        w: &[[Self; M]; N],
+        w_t: &mut [[Self; N]; M],
+    ) {
+        for (r, row) in w.iter().enumerate() {
+            for (column, &value) in w_t.iter_mut().zip(row) {
+                column[r] = value;
+            }
+        }
+    }
+
     /// `g += dz x^T` ([`crate::dense::outer_acc`]).
     #[doc(hidden)]
     #[inline(always)]
@@ -360,6 +374,15 @@ impl Scalar for f32 {
         w_t: &[[Self; N]; M],
     ) {
         crate::simd::matvec_columns_acc_lanes(lanes, w_t);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn transpose_into<const M: usize, const N: usize>(
+        w: &[[Self; M]; N],
+        w_t: &mut [[Self; N]; M],
+    ) {
+        crate::simd::transpose_into(w, w_t);
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -25,8 +25,10 @@
 mod columns;
 #[cfg(feature = "std")]
 pub(crate) mod stream;
+mod transpose;
 
 pub(crate) use columns::{matvec_columns_acc, matvec_columns_acc_lanes};
+pub(crate) use transpose::transpose_into;
 
 use core::arch::x86_64::{
     __m128, _mm_add_ps, _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_mul_ps, _mm_setzero_ps,

@@ -65,15 +65,24 @@ pub fn assert_gradients_match_with<N>(
 /// multiple of any chunk size.
 pub const BATCH_SAMPLES: usize = 19;
 
-/// `accumulate_batch` (for networks with dense layers the generated batch pass, which sums
-/// the weight matrices' gradients a chunk of samples at a time) gives, bit for bit, the loss
-/// and gradients of `forward` and `backward_accumulate` sample by sample.
+/// `accumulate_batch` (for networks with dense layers the generated batch pass, which runs
+/// a whole chunk of samples forward in lockstep with its products by columns, and sums the
+/// weight matrices' gradients a chunk at a time) gives the loss and gradients of `forward`
+/// and `backward_accumulate` sample by sample: to rounding, relative to the largest (a
+/// product by columns groups its sums otherwise than by rows), and bit for bit when no
+/// chunk is whole (those samples go forward one at a time, by rows).
 pub fn assert_batch_pass_is_per_sample_loop<N: Network>(
     network: &N,
     inputs: &[N::Input],
     targets: &[N::Target],
 ) {
     let scale = N::Scalar::from_f64(0.75);
+    let single = N::Scalar::from_f64(1.0 + 1e-10).to_f64() == 1.0;
+    let epsilon = if single {
+        f64::from(f32::EPSILON)
+    } else {
+        f64::EPSILON
+    };
     for samples in [inputs.len(), inputs.len() / 2, 1, 0] {
         let (inputs, targets) = (&inputs[..samples], &targets[..samples]);
         let mut batched = N::Grads::default();
@@ -85,24 +94,26 @@ pub fn assert_batch_pass_is_per_sample_loop<N: Network>(
             loss = loss + N::trace_loss(&trace, target) * scale;
             network.backward_accumulate(&trace, target, &mut one_by_one);
         }
-        assert_eq!(
-            batched_loss.to_f64().to_bits(),
-            loss.to_f64().to_bits(),
-            "{} ({samples} samples): loss {:e} batched, {:e} one by one",
+        // Below the smallest chunk (two samples), every sample goes forward on its own.
+        let tolerance = if samples < 2 { 0.0 } else { 256.0 * epsilon };
+        let (batched_loss, loss) = (batched_loss.to_f64(), loss.to_f64());
+        assert!(
+            (batched_loss - loss).abs() <= tolerance * loss.abs().max(1.0),
+            "{} ({samples} samples): loss {batched_loss:e} batched, {loss:e} one by one",
             N::NAME,
-            batched_loss.to_f64(),
-            loss.to_f64()
         );
+        let largest = one_by_one
+            .as_slice()
+            .iter()
+            .fold(0.0_f64, |m, g| m.max(g.to_f64().abs()));
         let pairs = batched.as_slice().iter().zip(one_by_one.as_slice());
         for (index, (batched, one_by_one)) in pairs.enumerate() {
-            assert_eq!(
-                batched.to_f64().to_bits(),
-                one_by_one.to_f64().to_bits(),
-                "{} ({samples} samples): dJ/d{} is {:e} batched, {:e} one by one",
+            let (batched, one_by_one) = (batched.to_f64(), one_by_one.to_f64());
+            assert!(
+                (batched - one_by_one).abs() <= tolerance * largest,
+                "{} ({samples} samples): dJ/d{} is {batched:e} batched, {one_by_one:e} one by one",
                 N::NAME,
                 N::name_of(index).unwrap(),
-                batched.to_f64(),
-                one_by_one.to_f64()
             );
         }
     }

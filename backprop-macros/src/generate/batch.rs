@@ -14,10 +14,10 @@ use quote::quote;
 
 use super::backward::{edge_value, steps_except, Declare, Locals};
 use super::context::Context;
-use super::forward::{pass_steps, Pass};
+use super::forward::{pass_steps, read_inputs, steps, Pass};
 use super::links::Link;
 use super::names;
-use crate::model::{Edge, Model, Neuron, Scalar};
+use crate::model::{Edge, Model, Neuron, Parameter, Scalar};
 
 /// At most this many samples (or time steps) per chunk: past it the gradient matrices'
 /// traffic is already small beside the products themselves (the digits batch measured the
@@ -27,14 +27,14 @@ const MAX_CHUNK: usize = 8;
 /// The stack what a chunk keeps may take, in bytes.
 const CHUNK_BYTES: usize = 16 * 1024;
 
+/// The stack the matrices by columns of a lockstep forward pass may take, in bytes; past it
+/// a chunk's forward pass reads them by rows.
+const COLUMNS_BYTES: usize = 64 * 1024;
+
 /// How many samples (or time steps) a chunk holds when it keeps `values` scalars of each:
 /// as many as fit [`CHUNK_BYTES`], at most [`MAX_CHUNK`].
 pub(crate) fn chunk_len(model: &Model, values: usize) -> usize {
-    let bytes = match model.scalar {
-        Scalar::F32 => 4,
-        Scalar::F64 => 8,
-    };
-    (CHUNK_BYTES / (values * bytes).max(1)).min(MAX_CHUNK)
+    (CHUNK_BYTES / (values * scalar_bytes(model)).max(1)).min(MAX_CHUNK)
 }
 
 /// Whether the weight on `edge` into `neuron` is summed for a chunk at once: a matrix
@@ -146,6 +146,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
     } = ctx;
     let samples = Literal::usize_unsuffixed(chunk_samples(model));
     let forward = pass_steps(model, order, Pass::Trace);
+    let (columns, lockstep) = lockstep_forward(ctx);
     let mut locals = Locals::new(Declare::AtUse);
     // A classifier's `softmax_gradient` comes with the sample's loss.
     let sample_loss = super::fused::sample_loss(ctx, &quote!(sample_loss));
@@ -168,6 +169,7 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
     });
     let keeps = keeps(&neurons, &quote!(sample));
     let sums = weight_sums(model, &neurons, &quote!(samples));
+    let read_inputs = read_inputs(model);
     quote! {
         /// Adds `dJ/dw` of every sample (pairs of `inputs` and `targets`, as many as the
         /// shorter holds) to `grads`, and returns the sum of their losses, each multiplied
@@ -194,13 +196,27 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
             let mut loss: #scalar = 0.0;
             let mut batch_trace = [#trace::ZERO; #samples];
             #(#buffers)*
+            #columns
             for (inputs, targets) in ::core::iter::zip(inputs.chunks(#samples), targets.chunks(#samples)) {
+                // The forward pass in the chunk's own traces, which the sums read: a whole
+                // chunk in lockstep, each product one kernel call for all its samples.
+                if inputs.len() == #samples {
+                    let mut traces = batch_trace.each_mut();
+                    for (trace, input) in ::core::iter::Iterator::zip(traces.iter_mut(), inputs) {
+                        let trace = &mut **trace;
+                        *trace = #trace::ZERO;
+                        #read_inputs
+                    }
+                    #lockstep
+                } else {
+                    for (trace, input) in ::core::iter::Iterator::zip(batch_trace.iter_mut(), inputs) {
+                        *trace = #trace::ZERO;
+                        #forward
+                    }
+                }
                 for sample in 0..inputs.len() {
-                    let (input, target) = (&inputs[sample], &targets[sample]);
-                    // The forward pass in the chunk's own trace, which the sums read.
+                    let target = &targets[sample];
                     let trace = &mut batch_trace[sample];
-                    *trace = #trace::ZERO;
-                    #forward
                     #sample_loss
                     loss += sample_loss * scale;
                     #(#steps)*
@@ -211,5 +227,54 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
             }
             loss
         }
+    }
+}
+
+/// A chunk's forward pass in lockstep ([`Pass::LanesByColumns`]), and what it reads: the
+/// network's weight matrices by columns, copied once per call into a local `columns`, so
+/// that a product is a sum of columns with no horizontal sums, each column loaded once for
+/// several samples. Where the copies would take more than [`COLUMNS_BYTES`], no copy, and
+/// the products by rows ([`Pass::Lanes`]).
+fn lockstep_forward(ctx: &Context) -> (TokenStream, TokenStream) {
+    let Context {
+        model,
+        order,
+        scalar,
+        ..
+    } = ctx;
+    let matrices: Vec<&Parameter> = model
+        .parameters()
+        .filter(|parameter| parameter.shape.len() == 2)
+        .collect();
+    let bytes: usize = matrices
+        .iter()
+        .map(|matrix| matrix.shape.iter().product::<usize>() * scalar_bytes(model))
+        .sum();
+    let code = |pass| {
+        let steps = steps(model, order, pass).into_iter().map(|step| step.code);
+        quote!(#(#steps)*)
+    };
+    if bytes > COLUMNS_BYTES {
+        return (TokenStream::new(), code(Pass::Lanes));
+    }
+    let fields: Vec<_> = matrices.iter().map(|matrix| &matrix.name).collect();
+    let types = matrices
+        .iter()
+        .map(|matrix| super::types::array_type(scalar, &[matrix.shape[1], matrix.shape[0]]));
+    let columns = quote! {
+        #[allow(non_snake_case)] // the matrices keep the user's names
+        struct Columns {
+            #(#fields: #types,)*
+        }
+        let columns = Columns { #(#fields: dense::transpose(&self.#fields),)* };
+    };
+    (columns, code(Pass::LanesByColumns))
+}
+
+/// The bytes of one of `model`'s scalars.
+fn scalar_bytes(model: &Model) -> usize {
+    match model.scalar {
+        Scalar::F32 => 4,
+        Scalar::F64 => 8,
     }
 }
