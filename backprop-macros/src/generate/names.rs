@@ -16,7 +16,8 @@
 //!   sequences), `states`, `inputs`, `traces` and `lanes` (the lockstep forward pass), and `carries`, `lane`, `slot` and `sides` (the lockstep
 //!   pass back); a
 //!   batch pass adds the helpers `inputs`, `targets`, `scale`, `loss`, `sample_loss`, `sample`, `samples`
-//!   and `batch_trace` (through time also `traces`, `first`, `steps`, `end`, `start`, `chunk`, `back` and `t`), and
+//!   and `batch_trace` (a chunk's lockstep forward pass also `traces`, `columns` and the local
+//!   type `Columns`; through time also `traces`, `first`, `steps`, `end`, `start`, `chunk`, `back` and `t`), and
 //!   two more families, `batch_dj_dz_` and `batch_dj_dside_` followed by a neuron's name,
 //!   which meet neither each other (neither prefix starts the other) nor the others (no
 //!   helper starts with `batch_dj_d`).
