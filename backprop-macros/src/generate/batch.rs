@@ -1,13 +1,19 @@
 //! The batch pass: `accumulate_batch`, the gradient of a mini-batch as an expert sums it.
 //!
-//! One sample at a time, the forward pass and every delta are computed as in the backward
-//! pass, and every gradient that costs little per sample (a bias, a single neuron's weight)
-//! is added at once. The gradient of a weight matrix between arrays is not: each sample's
-//! `dJ/dz` and trace are kept for a chunk of a few samples, and then one kernel adds the
-//! whole chunk's `dz x^T` to the matrix, reading and writing it once per chunk instead of
-//! once per sample (for a 64-32 layer, 8 KB of gradient per sample otherwise). Each
-//! element is still summed sample by sample in order, so the result is the per-sample
-//! loop's to the bit.
+//! The samples go in chunks of a few. A whole chunk goes forward in lockstep: each layer's
+//! product is one kernel call for all its samples, reading the network's weight matrices by
+//! columns (copied once per call, where they fit [`COLUMNS_BYTES`]), so that each column is
+//! loaded once for several samples and no product needs horizontal sums. Then, one sample at
+//! a time, every delta is computed as in the backward pass, and every gradient that costs
+//! little per sample (a bias, a single neuron's weight) is added at once. The gradient of a
+//! weight matrix between arrays is not: each sample's `dJ/dz` is kept for the chunk, and
+//! then one kernel adds the whole chunk's `dz x^T` to the matrix, reading and writing it
+//! once per chunk instead of once per sample (for a 64-32 layer, 8 KB of gradient per
+//! sample otherwise), each element still summed sample by sample in order.
+//!
+//! A product by columns groups its sums otherwise than the forward pass's by rows, so the
+//! loss and gradients equal the per-sample loop's to rounding (a partial last chunk goes
+//! forward one sample at a time, as `forward` does).
 
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
@@ -175,10 +181,11 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
         /// shorter holds) to `grads`, and returns the sum of their losses, each multiplied
         /// by `scale` first: the work of a mini-batch.
         ///
-        /// Per sample the forward pass and every `dJ/dz`; the gradients of the weight
-        /// matrices between arrays for a chunk of samples at once, each matrix read and
-        /// written once per chunk. The same numbers as [`Self::forward`] and
-        /// [`Self::backward_accumulate`] sample by sample.
+        /// The forward pass of a chunk of samples in lockstep, each weight matrix read by
+        /// columns once for the chunk; per sample every `dJ/dz`; the gradients of the weight
+        /// matrices between arrays for the chunk at once, each matrix read and written once
+        /// per chunk. The numbers of [`Self::forward`] and [`Self::backward_accumulate`]
+        /// sample by sample to rounding (the products' sums are grouped otherwise).
         #[inline]
         #[allow(non_snake_case)] // locals follow the user's names, e.g. `dj_dz_W1`
         #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
