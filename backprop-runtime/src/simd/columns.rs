@@ -37,9 +37,10 @@ pub(crate) fn matvec_columns_acc<const M: usize, const N: usize>(
     }
 }
 
-/// `z += W x` for several lanes with `W` by columns: with AVX-512 and 16 outputs or more,
-/// four lanes at a time share each load of a column ([`columns_lanes_avx512`]); the other
-/// lanes, and other CPUs, one lane at a time by [`matvec_columns_acc`].
+/// `z += W x` for several lanes with `W` by columns: with AVX-512 and 8 outputs or more,
+/// four lanes at a time share each load of a column ([`columns_lanes_avx512`], or for
+/// fewer than sixteen outputs [`columns_lanes_narrow_avx512`]); the other lanes, and other
+/// CPUs, one lane at a time by [`matvec_columns_acc`].
 #[inline(always)]
 pub(crate) fn matvec_columns_acc_lanes<const M: usize, const N: usize, const L: usize>(
     lanes: &mut [(&mut [f32; N], &[f32; M]); L],
@@ -51,6 +52,17 @@ pub(crate) fn matvec_columns_acc_lanes<const M: usize, const N: usize, const L: 
             lanes,
             // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA.
             |quad| unsafe { columns_lanes_avx512(quad, w_t) },
+            |(z, x)| matvec_columns_acc(z, w_t, x),
+        );
+        return;
+    }
+    #[cfg(feature = "std")]
+    if N >= 8 && super::has_avx512() {
+        super::by_quads(
+            lanes,
+            // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA, and
+            // `N < 16`.
+            |quad| unsafe { columns_lanes_narrow_avx512(quad, w_t) },
             |(z, x)| matvec_columns_acc(z, w_t, x),
         );
         return;
@@ -74,6 +86,42 @@ unsafe fn columns_lanes_avx512<const M: usize, const N: usize>(
     w_t: &[[f32; N]; M],
 ) {
     crate::dense::matvec_columns_acc_lanes_in_registers::<f32, M, N, 64, 4>(lanes, w_t);
+}
+
+/// [`matvec_columns_acc_lanes`] for four lanes of fewer than sixteen outputs (a classifier's
+/// ten logits) with AVX-512: each lane's outputs one masked register (a loop over them
+/// would leave the outputs past the last eight to scalar code), each column one masked
+/// load for the four. One chain per lane, input by input, the four chains independent
+/// (one lane of a plain loop used to take the whole chain alone).
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F and FMA, and `N < 16`.
+#[cfg(any(feature = "std", test))]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn columns_lanes_narrow_avx512<const M: usize, const N: usize>(
+    lanes: &mut [(&mut [f32; N], &[f32; M]); 4],
+    w_t: &[[f32; N]; M],
+) {
+    use core::arch::x86_64::{
+        __m512, _mm512_fmadd_ps, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_set1_ps,
+    };
+    let mask: u16 = (1 << N) - 1;
+    // SAFETY: the caller's CPU has AVX-512F and FMA; every load and store is masked to the
+    // first `N` values of a row of `N`.
+    unsafe {
+        let mut sums: [__m512; 4] =
+            core::array::from_fn(|l| _mm512_maskz_loadu_ps(mask, lanes[l].0.as_ptr()));
+        for (j, column) in w_t.iter().enumerate() {
+            let weights = _mm512_maskz_loadu_ps(mask, column.as_ptr());
+            for (sum, (_, x)) in sums.iter_mut().zip(lanes.iter()) {
+                *sum = _mm512_fmadd_ps(weights, _mm512_set1_ps(x[j]), *sum);
+            }
+        }
+        for (sum, (z, _)) in sums.into_iter().zip(lanes.iter_mut()) {
+            _mm512_mask_storeu_ps(z.as_mut_ptr(), mask, sum);
+        }
+    }
 }
 
 /// [`matvec_columns_acc`] with AVX2 and FMA: the outputs in blocks of 48 (six registers,
@@ -198,6 +246,18 @@ mod tests {
             for l in 0..4 {
                 assert_eq!(quad[l], fused[l], "avx512 M={M} N={N} lane {l}");
             }
+            if N < 16 {
+                let mut quad: [[f32; N]; 4] = core::array::from_fn(|l| starts[l]);
+                let mut lanes: [(&mut [f32; N], &[f32; M]); 4] = {
+                    let mut quad = quad.iter_mut();
+                    core::array::from_fn(|l| (quad.next().expect("one per lane"), &xs[l]))
+                };
+                // SAFETY: as above, and `N < 16`.
+                unsafe { columns_lanes_narrow_avx512(&mut lanes, &w_t) };
+                for l in 0..4 {
+                    assert_eq!(quad[l], fused[l], "narrow avx512 M={M} N={N} lane {l}");
+                }
+            }
         }
     }
 
@@ -209,6 +269,9 @@ mod tests {
         check_lanes::<5, 112>();
         check_lanes::<3, 13>();
         check_lanes::<64, 20>();
+        check_lanes::<32, 10>();
+        check_lanes::<7, 8>();
+        check_lanes::<19, 15>();
     }
 
     #[test]
