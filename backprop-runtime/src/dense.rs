@@ -227,8 +227,18 @@ pub(crate) fn matvec_columns_acc_in_registers<
 #[must_use]
 pub fn transpose<T: Scalar, const M: usize, const N: usize>(w: &[[T; M]; N]) -> [[T; N]; M] {
     let mut w_t = [[T::zero(); N]; M];
-    T::transpose_into(w, &mut w_t);
+    transpose_into(&mut w_t, w);
     w_t
+}
+
+/// `w_t = W^T`, written into `w_t` ([`transpose`] in place: a batch's copy of its matrices
+/// by columns, filled where it lives).
+#[inline]
+pub fn transpose_into<T: Scalar, const M: usize, const N: usize>(
+    w_t: &mut [[T; N]; M],
+    w: &[[T; M]; N],
+) {
+    T::transpose_into(w, w_t);
 }
 
 /// `g += dz x^T`: the gradient of a dense edge's weight matrix.
@@ -319,6 +329,12 @@ mod tests {
         let mut dx = [0.0; 3];
         matvec_transpose_acc(&mut dx, &W, &[1.0, 2.0]);
         assert_eq!(dx, [9.0, 12.0, 15.0]);
+
+        let w_t = [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]];
+        assert_eq!(transpose(&W), w_t);
+        let mut into = [[f64::NAN; 2]; 3];
+        transpose_into(&mut into, &W);
+        assert_eq!(into, w_t);
 
         let mut g = [[0.0; 3]; 2];
         outer_acc(&mut g, &[1.0, 2.0], &[3.0, 4.0, 5.0]);

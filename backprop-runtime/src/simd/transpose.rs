@@ -1,12 +1,13 @@
 //! `W^T` of an `f32` matrix, as a batch's lockstep forward pass copies its matrices by
 //! columns once per call: element by element that copy was a twelfth of a digits batch
 //! step (2,048 scalar loads and stores for its 32x64 layer); with AVX each block of eight
-//! rows by eight columns is eight loads, 24 shuffles and eight stores.
+//! rows by eight columns is sixteen 16-byte loads (paired into eight registers on the way),
+//! sixteen shuffles and eight stores.
 
 #[cfg(feature = "std")]
 use core::arch::x86_64::{
-    __m256, _mm256_loadu_ps, _mm256_permute2f128_ps, _mm256_shuffle_ps, _mm256_storeu_ps,
-    _mm256_unpackhi_ps, _mm256_unpacklo_ps,
+    __m256, _mm256_castps128_ps256, _mm256_insertf128_ps, _mm256_shuffle_ps, _mm256_storeu_ps,
+    _mm256_unpackhi_ps, _mm256_unpacklo_ps, _mm_loadu_ps,
 };
 
 /// `w_t = w^T`: by blocks of eight by eight with AVX where the CPU has it (with `std`,
@@ -59,9 +60,17 @@ unsafe fn transpose_avx<const M: usize, const N: usize>(
             // SAFETY: the caller's CPU has AVX; rows `r..r + 8 <= N` are read at columns
             // `c..c + 8 <= M`, and columns `c..c + 8` of `w_t` written at rows `r..r + 8`.
             unsafe {
-                let block: [__m256; 8] =
-                    core::array::from_fn(|k| _mm256_loadu_ps(w[r + k][c..].as_ptr()));
-                for (k, column) in transpose_eight(block).into_iter().enumerate() {
+                // `halves[k]`, `halves[4 + k]`: four columns (the first four, then the last)
+                // of row `k` in the lower half and of row `k + 4` in the upper, each half
+                // one 16-byte load, so the halves need no shuffle of their own.
+                let halves: [__m256; 8] = core::array::from_fn(|k| {
+                    let (row, column) = (r + k % 4, c + 4 * (k / 4));
+                    _mm256_insertf128_ps::<1>(
+                        _mm256_castps128_ps256(_mm_loadu_ps(w[row][column..].as_ptr())),
+                        _mm_loadu_ps(w[row + 4][column..].as_ptr()),
+                    )
+                });
+                for (k, column) in transpose_halves(halves).into_iter().enumerate() {
                     _mm256_storeu_ps(w_t[c + k][r..].as_mut_ptr(), column);
                 }
             }
@@ -70,39 +79,34 @@ unsafe fn transpose_avx<const M: usize, const N: usize>(
     transpose_elements(w, w_t, rows, columns);
 }
 
-/// The eight columns of eight rows of eight: pairs of rows interleaved, then fours, then
-/// the 128-bit halves exchanged.
+/// The eight columns of an eight by eight block from its rows' halves (as
+/// `transpose_avx` loads them): in each 128-bit half, a four by four transpose, pairs of
+/// rows interleaved, then fours.
 #[cfg(feature = "std")]
 #[inline]
 #[target_feature(enable = "avx")]
-fn transpose_eight(a: [__m256; 8]) -> [__m256; 8] {
-    // `pairs[2i]`, `pairs[2i + 1]`: rows 2i and 2i + 1 interleaved, elements 0, 1 (and 4, 5
-    // in the upper half), then 2, 3 (and 6, 7).
-    let pairs: [__m256; 8] = core::array::from_fn(|k| {
-        let (low, high) = (a[k & !1], a[k | 1]);
-        if k % 2 == 0 {
-            _mm256_unpacklo_ps(low, high)
-        } else {
-            _mm256_unpackhi_ps(low, high)
-        }
-    });
-    // `fours[4i + j]`: column j (and j + 4 in the upper half) of rows 4i .. 4i + 4.
-    let fours: [__m256; 8] = core::array::from_fn(|k| {
-        let (group, column) = (k / 4, k % 4);
-        let first = 4 * group + column / 2;
-        let (p, q) = (pairs[first], pairs[first + 2]);
-        if column % 2 == 0 {
-            _mm256_shuffle_ps::<0x44>(p, q)
-        } else {
-            _mm256_shuffle_ps::<0xEE>(p, q)
-        }
-    });
+fn transpose_halves(halves: [__m256; 8]) -> [__m256; 8] {
     core::array::from_fn(|k| {
-        let (low, high) = (fours[k % 4], fours[4 + k % 4]);
-        if k < 4 {
-            _mm256_permute2f128_ps::<0x20>(low, high)
+        // Column `k` from the four registers of its half of the columns: rows interleaved
+        // in pairs (`low`: the first two columns of the four, `high`: the last two), then
+        // the pairs' halves joined.
+        let group = &halves[4 * (k / 4)..4 * (k / 4) + 4];
+        let column = k % 4;
+        let (first, second) = if column < 2 {
+            (
+                _mm256_unpacklo_ps(group[0], group[1]),
+                _mm256_unpacklo_ps(group[2], group[3]),
+            )
         } else {
-            _mm256_permute2f128_ps::<0x31>(low, high)
+            (
+                _mm256_unpackhi_ps(group[0], group[1]),
+                _mm256_unpackhi_ps(group[2], group[3]),
+            )
+        };
+        if column % 2 == 0 {
+            _mm256_shuffle_ps::<0x44>(first, second)
+        } else {
+            _mm256_shuffle_ps::<0xEE>(first, second)
         }
     })
 }
