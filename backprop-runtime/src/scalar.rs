@@ -161,9 +161,7 @@ pub trait Scalar:
         w_t: &[[Self; N]; M],
         x: &[Self; M],
     ) {
-        for (column, &x) in w_t.iter().zip(x) {
-            crate::dense::axpy(z, column, x);
-        }
+        crate::dense::matvec_columns_acc_plain(z, w_t, x);
     }
 
     /// `z += W x` lane by lane with `W` by columns

@@ -30,11 +30,7 @@ pub(crate) fn matvec_columns_acc<const M: usize, const N: usize>(
         unsafe { columns_avx2(z, w_t, x) };
         return;
     }
-    for (column, &x) in w_t.iter().zip(x) {
-        for (z, &w) in z.iter_mut().zip(column) {
-            *z += w * x;
-        }
-    }
+    crate::dense::matvec_columns_acc_plain(z, w_t, x);
 }
 
 /// `z += W x` for several lanes with `W` by columns: with AVX-512 and 8 outputs or more,
