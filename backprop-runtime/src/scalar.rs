@@ -177,6 +177,16 @@ pub trait Scalar:
         }
     }
 
+    /// `h = tanh z` by the fast kernel for each lane `(h, z)`
+    /// ([`crate::activation::fast::tanh_lanes`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn fast_tanh_lanes<const N: usize, const L: usize>(
+        lanes: &mut [(&mut [Self; N], &[Self; N]); L],
+    ) {
+        crate::activation::fast::tanh_layer_lanes(lanes);
+    }
+
     /// `w_t = w^T` ([`crate::dense::transpose`]).
     #[doc(hidden)]
     #[inline(always)]
@@ -372,6 +382,14 @@ impl Scalar for f32 {
         w_t: &[[Self; N]; M],
     ) {
         crate::simd::matvec_columns_acc_lanes(lanes, w_t);
+    }
+
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    #[inline(always)]
+    fn fast_tanh_lanes<const N: usize, const L: usize>(
+        lanes: &mut [(&mut [Self; N], &[Self; N]); L],
+    ) {
+        crate::simd::tanh_lanes(lanes);
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -25,9 +25,13 @@
 mod columns;
 #[cfg(feature = "std")]
 pub(crate) mod stream;
+#[cfg(feature = "std")]
+mod tanh;
 mod transpose;
 
 pub(crate) use columns::{matvec_columns_acc, matvec_columns_acc_lanes};
+#[cfg(feature = "std")]
+pub(crate) use tanh::tanh_lanes;
 pub(crate) use transpose::transpose_into;
 
 use core::arch::x86_64::{

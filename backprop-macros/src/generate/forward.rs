@@ -13,7 +13,7 @@ use super::context::Context;
 use super::names;
 use super::step::Step;
 use super::types::{continue_sum, flat_element, offsets, sum_chunks};
-use crate::formula::{emit, Formula};
+use crate::formula::{emit, FastPrimitive, Formula, Primitive};
 use crate::model::{cell_state_name, gates_name, Cell, CellKind, Edge, Model, Neuron, Precision};
 
 /// What a forward pass is for, which decides where it reads the previous step and what a
@@ -420,6 +420,12 @@ fn each_lane(code: &TokenStream) -> TokenStream {
     }
 }
 
+/// Whether an activation is `precision fast`'s `tanh` itself, which a pass in lockstep
+/// computes for all its lanes at once.
+fn is_fast_tanh(forward: &Formula) -> bool {
+    matches!(forward, Formula::Call(Primitive::Fast(FastPrimitive::Tanh), argument) if **argument == Formula::Var)
+}
+
 /// `(a, b, ..)` of each trace of a [`Pass::Lanes`], for a kernel over the lanes: `fields`
 /// are borrows of `trace`'s fields (`&mut trace.z_h`, `&trace.x`), disjoint.
 fn lane_borrows(fields: &[TokenStream]) -> TokenStream {
@@ -600,7 +606,12 @@ fn layer_steps(
             quote!(trace.#h = #values;)
         }
     };
-    let activate = if pass.lanes() {
+    let activate = if pass.lanes() && is_fast_tanh(&neuron.activation.forward) {
+        // All the lanes in one call: with AVX-512, sixteen values per register.
+        let private = model.private();
+        let lanes = lane_borrows(&[quote!(&mut trace.#h), quote!(&trace.#z)]);
+        quote!(#private::act::fast::tanh_lanes(&mut #lanes);)
+    } else if pass.lanes() {
         each_lane(&activate)
     } else {
         activate

@@ -38,7 +38,7 @@ const INPUT_CHAINS: usize = 2;
 
 /// The mask of the units of the block starting at `unit`, of `H`.
 #[inline(always)]
-fn block_mask<const H: usize>(unit: usize) -> __mmask16 {
+pub(super) fn block_mask<const H: usize>(unit: usize) -> __mmask16 {
     let len = (H - unit).min(BLOCK);
     if len == BLOCK {
         u16::MAX
@@ -166,7 +166,7 @@ unsafe fn input_side<const K: usize, const I: usize, const H: usize, const G: us
 ///
 /// The CPU must support AVX-512F and FMA.
 #[inline(always)]
-unsafe fn ratio(x: __m512, rational: &Rational) -> __m512 {
+pub(super) unsafe fn ratio(x: __m512, rational: &Rational) -> __m512 {
     let (c, d) = (&rational.numerator, &rational.denominator);
     // SAFETY: the caller's CPU has the features.
     unsafe {
