@@ -43,22 +43,18 @@ pub(crate) fn matvec_columns_acc_lanes<const M: usize, const N: usize, const L: 
     w_t: &[[f32; N]; M],
 ) {
     #[cfg(feature = "std")]
-    if N >= 16 && super::has_avx512() {
-        super::by_quads(
-            lanes,
-            // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA.
-            |quad| unsafe { columns_lanes_avx512(quad, w_t) },
-            |(z, x)| matvec_columns_acc(z, w_t, x),
-        );
-        return;
-    }
-    #[cfg(feature = "std")]
     if N >= 8 && super::has_avx512() {
         super::by_quads(
             lanes,
-            // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA, and
-            // `N < 16`.
-            |quad| unsafe { columns_lanes_narrow_avx512(quad, w_t) },
+            // SAFETY: the CPU has just been found to support AVX-512F, AVX2 and FMA; the
+            // narrow kernel takes fewer than sixteen outputs.
+            |quad| unsafe {
+                if N >= 16 {
+                    columns_lanes_avx512(quad, w_t);
+                } else {
+                    columns_lanes_narrow_avx512(quad, w_t);
+                }
+            },
             |(z, x)| matvec_columns_acc(z, w_t, x),
         );
         return;
@@ -196,6 +192,10 @@ mod tests {
         }
     }
 
+    /// A kernel of four lanes by columns, as the AVX-512 ones are called.
+    type QuadKernel<const M: usize, const N: usize> =
+        unsafe fn(&mut [(&mut [f32; N], &[f32; M]); 4], &[[f32; N]; M]);
+
     /// Lanes against a plain loop of fused multiply-adds, input by input, lane by lane:
     /// equal bit for bit on the AVX-512 kernel, to rounding on every path.
     fn check_lanes<const M: usize, const N: usize>() {
@@ -232,27 +232,23 @@ mod tests {
             }
         }
         if std::is_x86_feature_detected!("avx512f") {
-            let mut quad: [[f32; N]; 4] = core::array::from_fn(|l| starts[l]);
-            let mut lanes: [(&mut [f32; N], &[f32; M]); 4] = {
-                let mut quad = quad.iter_mut();
-                core::array::from_fn(|l| (quad.next().expect("one per lane"), &xs[l]))
-            };
-            // SAFETY: just checked (AVX-512F implies AVX2 and FMA on every CPU that has it).
-            unsafe { columns_lanes_avx512(&mut lanes, &w_t) };
-            for l in 0..4 {
-                assert_eq!(quad[l], fused[l], "avx512 M={M} N={N} lane {l}");
-            }
-            if N < 16 {
+            // Each four-lane kernel against the fused sums, bit for bit.
+            let check_quad = |name: &str, kernel: QuadKernel<M, N>| {
                 let mut quad: [[f32; N]; 4] = core::array::from_fn(|l| starts[l]);
                 let mut lanes: [(&mut [f32; N], &[f32; M]); 4] = {
                     let mut quad = quad.iter_mut();
                     core::array::from_fn(|l| (quad.next().expect("one per lane"), &xs[l]))
                 };
-                // SAFETY: as above, and `N < 16`.
-                unsafe { columns_lanes_narrow_avx512(&mut lanes, &w_t) };
+                // SAFETY: just checked (AVX-512F implies AVX2 and FMA on every CPU that has
+                // it); the narrow kernel is only given fewer than sixteen outputs.
+                unsafe { kernel(&mut lanes, &w_t) };
                 for l in 0..4 {
-                    assert_eq!(quad[l], fused[l], "narrow avx512 M={M} N={N} lane {l}");
+                    assert_eq!(quad[l], fused[l], "{name} M={M} N={N} lane {l}");
                 }
+            };
+            check_quad("avx512", columns_lanes_avx512::<M, N>);
+            if N < 16 {
+                check_quad("narrow avx512", columns_lanes_narrow_avx512::<M, N>);
             }
         }
     }
