@@ -23,7 +23,7 @@ use super::context::Context;
 use super::forward::{pass_steps, read_inputs, steps, Pass};
 use super::links::Link;
 use super::names;
-use crate::model::{Edge, Model, Neuron, Parameter, Scalar};
+use crate::model::{Edge, Model, Neuron, Scalar};
 
 /// At most this many samples (or time steps) per chunk: past it the gradient matrices'
 /// traffic is already small beside the products themselves (the digits batch measured the
@@ -249,10 +249,7 @@ fn lockstep_forward(ctx: &Context) -> (TokenStream, TokenStream) {
         scalar,
         ..
     } = ctx;
-    let matrices: Vec<&Parameter> = model
-        .parameters()
-        .filter(|parameter| parameter.shape.len() == 2)
-        .collect();
+    let matrices = super::stream::matrices(ctx);
     let bytes: usize = matrices
         .iter()
         .map(|matrix| matrix.shape.iter().product::<usize>() * scalar_bytes(model))

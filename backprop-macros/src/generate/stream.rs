@@ -85,7 +85,7 @@ pub(crate) fn streaming_impl(ctx: &Context) -> TokenStream {
 
 /// Every weight matrix, in declaration order: the layers' edges from arrays and the cells'
 /// `weight_hh`.
-fn matrices<'a>(ctx: &Context<'a>) -> Vec<&'a Parameter> {
+pub(crate) fn matrices<'a>(ctx: &Context<'a>) -> Vec<&'a Parameter> {
     ctx.model
         .parameters()
         .filter(|parameter| parameter.shape.len() == 2)
