@@ -127,3 +127,58 @@ fn every_kind_of_update_is_the_plain_step() {
         net.train_step(&input, &target, 0.05).unwrap();
     }
 }
+
+network! {
+    /// A layer as wide as an AVX register: its fused step is the copy compiled for AVX2 and
+    /// FMA where the CPU has them (`FusedStep::WIDE`), guard and all.
+    pub struct Wide<f32> {
+        input x[3];
+        layer h[8] = tanh(W * x + c);
+        output y = identity(v * h + d);
+        loss half_squared_error;
+    }
+}
+
+fn wide() -> Wide {
+    let mut net = Wide::default();
+    net.as_mut_slice()
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, w)| *w = (i as f32 * 0.9).sin() * 0.7);
+    net
+}
+
+#[test]
+fn the_wide_step_is_the_plain_step() {
+    let mut net = wide();
+    for k in 0..20 {
+        let t = k as f32 * 0.15;
+        let input = [t.cos(), -t, 0.25 * t];
+        assert_train_step_is_backward_then_sgd(&net, &input, &[t.sin()], 0.05);
+        net.train_step(&input, &[t.sin()], 0.05).unwrap();
+    }
+}
+
+#[test]
+fn the_wide_step_refuses_what_would_not_be_finite_and_changes_nothing() {
+    let mut net = wide();
+    let before = net;
+    // An infinite input saturates tanh: a finite loss, but `W`'s gradients are `dz * inf`.
+    let error = net
+        .train_step(&[0.5, f32::INFINITY, -0.5], &[0.1], 0.1)
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::NonFiniteGradient { parameter: "W", .. }),
+        "{error:?}"
+    );
+    assert_eq!(net.as_slice(), before.as_slice());
+    // Finite gradients (about 1e19 for `d`), but `d - 1e20 * 1e19` overflows.
+    let error = net.train_step(&[0.0; 3], &[-1e19], 1e20).unwrap_err();
+    assert!(
+        matches!(error, Error::NonFiniteParameter { .. }),
+        "{error:?}"
+    );
+    assert_eq!(net.as_slice(), before.as_slice());
+    // Large but finite gradients: the step is taken, exactly as the plain step takes it.
+    assert_train_step_is_backward_then_sgd(&net, &[1e18, 0.0, 0.0], &[-1e19], 1e-10);
+}

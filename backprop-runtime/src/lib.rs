@@ -289,7 +289,7 @@ pub mod __private {
     pub use crate::recurrent;
     #[cfg(feature = "serde")]
     pub use crate::serde_support::{deserialize_parameters, serialize_parameters};
-    pub use crate::train::{fused_step_applies, train_step_refused, SgdGuard};
+    pub use crate::train::{fused_train_step, FusedStep, SgdGuard};
     pub use crate::wide::{wide, wide_into, wide_or_into};
     #[cfg(feature = "alloc")]
     pub use crate::zeroed_box;

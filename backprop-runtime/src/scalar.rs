@@ -41,6 +41,14 @@ pub trait Scalar:
     /// `e^x` by a branch-free kernel that vectorizes; see [`crate::activation::fast`].
     fn fast_exp(self) -> Self;
 
+    /// The largest `|v|` of `values`, or an infinity or NaN if any `v` is one (zero for
+    /// none): the training guard's pass over a layer's deltas or sources. By the integer
+    /// maximum of the magnitudes' bits, which orders finite magnitudes as their values and
+    /// puts infinity and NaN above them all: an associative maximum with no NaN rules, which
+    /// the compiler vectorizes (a floating-point one it may not reorder).
+    #[doc(hidden)]
+    fn largest_magnitude<const N: usize>(values: &[Self; N]) -> Self;
+
     /// `ln(1 + t)` for `t` in `[0, 1]` by a branch-free kernel that vectorizes.
     fn fast_ln_1p_unit(self) -> Self;
 
@@ -263,6 +271,14 @@ impl Scalar for f32 {
     }
 
     #[inline(always)]
+    fn largest_magnitude<const N: usize>(values: &[f32; N]) -> f32 {
+        let bits = values
+            .iter()
+            .fold(0, |largest: u32, v| largest.max(v.to_bits() & !(1 << 31)));
+        f32::from_bits(bits)
+    }
+
+    #[inline(always)]
     fn fast_ln_1p_unit(self) -> Self {
         crate::fast::ln_1p_unit_f32(self)
     }
@@ -454,6 +470,14 @@ impl Scalar for f64 {
     }
 
     #[inline(always)]
+    fn largest_magnitude<const N: usize>(values: &[f64; N]) -> f64 {
+        let bits = values
+            .iter()
+            .fold(0, |largest: u64, v| largest.max(v.to_bits() & !(1 << 63)));
+        f64::from_bits(bits)
+    }
+
+    #[inline(always)]
     fn fast_ln_1p_unit(self) -> Self {
         crate::fast::ln_1p_unit_f64(self)
     }
@@ -463,5 +487,42 @@ impl Scalar for f64 {
         // `1 - 2 / (e^2x + 1)`: absolutely accurate to about one f64 ulp of 1, which is
         // what f64 networks need; near zero its relative error grows (BENCHMARKS.md).
         1.0 - 2.0 / ((self + self).fast_exp() + 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scalar;
+
+    #[test]
+    fn the_largest_magnitude_is_the_largest_absolute_value() {
+        assert_eq!(f32::largest_magnitude(&[]), 0.0);
+        assert_eq!(f32::largest_magnitude(&[-0.0, 0.0]).to_bits(), 0);
+        assert_eq!(f32::largest_magnitude(&[0.5, -3.25, 3.0, 1e-40]), 3.25);
+        assert_eq!(f32::largest_magnitude(&[1e-45, -2e-45]), 2e-45);
+        assert_eq!(f32::largest_magnitude(&[-f32::MAX, 1.0]), f32::MAX);
+        assert_eq!(f64::largest_magnitude(&[0.5, -7.5, 7.0]), 7.5);
+        assert_eq!(
+            f64::largest_magnitude(&[f64::MIN_POSITIVE, -1e-300]),
+            1e-300
+        );
+    }
+
+    #[test]
+    fn any_infinity_or_nan_makes_the_largest_magnitude_not_finite() {
+        let cases: [[f32; 3]; 4] = [
+            [1.0, f32::INFINITY, -2.0],
+            [f32::NEG_INFINITY, 1.0, 2.0],
+            [1.0, 2.0, f32::NAN],
+            [-f32::NAN, f32::INFINITY, 3.0],
+        ];
+        for values in cases {
+            assert!(!f32::largest_magnitude(&values).is_finite(), "{values:?}");
+            let wide = values.map(f64::from);
+            assert!(!f64::largest_magnitude(&wide).is_finite(), "{wide:?}");
+        }
+        // A NaN is found wherever it is, before or after an infinity.
+        assert!(f32::largest_magnitude(&[f32::NAN, f32::INFINITY]).is_nan());
+        assert!(f64::largest_magnitude(&[f64::INFINITY, f64::NAN]).is_nan());
     }
 }

@@ -23,6 +23,57 @@ pub fn fused_step_applies<N: Network>(target: &N::Target, learning_rate: N::Scal
     N::validate_target(target).is_ok() && check_learning_rate(learning_rate).is_ok()
 }
 
+/// A network whose `train_step` the macro writes fused: the forward pass, every `dJ/dz`
+/// with the old weights, the guard ([`SgdGuard`]), then every parameter updated in place.
+/// Implemented by generated code; a trait, not an inherent method, so that its name can
+/// never meet a method of the user's own.
+#[doc(hidden)]
+pub trait FusedStep: Network {
+    /// Whether the step has loops worth compiling for AVX2 (a layer at least one AVX
+    /// register wide): the step is then compiled a second time for it, chosen at run time.
+    /// For a network of single neurons or narrow layers the choice would cost more than it
+    /// gains.
+    const WIDE: bool;
+
+    /// The fused step, for a valid target and learning rate: the loss once every parameter
+    /// is updated, or `None`, with nothing changed, if the loss is not finite or the guard
+    /// refuses the step.
+    fn fused_step(
+        &mut self,
+        input: &Self::Input,
+        target: &Self::Target,
+        learning_rate: Self::Scalar,
+    ) -> Option<Self::Scalar>;
+}
+
+/// A generated `train_step`: [`FusedStep::fused_step`] (compiled for AVX2 where the CPU has
+/// it and the network is [`FusedStep::WIDE`]) when the target and learning rate are valid,
+/// and [`train_step_refused`] for everything it does not take.
+///
+/// The step is an `#[inline(always)]` trait method, not the closure's own body: a closure
+/// this large, instantiated for both paths, is not inlined into the AVX2 function, and its
+/// code then stays SSE (the sine step measured the same as without the AVX2 copy).
+#[doc(hidden)]
+#[inline(always)]
+pub fn fused_train_step<N: FusedStep>(
+    network: &mut N,
+    input: &N::Input,
+    target: &N::Target,
+    learning_rate: N::Scalar,
+) -> Result<N::Scalar, Error> {
+    if fused_step_applies::<N>(target, learning_rate) {
+        let step = if N::WIDE {
+            crate::wide::wide(|| network.fused_step(input, target, learning_rate))
+        } else {
+            network.fused_step(input, target, learning_rate)
+        };
+        if let Some(loss) = step {
+            return Ok(loss);
+        }
+    }
+    train_step_refused(network, input, target, learning_rate)
+}
+
 /// The guard of a generated fused SGD step, which updates each weight in place as soon as
 /// every `dJ/dz` is known, with no gradient struct and so nothing to roll back to. Before
 /// the first update it is told, for each weighted edge, the deltas `dz` and the source
@@ -66,7 +117,7 @@ impl<T: Scalar> SgdGuard<T> {
     }
 
     /// Notes one gradient (of a single weight or bias), as computed.
-    #[inline]
+    #[inline(always)]
     pub fn gradient(&mut self, gradient: T) {
         let magnitude = gradient.abs();
         // A comparison and select, branch-free (`max` would add NaN handling; NaN goes to
@@ -80,32 +131,32 @@ impl<T: Scalar> SgdGuard<T> {
     }
 
     /// Notes an edge whose gradients are `dz_i x_j`.
-    #[inline]
-    pub fn edge(&mut self, deltas: &[T], sources: &[T]) {
-        self.gradient(largest_magnitude(deltas) * largest_magnitude(sources));
+    #[inline(always)]
+    pub fn edge<const M: usize, const N: usize>(&mut self, deltas: &[T; M], sources: &[T; N]) {
+        self.gradient(T::largest_magnitude(deltas) * T::largest_magnitude(sources));
     }
 
     /// Starts a layer: its deltas, whose largest magnitude [`Self::source`] and
     /// [`Self::bias`] then read, so it is found once per layer.
-    #[inline]
-    pub fn layer(&mut self, deltas: &[T]) {
-        self.layer_deltas = largest_magnitude(deltas);
+    #[inline(always)]
+    pub fn layer<const N: usize>(&mut self, deltas: &[T; N]) {
+        self.layer_deltas = T::largest_magnitude(deltas);
     }
 
     /// Notes an edge into the current layer from `sources` (gradients `dz_i x_j`).
-    #[inline]
-    pub fn source(&mut self, sources: &[T]) {
-        self.gradient(self.layer_deltas * largest_magnitude(sources));
+    #[inline(always)]
+    pub fn source<const N: usize>(&mut self, sources: &[T; N]) {
+        self.gradient(self.layer_deltas * T::largest_magnitude(sources));
     }
 
     /// Notes the current layer's bias (gradients `dz_i`).
-    #[inline]
+    #[inline(always)]
     pub fn bias(&mut self) {
         self.gradient(self.layer_deltas);
     }
 
     /// Whether every update is certain to be finite.
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn allows(&self) -> bool {
         let largest = self.largest + self.poison;
@@ -113,25 +164,6 @@ impl<T: Scalar> SgdGuard<T> {
         // NaN and infinity fail both comparisons.
         largest <= T::max_value() && self.learning_rate * largest < quarter_ulp
     }
-}
-
-/// The largest `|v|`, or NaN if any `v` is NaN or infinite (`inf * 0` is NaN): one pass
-/// the compiler vectorizes, with no branch (a comparison and select is one `maxps`, where
-/// `f32::max` would add the instructions that make it ignore NaN).
-#[inline]
-fn largest_magnitude<T: Scalar>(values: &[T]) -> T {
-    let (largest, poison) = values
-        .iter()
-        .fold((T::zero(), T::zero()), |(largest, poison), &v| {
-            let magnitude = v.abs();
-            let largest = if magnitude > largest {
-                magnitude
-            } else {
-                largest
-            };
-            (largest, poison + v * T::zero())
-        });
-    largest + poison
 }
 
 /// The first gradient that is NaN or infinite, as an error naming its parameter.

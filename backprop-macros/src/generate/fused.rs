@@ -3,12 +3,14 @@
 //! then each weight updated in place from its delta and its source value: no gradient
 //! struct is zeroed, written, returned and read back.
 //!
-//! The guard that `train_step` promises (a step that would make anything NaN or infinite
-//! changes nothing) costs one pass over the deltas and source values: the runtime's
-//! `SgdGuard` allows the in-place updates only when none of them can overflow. Anything it
-//! refuses, and an invalid target or learning rate, goes to the runtime's general
-//! `train_step` (out of line, `train_step_refused`), which reports the error or takes the
-//! step with exact checks.
+//! The step is the network's `FusedStep::fused_step`, which the runtime's
+//! `fused_train_step` calls (compiled for AVX2 where the CPU has it, when the network has a
+//! layer as wide as an AVX register). The guard that `train_step` promises (a step that
+//! would make anything NaN or infinite changes nothing) costs one pass over the deltas and
+//! source values: the runtime's `SgdGuard` allows the in-place updates only when none of
+//! them can overflow. Anything it refuses, and an invalid target or learning rate, goes to
+//! the runtime's general `train_step` (out of line, `train_step_refused`), which reports the
+//! error or takes the step with exact checks.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -18,13 +20,16 @@ use super::context::Context;
 use super::forward::{pass_body, Pass};
 use super::links::Link;
 use super::names;
-use crate::model::{Edge, Model, Neuron, Parameter};
+use crate::model::{Edge, Model, Neuron, Parameter, Scalar};
 
 /// Above this many neurons (a layer counts as one) `train_step` calls the runtime's general
 /// step instead: the fused step repeats the backward pass's code, and for a large
 /// neuron-level network that doubles the build time of the pass for a per-sample step whose
 /// cost is no longer in the gradient struct's traffic.
 pub(crate) const FUSED_NEURONS: usize = 64;
+
+/// The bytes of one AVX register: a step with a layer this wide gains from AVX2 code.
+const AVX_BYTES: usize = 32;
 
 /// Whether `train_step` is generated fused: a feed-forward network of at most
 /// [`FUSED_NEURONS`] neurons. (Through time, each parameter's gradient is a sum over the
@@ -33,8 +38,57 @@ pub(crate) fn applies(model: &Model) -> bool {
     !model.is_recurrent() && model.neurons.len() <= FUSED_NEURONS
 }
 
-/// The body of a fused `train_step(&mut self, input, target, learning_rate)`.
-pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
+/// `impl FusedStep for Net`: the fused step, and whether it is worth compiling for AVX2.
+pub(crate) fn trait_impl(ctx: &Context) -> TokenStream {
+    let Context {
+        name,
+        scalar,
+        private,
+        model,
+        ..
+    } = ctx;
+    let body = fused_step_body(ctx);
+    let wide = is_wide(model);
+    quote! {
+        #[automatically_derived]
+        impl #private::FusedStep for #name {
+            const WIDE: ::core::primitive::bool = #wide;
+
+            #[inline(always)]
+            #[allow(non_snake_case)] // locals follow the user's names, e.g. `dj_dz_W1`
+            #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
+            fn fused_step(
+                &mut self,
+                input: &Self::Input,
+                target: &Self::Target,
+                learning_rate: #scalar,
+            ) -> ::core::option::Option<#scalar> {
+                #body
+            }
+        }
+    }
+}
+
+/// Whether some layer (or input array) fills an AVX register: below that, AVX2 code has no
+/// more lanes to use than SSE, and choosing it at run time is a call for nothing.
+fn is_wide(model: &Model) -> bool {
+    let bytes = match model.scalar {
+        Scalar::F32 => 4,
+        Scalar::F64 => 8,
+    };
+    let widest = model
+        .neurons
+        .iter()
+        .filter_map(Neuron::z_width)
+        .chain(model.inputs.iter().filter_map(|input| input.width))
+        .max()
+        .unwrap_or(1);
+    widest * bytes >= AVX_BYTES
+}
+
+/// The body of `fused_step(&mut self, input, target, learning_rate)`, for a valid target
+/// and learning rate.
+fn fused_step_body(ctx: &Context) -> TokenStream {
     let Context {
         model,
         order,
@@ -81,22 +135,19 @@ pub(crate) fn train_step_body(ctx: &Context) -> TokenStream {
         .iter()
         .map(|(neuron, update)| apply(model, neuron, update));
     quote! {
-        if #private::fused_step_applies::<Self>(target, learning_rate) {
-            #forward
-            #loss
-            if loss.is_finite() {
-                #(#deltas)*
-                let mut guard = #private::SgdGuard::new(learning_rate);
-                #(#guards)*
-                if guard.allows() {
-                    #(#updates)*
-                    return ::core::result::Result::Ok(loss);
-                }
-            }
+        #forward
+        #loss
+        if !loss.is_finite() {
+            return ::core::option::Option::None;
         }
-        // An invalid argument, a non-finite loss or a step the guard cannot vouch for: the
-        // general step reports the error, or takes the step with exact checks.
-        #private::train_step_refused(self, input, target, learning_rate)
+        #(#deltas)*
+        let mut guard = #private::SgdGuard::new(learning_rate);
+        #(#guards)*
+        if !guard.allows() {
+            return ::core::option::Option::None;
+        }
+        #(#updates)*
+        ::core::option::Option::Some(loss)
     }
 }
 

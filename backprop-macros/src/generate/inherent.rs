@@ -93,7 +93,7 @@ fn training_methods(ctx: &Context) -> TokenStream {
     } = ctx;
     let (train_step, fused_note) = if super::fused::applies(model) {
         (
-            super::fused::train_step_body(ctx),
+            quote!(#private::fused_train_step(self, input, target, learning_rate)),
             quote! {
                 ///
                 /// Fused, as it would be written by hand: every `dJ/dz` with the old weights,
@@ -125,8 +125,6 @@ fn training_methods(ctx: &Context) -> TokenStream {
         /// the loss or any gradient is NaN or infinite; the parameters are then left
         /// unchanged.
         #[inline]
-        #[allow(non_snake_case)] // locals follow the user's names, e.g. `dj_dz_W1`
-        #[allow(clippy::approx_constant, clippy::eq_op, clippy::excessive_precision)] // formula constants and terms as the user wrote them
         pub fn train_step(
             &mut self,
             input: &[#scalar; #input_len],

@@ -231,6 +231,7 @@ fn network(ctx: &Context) -> TokenStream {
             }
         }
     });
+    let fused_step = super::fused::applies(ctx.model).then(|| super::fused::trait_impl(ctx));
     // The generated batch pass, which the runtime's mini-batch training calls.
     let batch_pass = super::batch::applies(ctx.model).then(|| {
         quote! {
@@ -282,6 +283,8 @@ fn network(ctx: &Context) -> TokenStream {
             #fused_train_step
             #batch_pass
         }
+
+        #fused_step
 
         #classifier
         #recurrent
