@@ -50,9 +50,10 @@ pub trait FusedStep: Network {
 /// it and the network is [`FusedStep::WIDE`]) when the target and learning rate are valid,
 /// and [`train_step_refused`] for everything it does not take.
 ///
-/// The step is an `#[inline(always)]` trait method, not the closure's own body: a closure
-/// this large, instantiated for both paths, is not inlined into the AVX2 function, and its
-/// code then stays SSE (the sine step measured the same as without the AVX2 copy).
+/// The step is an `#[inline(always)]` trait method called from a function of its own
+/// compiled for AVX2 ([`fused_step_avx2`]), not a closure run by [`crate::wide::wide`]: a
+/// closure this large, instantiated for both paths, is not inlined into the AVX2 function,
+/// and its code then stays SSE (the sine step measured the same as without the AVX2 copy).
 #[doc(hidden)]
 #[inline(always)]
 pub fn fused_train_step<N: FusedStep>(
@@ -62,16 +63,44 @@ pub fn fused_train_step<N: FusedStep>(
     learning_rate: N::Scalar,
 ) -> Result<N::Scalar, Error> {
     if fused_step_applies::<N>(target, learning_rate) {
-        let step = if N::WIDE {
-            crate::wide::wide(|| network.fused_step(input, target, learning_rate))
-        } else {
-            network.fused_step(input, target, learning_rate)
-        };
-        if let Some(loss) = step {
+        if let Some(loss) = fused_step(network, input, target, learning_rate) {
             return Ok(loss);
         }
     }
     train_step_refused(network, input, target, learning_rate)
+}
+
+/// [`FusedStep::fused_step`], compiled for AVX2 and FMA if the network is
+/// [`FusedStep::WIDE`] and the CPU has them.
+#[inline(always)]
+fn fused_step<N: FusedStep>(
+    network: &mut N,
+    input: &N::Input,
+    target: &N::Target,
+    learning_rate: N::Scalar,
+) -> Option<N::Scalar> {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if N::WIDE && crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU has just been found to support AVX2 and FMA.
+        return unsafe { fused_step_avx2(network, input, target, learning_rate) };
+    }
+    network.fused_step(input, target, learning_rate)
+}
+
+/// [`FusedStep::fused_step`] compiled for AVX2 and FMA.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fused_step_avx2<N: FusedStep>(
+    network: &mut N,
+    input: &N::Input,
+    target: &N::Target,
+    learning_rate: N::Scalar,
+) -> Option<N::Scalar> {
+    network.fused_step(input, target, learning_rate)
 }
 
 /// The guard of a generated fused SGD step, which updates each weight in place as soon as
