@@ -124,11 +124,12 @@ unsafe fn fused_step_avx2<N: FusedStep>(
 #[derive(Debug, Clone, Copy)]
 pub struct SgdGuard<T> {
     learning_rate: T,
-    /// The largest `|dz x|` seen so far.
+    /// The largest `|dz x|` seen so far, or an infinity or NaN once any was one: the
+    /// maximum of the magnitudes' bits ([`Scalar::largest_magnitude`]), so that NaN needs no
+    /// separate check and each note adds one integer maximum to the chain of notes, not a
+    /// comparison and select plus an addition.
     largest: T,
-    /// Zero, or NaN once anything was NaN or infinite (`v * 0` of each value seen).
-    poison: T,
-    /// The largest `|dz|` of the layer being noted (NaN if any is not finite).
+    /// The largest `|dz|` of the layer being noted (infinity or NaN if any is one).
     layer_deltas: T,
 }
 
@@ -140,7 +141,6 @@ impl<T: Scalar> SgdGuard<T> {
         SgdGuard {
             learning_rate,
             largest: T::zero(),
-            poison: T::zero(),
             layer_deltas: T::zero(),
         }
     }
@@ -148,15 +148,7 @@ impl<T: Scalar> SgdGuard<T> {
     /// Notes one gradient (of a single weight or bias), as computed.
     #[inline(always)]
     pub fn gradient(&mut self, gradient: T) {
-        let magnitude = gradient.abs();
-        // A comparison and select, branch-free (`max` would add NaN handling; NaN goes to
-        // `poison` instead).
-        self.largest = if magnitude > self.largest {
-            magnitude
-        } else {
-            self.largest
-        };
-        self.poison = self.poison + gradient * T::zero();
+        self.largest = T::largest_magnitude(&[self.largest, gradient]);
     }
 
     /// Notes an edge whose gradients are `dz_i x_j`.
@@ -188,10 +180,10 @@ impl<T: Scalar> SgdGuard<T> {
     #[inline(always)]
     #[must_use]
     pub fn allows(&self) -> bool {
-        let largest = self.largest + self.poison;
         let quarter_ulp = T::max_value() * (T::epsilon() / T::from_f64(4.0));
-        // NaN and infinity fail both comparisons.
-        largest <= T::max_value() && self.learning_rate * largest < quarter_ulp
+        // NaN and infinity fail both comparisons. (A product of the largest delta and
+        // source that is NaN, `0 * inf`, is a NaN noted like any other.)
+        self.largest <= T::max_value() && self.learning_rate * self.largest < quarter_ulp
     }
 }
 
@@ -327,4 +319,40 @@ fn backward_on_stack<N: Network, O: crate::optim::Optimizer<N>>(
 ) -> Result<(), Error> {
     let grads = network.backward(trace, target);
     optimizer.step(network, &grads)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SgdGuard;
+
+    #[test]
+    fn the_guard_allows_finite_steps_and_refuses_the_rest() {
+        let allows = |deltas: [f32; 3], sources: [f32; 2], learning_rate: f32| {
+            let mut guard = SgdGuard::new(learning_rate);
+            guard.layer(&deltas);
+            guard.source(&sources);
+            guard.bias();
+            guard.allows()
+        };
+        assert!(allows([0.5, -2.0, 0.0], [3.0, -1.0], 0.1));
+        assert!(allows([0.0; 3], [0.0; 2], 0.0));
+        // Any NaN or infinity, even against zeros (`0 * inf` is NaN).
+        assert!(!allows([0.5, f32::NAN, 0.0], [3.0, -1.0], 0.1));
+        assert!(!allows([0.0; 3], [f32::INFINITY, 1.0], 0.1));
+        assert!(!allows([f32::NEG_INFINITY, 0.0, 0.0], [0.0; 2], 0.1));
+        // A product past the largest value; a step past a quarter ulp of it (about 1e31),
+        // and one below.
+        assert!(!allows([1e30, 0.0, 0.0], [1e10, 0.0], 1e-30));
+        assert!(!allows([1e30, 0.0, 0.0], [1e5, 0.0], 1e-3));
+        assert!(allows([1e30, 0.0, 0.0], [1e5, 0.0], 1e-5));
+    }
+
+    #[test]
+    fn a_non_finite_note_stays_noted() {
+        let mut guard = SgdGuard::new(0.1_f64);
+        guard.edge(&[f64::NAN], &[1.0]);
+        guard.edge(&[1.0, 2.0], &[f64::INFINITY]);
+        guard.edge(&[1.0], &[1.0]);
+        assert!(!guard.allows());
+    }
 }
