@@ -42,10 +42,10 @@ pub trait Scalar:
     fn fast_exp(self) -> Self;
 
     /// The largest `|v|` of `values`, or an infinity or NaN if any `v` is one (zero for
-    /// none): the training guard's pass over a layer's deltas or sources. By the integer
-    /// maximum of the magnitudes' bits, which orders finite magnitudes as their values and
-    /// puts infinity and NaN above them all: an associative maximum with no NaN rules, which
-    /// the compiler vectorizes (a floating-point one it may not reorder).
+    /// none): the training guard's pass over a layer's deltas or sources. For `f32` by the
+    /// integer maximum of the magnitudes' bits, which orders finite magnitudes as their
+    /// values and puts infinity and NaN above them all: an associative maximum with no NaN
+    /// rules, which the compiler vectorizes (a floating-point one it may not reorder).
     #[doc(hidden)]
     fn largest_magnitude<const N: usize>(values: &[Self; N]) -> Self;
 
@@ -471,10 +471,19 @@ impl Scalar for f64 {
 
     #[inline(always)]
     fn largest_magnitude<const N: usize>(values: &[f64; N]) -> f64 {
-        let bits = values
-            .iter()
-            .fold(0, |largest: u64, v| largest.max(v.to_bits() & !(1 << 63)));
-        f64::from_bits(bits)
+        // Not by the bits, as `f32`: SSE2 has no 64-bit integer maximum (nor comparison),
+        // and its emulation cost more than this comparison and select per value, plus a
+        // sum of `v * 0` that is NaN once any `v` is NaN or infinite.
+        let (largest, poison) = values.iter().fold((0.0, 0.0), |(largest, poison), &v| {
+            let magnitude = v.abs();
+            let largest = if magnitude > largest {
+                magnitude
+            } else {
+                largest
+            };
+            (largest, poison + v * 0.0)
+        });
+        largest + poison
     }
 
     #[inline(always)]

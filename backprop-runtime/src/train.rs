@@ -124,10 +124,9 @@ unsafe fn fused_step_avx2<N: FusedStep>(
 #[derive(Debug, Clone, Copy)]
 pub struct SgdGuard<T> {
     learning_rate: T,
-    /// The largest `|dz x|` seen so far, or an infinity or NaN once any was one: the
-    /// maximum of the magnitudes' bits ([`Scalar::largest_magnitude`]), so that NaN needs no
-    /// separate check and each note adds one integer maximum to the chain of notes, not a
-    /// comparison and select plus an addition.
+    /// The largest `|dz x|` seen so far, or an infinity or NaN once any was one
+    /// ([`Scalar::largest_magnitude`] of it and each new note: for `f32` one integer
+    /// maximum of the magnitudes' bits per note, with no separate check for NaN).
     largest: T,
     /// The largest `|dz|` of the layer being noted (infinity or NaN if any is one).
     layer_deltas: T,
