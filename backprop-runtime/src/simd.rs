@@ -39,11 +39,64 @@ use core::arch::x86_64::{
     _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps,
 };
 
-/// Whether the CPU has AVX2 and FMA (the standard library caches the answer).
+/// Whether the CPU has AVX2 and FMA.
 #[cfg(feature = "std")]
 #[inline(always)]
 pub(crate) fn has_avx2_fma() -> bool {
-    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    level() >= Level::Avx2Fma as u8
+}
+
+/// Whether the CPU has AVX-512F (and with it AVX2 and FMA).
+#[cfg(feature = "std")]
+#[inline(always)]
+pub(crate) fn has_avx512() -> bool {
+    level() == Level::Avx512 as u8
+}
+
+/// The instruction sets the kernels choose between, in order.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Level {
+    Unknown = 0,
+    Sse = 1,
+    Avx2Fma = 2,
+    Avx512 = 3,
+}
+
+/// The CPU's [`Level`], found once: one byte of our own, where the standard library's
+/// cache answers one feature per check (a load, a test and a branch for the cache's
+/// initialization each, twice for AVX2 and FMA). A fused step compiled for AVX2 checks
+/// half a dozen times, once per kernel it calls.
+#[cfg(feature = "std")]
+static LEVEL: core::sync::atomic::AtomicU8 =
+    core::sync::atomic::AtomicU8::new(Level::Unknown as u8);
+
+/// [`LEVEL`], detected on first use.
+#[cfg(feature = "std")]
+#[inline(always)]
+fn level() -> u8 {
+    let level = LEVEL.load(core::sync::atomic::Ordering::Relaxed);
+    if level == Level::Unknown as u8 {
+        return detect_level();
+    }
+    level
+}
+
+/// Asks the standard library, and records the answer in [`LEVEL`] (every thread finds the
+/// same, so a race only repeats the question).
+#[cfg(feature = "std")]
+#[cold]
+#[inline(never)]
+fn detect_level() -> u8 {
+    let avx2_fma = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+    let level = match (avx2_fma, std::is_x86_feature_detected!("avx512f")) {
+        (true, true) => Level::Avx512,
+        (true, false) => Level::Avx2Fma,
+        (false, _) => Level::Sse,
+    } as u8;
+    LEVEL.store(level, core::sync::atomic::Ordering::Relaxed);
+    level
 }
 
 /// `z += W x`: AVX2 and FMA when the CPU has them, SSE otherwise.
@@ -179,13 +232,6 @@ unsafe fn matvec_acc_lanes_avx512<const M: usize, const N: usize>(
             unsafe { matvec_acc_avx512_rows(z, w, x, whole) };
         }
     }
-}
-
-/// Whether the CPU has AVX-512F (and with it AVX2 and FMA).
-#[cfg(feature = "std")]
-#[inline(always)]
-pub(crate) fn has_avx512() -> bool {
-    std::is_x86_feature_detected!("avx512f") && has_avx2_fma()
 }
 
 /// `z += W x` with AVX-512 for rows of whole sixteens: sixteen rows at a time, each read
