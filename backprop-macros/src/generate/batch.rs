@@ -207,17 +207,17 @@ pub(crate) fn method(ctx: &Context) -> TokenStream {
             for (inputs, targets) in ::core::iter::zip(inputs.chunks(#samples), targets.chunks(#samples)) {
                 // The forward pass in the chunk's own traces, which the sums read: a whole
                 // chunk in lockstep, each product one kernel call for all its samples.
+                // Every field of a trace is written before it is read (each sum starts from
+                // its bias or zero), so the traces are zeroed once per call, not per chunk.
                 if inputs.len() == #samples {
                     let mut traces = batch_trace.each_mut();
                     for (trace, input) in ::core::iter::Iterator::zip(traces.iter_mut(), inputs) {
                         let trace = &mut **trace;
-                        *trace = #trace::ZERO;
                         #read_inputs
                     }
                     #lockstep
                 } else {
                     for (trace, input) in ::core::iter::Iterator::zip(batch_trace.iter_mut(), inputs) {
-                        *trace = #trace::ZERO;
                         #forward
                     }
                 }
