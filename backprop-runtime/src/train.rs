@@ -17,9 +17,8 @@ pub fn sgd_update<N: Network>(network: &mut N, grads: &N::Grads, learning_rate: 
 
 /// Whether a generated fused SGD step (`Net::train_step`) may take its fast path: a valid
 /// target and learning rate. Everything else goes to [`train_step`], which names the error.
-#[doc(hidden)]
 #[inline]
-pub fn fused_step_applies<N: Network>(target: &N::Target, learning_rate: N::Scalar) -> bool {
+fn fused_step_applies<N: Network>(target: &N::Target, learning_rate: N::Scalar) -> bool {
     N::validate_target(target).is_ok() && check_learning_rate(learning_rate).is_ok()
 }
 
@@ -254,10 +253,9 @@ pub fn train_step<N: Network>(
 /// [`train_step`] out of line and marked cold: where a generated fused step sends what its
 /// guard refuses, so that the general step's code is not inlined into the fused one (which
 /// it would double in size, for a path taken only on bad input).
-#[doc(hidden)]
 #[cold]
 #[inline(never)]
-pub fn train_step_refused<N: Network>(
+fn train_step_refused<N: Network>(
     network: &mut N,
     input: &N::Input,
     target: &N::Target,
