@@ -182,3 +182,31 @@ fn the_wide_step_refuses_what_would_not_be_finite_and_changes_nothing() {
     // Large but finite gradients: the step is taken, exactly as the plain step takes it.
     assert_train_step_is_backward_then_sgd(&net, &[1e18, 0.0, 0.0], &[-1e19], 1e-10);
 }
+
+network! {
+    /// A network named as the hidden trait of the fused step, with layers, weights and an
+    /// output named as its constant, its method, its parameters and its locals, wide enough
+    /// to take the AVX2 copy.
+    pub struct FusedStep<f32> {
+        input input[3];
+        layer guard[8] = tanh(WIDE * input + fused_step);
+        layer loss[8] = tanh(learning_rate * guard + target);
+        output Some = identity(None * loss + Option);
+        loss half_squared_error;
+    }
+}
+
+#[test]
+fn no_user_name_reaches_the_fused_step() {
+    let mut net = FusedStep::default();
+    net.as_mut_slice()
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, w)| *w = (i as f32 * 0.3).sin() * 0.5);
+    for k in 0..10 {
+        let t = k as f32 * 0.2;
+        let input = [t.cos(), 0.5 - t, 0.1 * t];
+        assert_train_step_is_backward_then_sgd(&net, &input, &[t.sin()], 0.1);
+        net.train_step(&input, &[t.sin()], 0.1).unwrap();
+    }
+}
