@@ -11,7 +11,7 @@ use std::time::Duration;
 use backprop_runtime::activation::fast;
 use backprop_runtime::{init, ClassTarget};
 use backprop_tests::digits;
-use backprop_tests::nets::{Digits, DigitsFast, SeedNet, Sine, SineFast, Xor241};
+use backprop_tests::nets::{Digits, DigitsFast, SeedNet, Sine, SineFast, Xor241, XorLayer};
 use backprop_tests::twins::{DigitsExpertTwin, SeedTwin, XorTwin};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand_chacha::rand_core::SeedableRng;
@@ -50,6 +50,17 @@ fn xor_train_step(net: &mut Xor241, x: [f32; 2], t: f32, lr: f32) -> f32 {
 
 #[inline(never)]
 fn xor_step(net: &mut Xor241, x: [f32; 2], t: f32, lr: f32) {
+    let grads = net.backward(&net.forward(&x), &[t]);
+    net.sgd_step(&grads, lr);
+}
+
+#[inline(never)]
+fn xor_layer_train_step(net: &mut XorLayer, x: [f32; 2], t: f32, lr: f32) -> f32 {
+    net.train_step(&x, &[t], lr).unwrap_or(f32::NAN)
+}
+
+#[inline(never)]
+fn xor_layer_step(net: &mut XorLayer, x: [f32; 2], t: f32, lr: f32) {
     let grads = net.backward(&net.forward(&x), &[t]);
     net.sgd_step(&grads, lr);
 }
@@ -129,6 +140,25 @@ fn xor(c: &mut Criterion) {
         b.iter(|| {
             let (x, t) = sample();
             xor_twin_step(&mut twin, x, t, black_box(LEARNING_RATE));
+        })
+    });
+    // The same network and weights declared as `layer h[4]`.
+    let mut layered = XorLayer {
+        W: twin.w1,
+        b: twin.b1,
+        v: twin.w2,
+        c: twin.b2,
+    };
+    group.bench_function("generated train_step, layer h[4]", |b| {
+        b.iter(|| {
+            let (x, t) = sample();
+            xor_layer_train_step(&mut layered, x, t, black_box(LEARNING_RATE))
+        })
+    });
+    group.bench_function("generated, layer h[4]", |b| {
+        b.iter(|| {
+            let (x, t) = sample();
+            xor_layer_step(&mut layered, x, t, black_box(LEARNING_RATE));
         })
     });
     group.finish();

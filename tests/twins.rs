@@ -2,7 +2,7 @@
 //! race the same work.
 
 use backprop_runtime::{init, ClassTarget, Parameters};
-use backprop_tests::nets::{Digits, SeedNet, Sine, SineFast, Xor241};
+use backprop_tests::nets::{Digits, SeedNet, Sine, SineFast, Xor241, XorLayer};
 use backprop_tests::{digits, SplitMix};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -62,6 +62,39 @@ fn xor_twin() {
         .map(f64::from)
         .collect();
     assert_same(&net, &twin_flat, 1e-4);
+}
+
+/// The layered XOR's fused `train_step` against the twin (which groups some products
+/// differently, so the last bits may differ).
+#[test]
+fn xor_layer_twin() {
+    let mut net = XorLayer::default();
+    init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(2));
+    let mut twin = net.twin();
+    let start = twin;
+    let samples = [
+        ([0.0, 0.0], 0.0),
+        ([0.0, 1.0], 1.0),
+        ([1.0, 0.0], 1.0),
+        ([1.0, 1.0], 0.0),
+    ];
+    for _ in 0..100 {
+        for (x, t) in samples {
+            net.train_step(&x, &[t], 0.5).unwrap();
+            twin.step(x, t, 0.5);
+        }
+    }
+    let twin_flat: Vec<f64> = twin
+        .w1
+        .iter()
+        .flatten()
+        .chain(&twin.b1)
+        .chain(&twin.w2)
+        .chain([&twin.b2])
+        .map(|&w| f64::from(w))
+        .collect();
+    assert_same(&net, &twin_flat, 1e-5);
+    assert_ne!(twin, start, "the steps moved the weights");
 }
 
 #[test]

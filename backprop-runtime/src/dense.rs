@@ -12,7 +12,10 @@ use crate::Scalar;
 /// additions on its own; independent lanes fill SIMD registers instead.
 #[inline]
 pub fn dot<T: Scalar, const M: usize>(a: &[T; M], b: &[T; M]) -> T {
-    let mut lanes = [T::zero(); DOT_LANES];
+    // The sums start at -0.0, the identity of addition (`-0.0 + v` is `v` for every `v`,
+    // `+0.0 + -0.0` is not): so the compiler drops each first addition, and a sum of
+    // products that are all -0.0 keeps its sign, as if written out term by term.
+    let mut lanes = [T::neg_zero(); DOT_LANES];
     let mut a_chunks = a.chunks_exact(DOT_LANES);
     let mut b_chunks = b.chunks_exact(DOT_LANES);
     for (a, b) in (&mut a_chunks).zip(&mut b_chunks) {
@@ -24,7 +27,7 @@ pub fn dot<T: Scalar, const M: usize>(a: &[T; M], b: &[T; M]) -> T {
         .remainder()
         .iter()
         .zip(b_chunks.remainder())
-        .fold(T::zero(), |sum, (&a, &b)| sum + a * b);
+        .fold(T::neg_zero(), |sum, (&a, &b)| sum + a * b);
     // Pairwise, so the lanes meet in a balanced tree.
     let mut width = DOT_LANES;
     while width > 1 {
@@ -301,6 +304,13 @@ pub fn axpy<T: Scalar, const N: usize>(y: &mut [T; N], a: &[T; N], s: T) {
     }
 }
 
+/// `a s`, element by element: the first share of a gradient that a scalar sends back
+/// through a vector of weights (the next ones are added by [`axpy`]).
+#[inline]
+pub fn scale<T: Scalar, const N: usize>(a: &[T; N], s: T) -> [T; N] {
+    core::array::from_fn(|j| a[j] * s)
+}
+
 /// `y += a`, element by element.
 #[inline]
 pub fn add_assign<T: Scalar, const N: usize>(y: &mut [T; N], a: &[T; N]) {
@@ -372,6 +382,25 @@ mod tests {
         check_plain_columns::<0, 9>();
     }
 
+    /// A dot product is its terms added one by one, signed zeros included: a sum of terms
+    /// that are all -0.0 is -0.0 (it would be +0.0 from a start at +0.0), in the lanes'
+    /// sums and in the tail alike.
+    #[test]
+    fn a_dot_product_of_negative_zeros_is_negative_zero() {
+        let short = dot(&[0.0_f32, -0.0], &[-1.0, 2.0]);
+        assert_eq!(short.to_bits(), (-0.0_f32).to_bits());
+        let long = dot(&[0.0_f64; 19], &[-1.0; 19]);
+        assert_eq!(long.to_bits(), (-0.0_f64).to_bits());
+        assert_eq!(
+            dot(&[0.0_f32, 1.0], &[-1.0, -0.0]).to_bits(),
+            (-0.0_f32).to_bits()
+        );
+        assert_eq!(
+            dot(&[0.0_f32, 1.0], &[-1.0, 0.0]).to_bits(),
+            0.0_f32.to_bits()
+        );
+    }
+
     #[test]
     fn kernels_match_the_textbook_definitions() {
         assert_eq!(dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
@@ -399,6 +428,7 @@ mod tests {
         outer_acc_batch(&mut batch, &[[1.0, 2.0], [2.0, -1.0]], &samples, |x| x);
         assert_eq!(batch, [[5.0, 4.0, 3.0], [5.0, 8.0, 11.0]]);
 
+        assert_eq!(scale(&[2.0, -3.0], 2.0), [4.0, -6.0]);
         let mut y = [1.0, 1.0];
         axpy(&mut y, &[2.0, 3.0], 2.0);
         assert_eq!(y, [5.0, 7.0]);

@@ -18,7 +18,8 @@ pub fn sum_of_elements<T: Scalar, const N: usize>(
     outputs
         .iter()
         .zip(targets)
-        .fold(T::zero(), |sum, (&o, &t)| sum + element(o, t))
+        // From -0.0, the identity of addition, so that the first addition folds away.
+        .fold(T::neg_zero(), |sum, (&o, &t)| sum + element(o, t))
 }
 
 /// `J = 1/N sum over outputs of element(o, t)`: [`sum_of_elements`] divided by `N`. When
@@ -45,7 +46,9 @@ pub fn half_squared_error<T: Scalar, const N: usize>(outputs: &[T; N], targets: 
     outputs
         .iter()
         .zip(targets)
-        .fold(T::zero(), |sum, (&o, &t)| sum + half * (o - t) * (o - t))
+        .fold(T::neg_zero(), |sum, (&o, &t)| {
+            sum + half * (o - t) * (o - t)
+        })
 }
 
 /// `J = 1/N sum over outputs of (o - t)^2`, whose gradient is `dJ/do = 2 (o - t) / N`.
@@ -190,7 +193,7 @@ impl<T: Scalar, const N: usize> ShiftedExponentials<T, N> {
     fn new(logits: &[T; N], exp: impl Fn(T) -> T) -> Self {
         let max = logits.iter().fold(T::neg_infinity(), |max, &z| max.max(z));
         let exponentials: [T; N] = core::array::from_fn(|k| exp(logits[k] - max));
-        let sum = exponentials.iter().fold(T::zero(), |sum, &e| sum + e);
+        let sum = exponentials.iter().fold(T::neg_zero(), |sum, &e| sum + e);
         ShiftedExponentials {
             max,
             exponentials,

@@ -731,11 +731,13 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
     if carry_term.is_some() {
         texts.push(format!("dJ/d{h_text} from the next step"));
     }
-    // A sum that starts at zero with a transposed product starts with the product itself,
-    // into a fresh array whose sums begin in the kernel's registers (the same numbers).
-    let fresh_product = loss_term.is_none()
-        && carry_term.is_none()
-        && matches!(readers.first(), Some((reader, edge)) if edge.index.is_none() && reader.width.is_some());
+    // A sum that starts at zero with a product starts with the product itself: a
+    // transposed product into a fresh array whose sums begin in the kernel's registers, a
+    // scalar reader's weights times its delta with no additions of zero (the same numbers,
+    // but for the sign of a zero).
+    let first_reader = readers
+        .first()
+        .filter(|(_, edge)| loss_term.is_none() && carry_term.is_none() && edge.index.is_none());
     let (init, readers) = match (loss_term, carry_term) {
         (Some(loss), Some(carry)) => (
             quote!(::core::array::from_fn(|j| #loss + #carry[j])),
@@ -743,15 +745,18 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
         ),
         (Some(loss), None) => (quote!(::core::array::from_fn(|j| #loss)), readers),
         (None, Some(carry)) => (carry, readers),
-        (None, None) if fresh_product => {
+        (None, None) if first_reader.is_some() => {
             let (reader, edge) = &readers[0];
             let dj_dz_reader = names::pre_activation_gradient(&reader.name);
             let weight = &edge.weight.name;
-            texts.push(format!("{}^T dJ/dz_{}", edge.weight.text(), reader.text()));
-            (
-                quote!(dense::matvec_transpose(&self.#weight, &#dj_dz_reader)),
-                &readers[1..],
-            )
+            let init = if reader.width.is_some() {
+                texts.push(format!("{}^T dJ/dz_{}", edge.weight.text(), reader.text()));
+                quote!(dense::matvec_transpose(&self.#weight, &#dj_dz_reader))
+            } else {
+                texts.push(format!("{} dJ/dz_{}", edge.weight.text(), reader.text()));
+                quote!(dense::scale(&self.#weight, #dj_dz_reader))
+            };
+            (init, &readers[1..])
         }
         (None, None) => (zeros(&[width]), readers),
     };
