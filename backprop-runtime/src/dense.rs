@@ -23,11 +23,12 @@ pub fn dot<T: Scalar, const M: usize>(a: &[T; M], b: &[T; M]) -> T {
             *lane = *lane + a * b;
         }
     }
-    let tail = a_chunks
-        .remainder()
-        .iter()
-        .zip(b_chunks.remainder())
-        .fold(T::neg_zero(), |sum, (&a, &b)| sum + a * b);
+    // The products past the last whole chunk join the first lanes, so that a short product
+    // (4 terms: a 2-4-1 network's output) is a tree of depth 2, not a chain of 3.
+    let tail = a_chunks.remainder().iter().zip(b_chunks.remainder());
+    for (lane, (&a, &b)) in lanes.iter_mut().zip(tail) {
+        *lane = *lane + a * b;
+    }
     // Pairwise, so the lanes meet in a balanced tree.
     let mut width = DOT_LANES;
     while width > 1 {
@@ -36,7 +37,7 @@ pub fn dot<T: Scalar, const M: usize>(a: &[T; M], b: &[T; M]) -> T {
             lanes[lane] = lanes[lane] + lanes[lane + width];
         }
     }
-    lanes[0] + tail
+    lanes[0]
 }
 
 /// How many partial sums [`dot`] keeps: two SIMD registers of `f32` on x86-64.
