@@ -92,21 +92,88 @@ pub(crate) fn flat_element(
 }
 
 /// How many terms one expression of a generated sum holds at most. A longer sum continues
-/// in further statements (`x = x + t65 + ...`), which add in exactly the same order as one
-/// long left-to-right sum: rustc overflows its stack on expressions thousands of terms deep.
+/// in further statements (`x = x + (t65 + ...)`): rustc overflows its stack on expressions
+/// thousands of terms deep.
 pub(crate) const SUM_CHUNK: usize = 64;
 
-/// `terms` in chunks of [`SUM_CHUNK`]: each chunk `t1 + t2 + ...`.
+/// `terms` in chunks of [`SUM_CHUNK`], each chunk added as a balanced tree, neighbours
+/// first: `t1 + t2 + (t3 + t4) + t5` is `((t1 + t2) + (t3 + t4)) + t5`. A tree is as exact
+/// as a chain, and its depth is the logarithm of the terms, not their count: the additions
+/// of an output's sum over its hidden neurons stop waiting for each other.
 pub(crate) fn sum_chunks(terms: &[TokenStream]) -> Vec<TokenStream> {
-    terms
-        .chunks(SUM_CHUNK)
-        .map(|chunk| quote!(#(#chunk)+*))
-        .collect()
+    terms.chunks(SUM_CHUNK).map(tree_sum).collect()
+}
+
+/// One balanced sum of `terms`, written with only the parentheses it needs (a sum on the
+/// right of `+`).
+fn tree_sum(terms: &[TokenStream]) -> TokenStream {
+    // Each level adds neighbours in pairs; `sums` flags the entries that are sums.
+    let mut level: Vec<(TokenStream, bool)> = terms.iter().map(|t| (t.clone(), false)).collect();
+    while level.len() > 1 {
+        level = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [(left, _), (right, true)] => (quote!(#left + (#right)), true),
+                [(left, _), (right, false)] => (quote!(#left + #right), true),
+                [single] => single.clone(),
+                _ => unreachable!("chunks of two"),
+            })
+            .collect();
+    }
+    level.pop().map(|(sum, _)| sum).unwrap_or_default()
 }
 
 /// The statements continuing a chunked sum into `place` after its first chunk:
-/// `place = place + t65 + ...;` for each further chunk.
+/// `place = place + (t65 + ...);` for each further chunk.
 pub(crate) fn continue_sum(place: &TokenStream, chunks: &[TokenStream]) -> TokenStream {
-    let rest = chunks.iter().skip(1);
+    let rest = chunks.iter().skip(1).map(|chunk| {
+        // A chunk of one term needs no parentheses (and would draw `unused_parens`).
+        let is_sum = chunk.clone().into_iter().any(
+            |token| matches!(token, proc_macro2::TokenTree::Punct(punct) if punct.as_char() == '+'),
+        );
+        if is_sum {
+            quote!((#chunk))
+        } else {
+            chunk.clone()
+        }
+    });
     quote!(#(#place = #place + #rest;)*)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sums_of(count: usize) -> Vec<String> {
+        let terms: Vec<TokenStream> = (0..count)
+            .map(|i| {
+                let term = quote::format_ident!("t{i}");
+                quote!(#term)
+            })
+            .collect();
+        sum_chunks(&terms).iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn sums_are_balanced_trees_of_neighbours() {
+        assert_eq!(sums_of(1), ["t0"]);
+        assert_eq!(sums_of(2), ["t0 + t1"]);
+        assert_eq!(sums_of(3), ["t0 + t1 + t2"]);
+        assert_eq!(sums_of(4), ["t0 + t1 + (t2 + t3)"]);
+        assert_eq!(sums_of(5), ["t0 + t1 + (t2 + t3) + t4"]);
+        assert_eq!(sums_of(7), ["t0 + t1 + (t2 + t3) + (t4 + t5 + t6)"]);
+        let long = sums_of(SUM_CHUNK + 2);
+        assert_eq!(long.len(), 2, "a chunk of {SUM_CHUNK}, then the rest");
+        assert_eq!(long[1], format!("t{} + t{}", SUM_CHUNK, SUM_CHUNK + 1));
+    }
+
+    #[test]
+    fn a_continued_sum_brackets_only_chunks_of_several_terms() {
+        let place = quote!(z);
+        let chunks = [quote!(a + b), quote!(c + d), quote!(e)];
+        assert_eq!(
+            continue_sum(&place, &chunks).to_string(),
+            "z = z + (c + d) ; z = z + e ;"
+        );
+    }
 }

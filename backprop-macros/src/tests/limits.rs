@@ -5,23 +5,35 @@
 use std::fmt::Write;
 use std::str::FromStr;
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-/// The most `+` signs in one statement anywhere in `tokens`: how many terms the longest sum
-/// chains together, since a chain of binary `+` nests one level per term.
+/// The most `+` signs in one statement anywhere in `tokens`, those inside its parentheses
+/// included: how many terms the longest sum adds (a sum is written as a tree, its
+/// subtrees in parentheses).
 fn longest_sum(tokens: TokenStream) -> usize {
+    statement_sums(tokens).0
+}
+
+/// The most `+` signs in one statement of `tokens`, and those after its last `;`.
+fn statement_sums(tokens: TokenStream) -> (usize, usize) {
     let mut longest = 0;
     let mut current = 0;
     for token in tokens {
         match token {
             TokenTree::Punct(punct) if punct.as_char() == '+' => current += 1,
             TokenTree::Punct(punct) if punct.as_char() == ';' => current = 0,
-            TokenTree::Group(group) => longest = longest.max(longest_sum(group.stream())),
+            TokenTree::Group(group) => {
+                let (inner_longest, inner_open) = statement_sums(group.stream());
+                longest = longest.max(inner_longest);
+                if group.delimiter() == Delimiter::Parenthesis {
+                    current += inner_open;
+                }
+            }
             _ => {}
         }
         longest = longest.max(current);
     }
-    longest
+    (longest, current)
 }
 
 /// `width` single neurons read from one input and summed by one output.
@@ -42,7 +54,9 @@ fn a_sum_of_10000_neuron_terms_is_split_into_short_statements() {
     assert!(!text.contains("compile_error"), "the network expands");
     // 63 `+` join 64 terms; a continued chunk adds `trace.z_o + ` in front.
     assert_eq!(longest_sum(expansion), 64);
-    assert!(text.contains("trace . z_o = trace . z_o + self . u64 * trace . h64"));
+    assert!(text.contains(
+        "trace . z_o = trace . z_o + (self . u64 * trace . h64 + self . u65 * trace . h65"
+    ));
 }
 
 #[test]
