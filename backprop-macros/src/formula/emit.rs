@@ -22,9 +22,12 @@ pub(crate) fn emit(formula: &Formula, z: &TokenStream, h: &TokenStream) -> Token
     emit_at(formula, z, h, 0)
 }
 
-/// As [`emit`], parenthesised as needed to stand as a factor of a product.
+/// As [`emit`], parenthesised as one factor: `dj_dh * (h * (1.0 - h))`, the local gradient
+/// computed on its own and then multiplied by the incoming one, as the chain rule reads. (As
+/// `dj_dh * h * (1.0 - h)` every product would wait for the incoming gradient: a longer
+/// chain through each neuron of the backward pass.)
 pub(crate) fn emit_factor(formula: &Formula, z: &TokenStream, h: &TokenStream) -> TokenStream {
-    emit_at(formula, z, h, 2)
+    emit_at(formula, z, h, 3)
 }
 
 fn emit_at(formula: &Formula, z: &TokenStream, h: &TokenStream, context: u8) -> TokenStream {
