@@ -92,16 +92,29 @@ pub(crate) fn flat_element(
 }
 
 /// How many terms one expression of a generated sum holds at most. A longer sum continues
-/// in further statements (`x = x + (t65 + ...)`): rustc overflows its stack on expressions
-/// thousands of terms deep.
+/// in further statements (`x = x + t65 + ...`), which add in exactly the same order as one
+/// long left-to-right sum: rustc overflows its stack on expressions thousands of terms deep.
 pub(crate) const SUM_CHUNK: usize = 64;
 
-/// `terms` in chunks of [`SUM_CHUNK`], each chunk added as a balanced tree, neighbours
-/// first: `t1 + t2 + (t3 + t4) + t5` is `((t1 + t2) + (t3 + t4)) + t5`. A tree is as exact
-/// as a chain, and its depth is the logarithm of the terms, not their count: the additions
-/// of an output's sum over its hidden neurons stop waiting for each other.
+/// The most terms a sum adds as a tree ([`sum_chunks`]); longer sums are chains.
+pub(crate) const TREE_SUM: usize = 8;
+
+/// `terms` in chunks of [`SUM_CHUNK`]. A sum of at most [`TREE_SUM`] terms is a balanced
+/// tree, neighbours first: `t1 + t2 + (t3 + t4) + t5` is `((t1 + t2) + (t3 + t4)) + t5`,
+/// as exact as a chain, and of depth the logarithm of the terms, not their count: in a small
+/// network, where the output's sum over its hidden neurons is on the path of every step, its
+/// additions stop waiting for each other (XOR 2-4-1 by neurons: 51.5 -> 50.7 ns). Longer
+/// sums are chains, `t1 + t2 + ... + t64`: they come in networks with many sums that the
+/// processor overlaps anyway, and as trees they took a fifth longer to compile (the
+/// 5,010-edge network of `scripts/compile-bench.sh`).
 pub(crate) fn sum_chunks(terms: &[TokenStream]) -> Vec<TokenStream> {
-    terms.chunks(SUM_CHUNK).map(tree_sum).collect()
+    if terms.len() <= TREE_SUM {
+        return vec![tree_sum(terms)];
+    }
+    terms
+        .chunks(SUM_CHUNK)
+        .map(|chunk| quote!(#(#chunk)+*))
+        .collect()
 }
 
 /// One balanced sum of `terms`, written with only the parentheses it needs (a sum on the
@@ -124,19 +137,10 @@ fn tree_sum(terms: &[TokenStream]) -> TokenStream {
 }
 
 /// The statements continuing a chunked sum into `place` after its first chunk:
-/// `place = place + (t65 + ...);` for each further chunk.
+/// `place = place + t65 + ...;` for each further chunk, which adds in exactly the same order
+/// as one long left-to-right sum.
 pub(crate) fn continue_sum(place: &TokenStream, chunks: &[TokenStream]) -> TokenStream {
-    let rest = chunks.iter().skip(1).map(|chunk| {
-        // A chunk of one term needs no parentheses (and would draw `unused_parens`).
-        let is_sum = chunk.clone().into_iter().any(
-            |token| matches!(token, proc_macro2::TokenTree::Punct(punct) if punct.as_char() == '+'),
-        );
-        if is_sum {
-            quote!((#chunk))
-        } else {
-            chunk.clone()
-        }
-    });
+    let rest = chunks.iter().skip(1);
     quote!(#(#place = #place + #rest;)*)
 }
 
@@ -155,25 +159,24 @@ mod tests {
     }
 
     #[test]
-    fn sums_are_balanced_trees_of_neighbours() {
+    fn short_sums_are_balanced_trees_of_neighbours() {
         assert_eq!(sums_of(1), ["t0"]);
         assert_eq!(sums_of(2), ["t0 + t1"]);
         assert_eq!(sums_of(3), ["t0 + t1 + t2"]);
         assert_eq!(sums_of(4), ["t0 + t1 + (t2 + t3)"]);
         assert_eq!(sums_of(5), ["t0 + t1 + (t2 + t3) + t4"]);
         assert_eq!(sums_of(7), ["t0 + t1 + (t2 + t3) + (t4 + t5 + t6)"]);
+        assert_eq!(
+            sums_of(TREE_SUM),
+            ["t0 + t1 + (t2 + t3) + (t4 + t5 + (t6 + t7))"]
+        );
+        assert_eq!(
+            sums_of(TREE_SUM + 1),
+            ["t0 + t1 + t2 + t3 + t4 + t5 + t6 + t7 + t8"],
+            "longer sums are chains"
+        );
         let long = sums_of(SUM_CHUNK + 2);
         assert_eq!(long.len(), 2, "a chunk of {SUM_CHUNK}, then the rest");
         assert_eq!(long[1], format!("t{} + t{}", SUM_CHUNK, SUM_CHUNK + 1));
-    }
-
-    #[test]
-    fn a_continued_sum_brackets_only_chunks_of_several_terms() {
-        let place = quote!(z);
-        let chunks = [quote!(a + b), quote!(c + d), quote!(e)];
-        assert_eq!(
-            continue_sum(&place, &chunks).to_string(),
-            "z = z + (c + d) ; z = z + e ;"
-        );
     }
 }

@@ -694,8 +694,8 @@ fn main() {{
 }
 
 /// `x` feeds `width` single neurons `h_i = tanh(w_i x + b_i)`, summed by one output: a sum
-/// of `width` terms, checked bit for bit against a loop that adds in the order the macro
-/// documents (chunks of 64 terms, each a balanced tree of neighbours, one after another).
+/// of `width` terms, checked against a loop bit for bit (the generated sum adds in the same
+/// order).
 fn wide(width: usize) -> String {
     let mut body = String::from("            input x;\n");
     for i in 0..width {
@@ -724,21 +724,9 @@ fn main() {{
     let p: Vec<f64> = net.as_slice().to_vec();
     let (x, t) = (0.8, 0.25);
     let h: Vec<f64> = (0..{width}).map(|i| (p[2 * i] * x + p[2 * i + 1]).tanh()).collect();
-    let terms: Vec<f64> = (0..{width}).map(|i| p[2 * {width} + i] * h[i]).collect();
-    let tree = |chunk: &[f64]| {{
-        let mut level = chunk.to_vec();
-        while level.len() > 1 {{
-            level = level
-                .chunks(2)
-                .map(|pair| if pair.len() == 2 {{ pair[0] + pair[1] }} else {{ pair[0] }})
-                .collect();
-        }}
-        level[0]
-    }};
-    let mut chunks = terms.chunks(64);
-    let mut o = tree(chunks.next().unwrap());
-    for chunk in chunks {{
-        o = o + tree(chunk);
+    let mut o = p[2 * {width}] * h[0];
+    for i in 1..{width} {{
+        o = o + p[2 * {width} + i] * h[i];
     }}
     let trace = net.forward(&[x]);
     assert_eq!(trace.o.to_bits(), o.to_bits(), "output {{}} vs {{o}}", trace.o);
