@@ -37,19 +37,21 @@ fn seed_twin() {
     assert_same(&net, &twin.w, 1e-14);
 }
 
+/// The four samples of XOR.
+const XOR_SAMPLES: [([f32; 2], f32); 4] = [
+    ([0.0, 0.0], 0.0),
+    ([0.0, 1.0], 1.0),
+    ([1.0, 0.0], 1.0),
+    ([1.0, 1.0], 0.0),
+];
+
 #[test]
 fn xor_twin() {
     let mut net = Xor241::default();
     init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(2));
     let mut twin = net.twin();
-    let samples = [
-        ([0.0, 0.0], 0.0),
-        ([0.0, 1.0], 1.0),
-        ([1.0, 0.0], 1.0),
-        ([1.0, 1.0], 0.0),
-    ];
     for _ in 0..100 {
-        for (x, t) in samples {
+        for (x, t) in XOR_SAMPLES {
             let g = net.backward(&net.forward(&x), &[t]);
             net.sgd_step(&g, 0.5);
             twin.step(x, t, 0.5);
@@ -72,14 +74,8 @@ fn xor_layer_twin() {
     init::glorot_uniform(&mut net, &mut ChaCha8Rng::seed_from_u64(2));
     let mut twin = net.twin();
     let start = twin;
-    let samples = [
-        ([0.0, 0.0], 0.0),
-        ([0.0, 1.0], 1.0),
-        ([1.0, 0.0], 1.0),
-        ([1.0, 1.0], 0.0),
-    ];
     for _ in 0..100 {
-        for (x, t) in samples {
+        for (x, t) in XOR_SAMPLES {
             net.train_step(&x, &[t], 0.5).unwrap();
             twin.step(x, t, 0.5);
         }
