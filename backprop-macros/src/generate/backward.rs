@@ -735,9 +735,11 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
     // transposed product into a fresh array whose sums begin in the kernel's registers, a
     // scalar reader's weights times its delta with no additions of zero (the same numbers,
     // but for the sign of a zero).
-    let first_reader = readers
-        .first()
-        .filter(|(_, edge)| loss_term.is_none() && carry_term.is_none() && edge.index.is_none());
+    let starts_with_product = loss_term.is_none()
+        && carry_term.is_none()
+        && readers
+            .first()
+            .is_some_and(|(_, edge)| edge.index.is_none());
     let (init, readers) = match (loss_term, carry_term) {
         (Some(loss), Some(carry)) => (
             quote!(::core::array::from_fn(|j| #loss + #carry[j])),
@@ -745,7 +747,7 @@ fn dj_dh_array(fan_in: &FanIn, width: usize, locals: &mut Locals) -> Step {
         ),
         (Some(loss), None) => (quote!(::core::array::from_fn(|j| #loss)), readers),
         (None, Some(carry)) => (carry, readers),
-        (None, None) if first_reader.is_some() => {
+        (None, None) if starts_with_product => {
             let (reader, edge) = &readers[0];
             let dj_dz_reader = names::pre_activation_gradient(&reader.name);
             let weight = &edge.weight.name;
